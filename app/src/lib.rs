@@ -1,0 +1,16 @@
+#![recursion_limit = "256"]
+//! Glassbox pages, rendered on the server with Leptos. Each page is a function from plain
+//! data to an HTML string; text and attributes are escaped by Leptos, and charts are SVG
+//! from plotters. A small script (`static/glassbox.js`) adds the upload progress bar, live
+//! polling and sortable tables; every page also works without it.
+
+pub mod charts;
+pub mod model;
+mod pages;
+
+pub use pages::{dataset_page, home_page, not_found_page};
+
+/// The stylesheet, served at `/static/glassbox.css`.
+pub const STYLESHEET: &str = include_str!("../../style/glassbox.css");
+/// The page script, served at `/static/glassbox.js`.
+pub const SCRIPT: &str = include_str!("../static/glassbox.js");

@@ -1,0 +1,11 @@
+//! Data layer: reading files, recognising missing values, inferring column and problem types.
+
+pub mod datetime;
+pub mod read;
+pub mod table;
+
+pub use read::{read_bytes, read_file, FileFormat, RawTable, ReadOptions};
+pub use table::{
+    infer_problem_type, Column, ColumnKind, ProblemInference, ProblemType, Table, TypeOverrides,
+    Values, MISSING_TOKENS,
+};

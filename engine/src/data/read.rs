@@ -1,0 +1,561 @@
+//! Reading CSV (plain or gzip) and Parquet files into a table of raw string columns.
+//!
+//! polars does the parsing. Before it runs, one strict pass over the bytes checks what
+//! polars would silently repair or report without a position: invalid UTF-8, binary data,
+//! ragged rows, unterminated quotes, duplicate or missing header names. Each problem is
+//! reported with the file name and line number.
+
+use std::io::{Cursor, Read};
+use std::path::Path;
+
+use polars::prelude::*;
+
+use crate::error::{EngineError, Result};
+
+/// Limits and switches for reading a file.
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// A file with more columns than this is refused with a clear error.
+    pub max_columns: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_columns: 10_000,
+        }
+    }
+}
+
+/// The file as read: column names and one string column per field, nothing typed yet.
+pub struct RawTable {
+    /// File name (no directories) used in messages.
+    pub file_name: String,
+    pub names: Vec<String>,
+    pub frame: DataFrame,
+    pub format: FileFormat,
+    /// The field separator found for CSV files.
+    pub delimiter: Option<char>,
+    /// The line each data row starts on (CSV only), for messages.
+    pub row_lines: Vec<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum FileFormat {
+    Csv,
+    CsvGzip,
+    Parquet,
+}
+
+impl RawTable {
+    pub fn height(&self) -> usize {
+        self.frame.height()
+    }
+
+    /// The cells of column `i`, `None` for cells polars read as null (empty fields).
+    pub fn column(&self, i: usize) -> impl Iterator<Item = Option<&str>> + '_ {
+        let ca = self.frame.columns()[i]
+            .as_materialized_series()
+            .str()
+            .expect("every raw column is a string column");
+        ca.iter()
+    }
+
+    /// The line of the file on which data row `row` (0-based) starts, where known.
+    pub fn line_of_row(&self, row: usize) -> Option<u64> {
+        self.row_lines.get(row).copied()
+    }
+}
+
+/// Read a CSV (optionally gzip-compressed) or Parquet file.
+pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<RawTable> {
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let mut bytes = std::fs::read(path).map_err(|e| EngineError::io(format!("{file_name}"), e))?;
+    read_bytes(&file_name, std::mem::take(&mut bytes), opts)
+}
+
+/// Read a file's content; `file_name` is used for format hints and messages.
+pub fn read_bytes(file_name: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTable> {
+    let lower = file_name.to_ascii_lowercase();
+    if bytes.is_empty() {
+        return Err(EngineError::data(file_name, None, "the file is empty"));
+    }
+    if bytes.starts_with(b"PAR1") || lower.ends_with(".parquet") || lower.ends_with(".pq") {
+        return read_parquet(file_name, bytes, opts);
+    }
+    let is_gzip = bytes.starts_with(&[0x1f, 0x8b]);
+    if lower.ends_with(".gz") && !is_gzip {
+        return Err(EngineError::data(
+            file_name,
+            None,
+            "the name ends in .gz but the content is not gzip-compressed",
+        ));
+    }
+    let (bytes, format) = if is_gzip {
+        let mut out = Vec::with_capacity(bytes.len() * 4);
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                EngineError::data(file_name, None, format!("the gzip data is corrupt: {e}"))
+            })?;
+        (out, FileFormat::CsvGzip)
+    } else {
+        (bytes, FileFormat::Csv)
+    };
+    read_csv(file_name, bytes, format, opts)
+}
+
+fn read_parquet(file_name: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTable> {
+    let df = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| {
+            EngineError::data(file_name, None, format!("not a readable Parquet file: {e}"))
+        })?;
+    if df.width() == 0 {
+        return Err(EngineError::data(
+            file_name,
+            None,
+            "the file has no columns",
+        ));
+    }
+    check_width(file_name, df.width(), opts)?;
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    let mut cols = Vec::with_capacity(df.width());
+    for c in df.columns() {
+        let s = c
+            .as_materialized_series()
+            .cast(&DataType::String)
+            .map_err(|e| {
+                EngineError::data(
+                    file_name,
+                    None,
+                    format!(
+                        "column {:?} has a type Glassbox cannot read: {e}",
+                        c.name().as_str()
+                    ),
+                )
+            })?;
+        cols.push(s.into_column());
+    }
+    let frame = DataFrame::new_infer_height(cols)
+        .map_err(|e| EngineError::data(file_name, None, e.to_string()))?;
+    Ok(RawTable {
+        file_name: file_name.to_string(),
+        names,
+        frame,
+        format: FileFormat::Parquet,
+        delimiter: None,
+        row_lines: Vec::new(),
+    })
+}
+
+fn check_width(file_name: &str, width: usize, opts: &ReadOptions) -> Result<()> {
+    if width > opts.max_columns {
+        return Err(EngineError::data(
+            file_name,
+            Some(1),
+            format!(
+                "the file has {width} columns; Glassbox reads at most {}",
+                opts.max_columns
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn read_csv(
+    file_name: &str,
+    mut bytes: Vec<u8>,
+    format: FileFormat,
+    opts: &ReadOptions,
+) -> Result<RawTable> {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        let at = e.valid_up_to();
+        let line = line_of(&bytes, at);
+        let what = if bytes[..bytes.len().min(8192)].contains(&0) {
+            "the file looks binary, not CSV text"
+        } else {
+            "the file is not UTF-8 text"
+        };
+        return Err(EngineError::data(
+            file_name,
+            Some(line),
+            format!("{what} (invalid byte 0x{:02x} at offset {at})", bytes[at]),
+        ));
+    }
+    if let Some(at) = memchr_zero(&bytes) {
+        return Err(EngineError::data(
+            file_name,
+            Some(line_of(&bytes, at)),
+            "the file looks binary, not CSV text (NUL byte)",
+        ));
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(EngineError::data(file_name, None, "the file is empty"));
+    }
+    let delimiter = sniff_delimiter(&bytes);
+    let scan = scan_csv(file_name, &bytes, delimiter)?;
+    check_width(file_name, scan.header.len(), opts)?;
+    if scan.records == 0 {
+        return Err(EngineError::data(
+            file_name,
+            Some(1),
+            "the file has a header row but no data rows",
+        ));
+    }
+    let names = header_names(file_name, &scan.header)?;
+
+    let parse = CsvParseOptions::default()
+        .with_separator(delimiter)
+        .with_quote_char(Some(b'"'))
+        .with_missing_is_null(true);
+    let schema: Schema = names
+        .iter()
+        .enumerate()
+        .map(|(i, _)| Field::new(format!("c{i}").into(), DataType::String))
+        .collect();
+    let mut df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_schema(Some(Arc::new(schema)))
+        .with_parse_options(parse)
+        .with_raise_if_empty(true)
+        .into_reader_with_file_handle(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| EngineError::data(file_name, None, format!("could not parse the CSV: {e}")))?;
+    if df.height() != scan.records {
+        return Err(EngineError::data(
+            file_name,
+            None,
+            format!(
+                "the CSV is ambiguous: found {} data rows by one reading and {} by another; check quoting",
+                scan.records,
+                df.height()
+            ),
+        ));
+    }
+    df.set_column_names(&names)
+        .map_err(|e| EngineError::data(file_name, Some(1), e.to_string()))?;
+    Ok(RawTable {
+        file_name: file_name.to_string(),
+        names,
+        frame: df,
+        format,
+        delimiter: Some(delimiter as char),
+        row_lines: scan.row_lines,
+    })
+}
+
+fn memchr_zero(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == 0)
+}
+
+fn line_of(bytes: &[u8], offset: usize) -> u64 {
+    1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count() as u64
+}
+
+/// Header names as pandas would give them: empty names become `Unnamed: i`.
+/// Duplicate names are an error, since a column must be addressable by name.
+fn header_names(file_name: &str, header: &[String]) -> Result<Vec<String>> {
+    let mut names = Vec::with_capacity(header.len());
+    let mut seen = std::collections::HashMap::new();
+    for (i, raw) in header.iter().enumerate() {
+        let name = if raw.trim().is_empty() {
+            format!("Unnamed: {i}")
+        } else {
+            raw.clone()
+        };
+        if let Some(first) = seen.insert(name.clone(), i) {
+            return Err(EngineError::data(
+                file_name,
+                Some(1),
+                format!(
+                    "duplicate column name {name:?} (columns {} and {})",
+                    first + 1,
+                    i + 1
+                ),
+            ));
+        }
+        names.push(name);
+    }
+    Ok(names)
+}
+
+/// Pick the separator among `, ; \t |` that splits the first lines most consistently.
+pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
+    const CANDIDATES: [u8; 4] = [b',', b';', b'\t', b'|'];
+    let mut lines: Vec<[usize; 4]> = Vec::new();
+    let mut counts = [0usize; 4];
+    let mut in_quotes = false;
+    for &b in bytes.iter().take(256 * 1024) {
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => {
+                lines.push(counts);
+                counts = [0; 4];
+                if lines.len() >= 50 {
+                    break;
+                }
+            }
+            _ if !in_quotes => {
+                if let Some(k) = CANDIDATES.iter().position(|&c| c == b) {
+                    counts[k] += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    if lines.is_empty() {
+        lines.push(counts);
+    }
+    let mut best = (b',', 0usize, 0usize);
+    for (k, &cand) in CANDIDATES.iter().enumerate() {
+        let header = lines[0][k];
+        if header == 0 {
+            continue;
+        }
+        let consistent = lines.iter().filter(|l| l[k] == header).count();
+        if (consistent, header) > (best.1, best.2) {
+            best = (cand, consistent, header);
+        }
+    }
+    best.0
+}
+
+struct Scan {
+    header: Vec<String>,
+    records: usize,
+    row_lines: Vec<u64>,
+}
+
+/// One strict RFC 4180 pass: counts fields per record and reports the first record whose
+/// field count differs from the header, or a quote that is never closed.
+fn scan_csv(file_name: &str, bytes: &[u8], delim: u8) -> Result<Scan> {
+    #[derive(PartialEq)]
+    enum St {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut st = St::FieldStart;
+    let mut line: u64 = 1;
+    let mut record_line: u64 = 1;
+    let mut quote_line: u64 = 1;
+    let mut fields = 0usize;
+    let mut record_has_bytes = false;
+    let mut expected: Option<usize> = None;
+    let mut header: Vec<String> = Vec::new();
+    let mut cur = Vec::new();
+    let mut records = 0usize;
+    let mut row_lines = Vec::new();
+
+    let mut end_record =
+        |fields: usize, record_line: u64, header_done: &mut Option<usize>| -> Result<()> {
+            match *header_done {
+                None => *header_done = Some(fields),
+                Some(n) if n != fields => {
+                    return Err(EngineError::data(
+                        file_name,
+                        Some(record_line),
+                        format!("expected {n} fields, found {fields}"),
+                    ))
+                }
+                Some(_) => {
+                    records += 1;
+                    row_lines.push(record_line);
+                }
+            }
+            Ok(())
+        };
+
+    for &b in bytes {
+        let in_header = expected.is_none();
+        match st {
+            St::Quoted => {
+                if b == b'"' {
+                    st = St::QuoteInQuoted;
+                } else if in_header {
+                    cur.push(b);
+                }
+                if b == b'\n' {
+                    line += 1;
+                }
+                continue;
+            }
+            St::QuoteInQuoted if b == b'"' => {
+                if in_header {
+                    cur.push(b'"');
+                }
+                st = St::Quoted;
+                continue;
+            }
+            _ => {}
+        }
+        if b == b'\r' {
+            continue;
+        }
+        if b == b'\n' {
+            if record_has_bytes {
+                fields += 1;
+                if in_header {
+                    header.push(String::from_utf8_lossy(&cur).into_owned());
+                    cur.clear();
+                }
+                end_record(fields, record_line, &mut expected)?;
+            }
+            fields = 0;
+            record_has_bytes = false;
+            st = St::FieldStart;
+            line += 1;
+            record_line = line;
+            continue;
+        }
+        record_has_bytes = true;
+        if b == delim {
+            fields += 1;
+            if in_header {
+                header.push(String::from_utf8_lossy(&cur).into_owned());
+                cur.clear();
+            }
+            st = St::FieldStart;
+            continue;
+        }
+        match st {
+            St::FieldStart if b == b'"' => {
+                st = St::Quoted;
+                quote_line = line;
+            }
+            _ => {
+                st = St::Unquoted;
+                if in_header {
+                    cur.push(b);
+                }
+            }
+        }
+    }
+    if st == St::Quoted {
+        return Err(EngineError::data(
+            file_name,
+            Some(quote_line),
+            "a quoted field opened here is never closed",
+        ));
+    }
+    if record_has_bytes {
+        fields += 1;
+        if expected.is_none() {
+            header.push(String::from_utf8_lossy(&cur).into_owned());
+        }
+        end_record(fields, record_line, &mut expected)?;
+    }
+    Ok(Scan {
+        header,
+        records,
+        row_lines,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(name: &str, s: &str) -> Result<RawTable> {
+        read_bytes(name, s.as_bytes().to_vec(), &ReadOptions::default())
+    }
+
+    #[test]
+    fn reads_quoted_newlines_bom_and_semicolons() {
+        let t = read("x.csv", "\u{feff}a;b\n1;\"two\nlines\"\n3;\n").unwrap();
+        assert_eq!(t.names, vec!["a", "b"]);
+        assert_eq!(t.height(), 2);
+        let b: Vec<_> = t.column(1).collect();
+        assert_eq!(b, vec![Some("two\nlines"), None]);
+        assert_eq!(t.delimiter, Some(';'));
+    }
+
+    #[test]
+    fn ragged_row_names_line() {
+        let e = read("adult.csv", "a,b,c\n1,2,3\n4,5\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(e, "adult.csv line 3: expected 3 fields, found 2");
+    }
+
+    #[test]
+    fn unterminated_quote_names_line() {
+        let e = read("q.csv", "a,b\n1,2\n3,\"oops\n4,5\n")
+            .err()
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            e,
+            "q.csv line 3: a quoted field opened here is never closed"
+        );
+    }
+
+    #[test]
+    fn empty_header_only_and_duplicates() {
+        assert!(read("e.csv", "")
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("empty"));
+        assert!(read("h.csv", "a,b\n")
+            .err()
+            .unwrap()
+            .to_string()
+            .contains("no data rows"));
+        let e = read("d.csv", "a,b,a\n1,2,3\n").err().unwrap().to_string();
+        assert!(e.contains("duplicate column name \"a\""), "{e}");
+    }
+
+    #[test]
+    fn binary_and_fake_gzip() {
+        let e = read_bytes(
+            "g.bin",
+            vec![0xff, 0xfe, 0x00, 0x12],
+            &ReadOptions::default(),
+        )
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.contains("line 1"), "{e}");
+        let e = read("fake.csv.gz", "a,b\n1,2\n").err().unwrap().to_string();
+        assert!(e.contains("not gzip"), "{e}");
+    }
+
+    #[test]
+    fn gzip_round_trip() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"a,b\n1,x\n2,y\n").unwrap();
+        let t = read_bytes("t.csv.gz", enc.finish().unwrap(), &ReadOptions::default()).unwrap();
+        assert_eq!(t.height(), 2);
+        assert_eq!(t.format, FileFormat::CsvGzip);
+    }
+
+    #[test]
+    fn too_many_columns() {
+        let header: Vec<String> = (0..20_000).map(|i| format!("c{i}")).collect();
+        let row: Vec<&str> = (0..20_000).map(|_| "1").collect();
+        let s = format!("{}\n{}\n", header.join(","), row.join(","));
+        let e = read("wide.csv", &s).err().unwrap().to_string();
+        assert!(e.contains("20000 columns"), "{e}");
+    }
+
+    #[test]
+    fn unnamed_first_column() {
+        let t = read("r.csv", ",x\n0,a\n1,b\n").unwrap();
+        assert_eq!(t.names, vec!["Unnamed: 0", "x"]);
+    }
+}

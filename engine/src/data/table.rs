@@ -1,0 +1,643 @@
+//! Typed columns: missing-value recognition, column type inference and problem type inference.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::{Deserialize, Serialize};
+
+use super::datetime;
+use super::read::RawTable;
+use crate::error::{EngineError, Result};
+
+/// Cells read as missing, compared after trimming white space. `NA`, `N/A`, `null` and
+/// `NaN` match in any case. `None` is missing only in a column whose other values are
+/// numbers or dates; where it stands among other words it is a category
+/// (diabetic_data's `max_glu_serum`).
+pub const MISSING_TOKENS: &[&str] = &["", "NA", "N/A", "?", "null", "NaN", "None"];
+
+const MISSING_CODE: u32 = u32::MAX;
+
+fn standard_missing(s: &str) -> bool {
+    s.is_empty()
+        || s == "?"
+        || s.eq_ignore_ascii_case("na")
+        || s.eq_ignore_ascii_case("n/a")
+        || s.eq_ignore_ascii_case("null")
+        || s.eq_ignore_ascii_case("nan")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum ColumnKind {
+    Numeric,
+    Categorical,
+    Text,
+    Datetime,
+    Id,
+    Constant,
+}
+
+impl ColumnKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnKind::Numeric => "numeric",
+            ColumnKind::Categorical => "categorical",
+            ColumnKind::Text => "text",
+            ColumnKind::Datetime => "datetime",
+            ColumnKind::Id => "id",
+            ColumnKind::Constant => "constant",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ColumnKind> {
+        Some(match s.trim().to_ascii_lowercase().as_str() {
+            "numeric" => ColumnKind::Numeric,
+            "categorical" => ColumnKind::Categorical,
+            "text" => ColumnKind::Text,
+            "datetime" => ColumnKind::Datetime,
+            _ => return None,
+        })
+    }
+}
+
+/// A column's cells in the representation its kind needs.
+#[derive(Debug, Clone)]
+pub enum Values {
+    /// `NaN` marks a missing cell.
+    Numeric(Vec<f64>),
+    /// Codes index `levels`; `u32::MAX` marks a missing cell. Levels are in first-seen order.
+    Categorical {
+        codes: Vec<u32>,
+        levels: Vec<String>,
+    },
+    Text(Vec<Option<String>>),
+    /// Seconds since the epoch; `NaN` marks a missing cell.
+    Datetime {
+        secs: Vec<f64>,
+        format: String,
+    },
+}
+
+impl Values {
+    pub fn len(&self) -> usize {
+        match self {
+            Values::Numeric(v) => v.len(),
+            Values::Categorical { codes, .. } => codes.len(),
+            Values::Text(v) => v.len(),
+            Values::Datetime { secs, .. } => secs.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    pub fn is_missing(&self, i: usize) -> bool {
+        match self {
+            Values::Numeric(v) => v[i].is_nan(),
+            Values::Categorical { codes, .. } => codes[i] == MISSING_CODE,
+            Values::Text(v) => v[i].is_none(),
+            Values::Datetime { secs, .. } => secs[i].is_nan(),
+        }
+    }
+
+    /// The category label of row `i`, for categorical values.
+    pub fn label(&self, i: usize) -> Option<&str> {
+        match self {
+            Values::Categorical { codes, levels } if codes[i] != MISSING_CODE => {
+                Some(levels[codes[i] as usize].as_str())
+            }
+            _ => None,
+        }
+    }
+
+    /// Numbers for numeric and datetime values.
+    pub fn numbers(&self) -> Option<&[f64]> {
+        match self {
+            Values::Numeric(v) => Some(v),
+            Values::Datetime { secs, .. } => Some(secs),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub kind: ColumnKind,
+    pub values: Values,
+    pub missing: usize,
+    /// Which cell texts were read as missing, and how often.
+    pub missing_tokens: BTreeMap<String, usize>,
+    /// Why the kind was chosen, in words.
+    pub kind_reason: String,
+}
+
+/// User-given column types, by column name.
+pub type TypeOverrides = BTreeMap<String, ColumnKind>;
+
+/// A typed table. `raw` keeps the cells as read, for row samples and duplicate checks.
+pub struct Table {
+    pub file_name: String,
+    pub columns: Vec<Column>,
+    pub raw: RawTable,
+}
+
+impl Table {
+    pub fn n_rows(&self) -> usize {
+        self.raw.height()
+    }
+
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name == name)
+    }
+
+    /// Type every column of `raw`. The target, if named, is typed as a label (numeric or
+    /// categorical), never as id, text or constant.
+    pub fn from_raw(
+        raw: RawTable,
+        target: Option<&str>,
+        overrides: &TypeOverrides,
+    ) -> Result<Table> {
+        if let Some(t) = target {
+            if !raw.names.iter().any(|n| n == t) {
+                return Err(EngineError::invalid(
+                    "target",
+                    format!(
+                        "{}: no column named {t:?}; columns are {}",
+                        raw.file_name,
+                        list_names(&raw.names)
+                    ),
+                ));
+            }
+        }
+        for name in overrides.keys() {
+            if !raw.names.iter().any(|n| n == name) {
+                return Err(EngineError::invalid(
+                    "feature-type",
+                    format!("{}: no column named {name:?}", raw.file_name),
+                ));
+            }
+        }
+        let columns = (0..raw.names.len())
+            .map(|i| {
+                let name = &raw.names[i];
+                type_column(
+                    &raw,
+                    i,
+                    target == Some(name.as_str()),
+                    overrides.get(name).copied(),
+                )
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Table {
+            file_name: raw.file_name.clone(),
+            columns,
+            raw,
+        })
+    }
+}
+
+fn list_names(names: &[String]) -> String {
+    let shown: Vec<String> = names.iter().take(20).map(|n| format!("{n:?}")).collect();
+    let more = names.len().saturating_sub(20);
+    if more > 0 {
+        format!("{} and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+fn parse_number(s: &str) -> Option<f64> {
+    let v: f64 = s.parse().ok()?;
+    v.is_finite().then_some(v)
+}
+
+fn words(s: &str) -> usize {
+    s.split_whitespace().count()
+}
+
+/// Column names that usually hold identifiers.
+fn id_like_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    let n = n.trim();
+    n == "id"
+        || n.ends_with("_id")
+        || n.ends_with("id") && name.ends_with("ID")
+        || name.ends_with("Id")
+        || n.ends_with("_nbr")
+        || n.ends_with("_number")
+        || n.ends_with("_key")
+        || n == "uuid"
+        || n == "key"
+}
+
+fn type_column(
+    raw: &RawTable,
+    i: usize,
+    is_target: bool,
+    forced: Option<ColumnKind>,
+) -> Result<Column> {
+    let name = raw.names[i].clone();
+    let n = raw.height();
+    // Distinct trimmed cell texts with counts; missing tokens counted apart.
+    let mut distinct: HashMap<&str, usize> = HashMap::new();
+    let mut tokens: BTreeMap<String, usize> = BTreeMap::new();
+    for cell in raw.column(i) {
+        let s = cell.map(str::trim).unwrap_or("");
+        if standard_missing(s) {
+            *tokens.entry(cell.unwrap_or("").to_string()).or_default() += 1;
+        } else {
+            *distinct.entry(s).or_default() += 1;
+        }
+    }
+    let none_count = distinct.get("None").copied().unwrap_or(0);
+    let others = || distinct.keys().copied().filter(|s| *s != "None");
+    let others_numeric = others().all(|s| parse_number(s).is_some());
+    let date_format = if others_numeric {
+        None
+    } else {
+        datetime::detect(others())
+    };
+    // `None` is missing beside numbers or dates, a category beside words.
+    let none_missing = none_count > 0 && (others_numeric || date_format.is_some());
+    if none_missing {
+        distinct.remove("None");
+        tokens.insert("None".to_string(), none_count);
+    }
+    let missing: usize = tokens.values().sum();
+    let present = n - missing;
+    let n_distinct = distinct.len();
+    let numeric = n_distinct > 0 && others_numeric;
+
+    let (kind, reason) = if let Some(k) = forced {
+        (k, "set by the user".to_string())
+    } else if is_target {
+        if numeric {
+            (
+                ColumnKind::Numeric,
+                "target; every value is a number".to_string(),
+            )
+        } else {
+            (
+                ColumnKind::Categorical,
+                "target; values are labels".to_string(),
+            )
+        }
+    } else if n_distinct == 0 {
+        (ColumnKind::Constant, "every value is missing".to_string())
+    } else if n_distinct == 1 {
+        (ColumnKind::Constant, "a single distinct value".to_string())
+    } else if numeric {
+        let integers = distinct
+            .keys()
+            .all(|s| parse_number(s).is_some_and(|v| v.fract() == 0.0));
+        let unique = n_distinct == present && missing == 0 && n >= 20;
+        let ratio = n_distinct as f64 / present as f64;
+        if integers && (unique || (id_like_name(&name) && ratio >= 0.5)) {
+            (
+                ColumnKind::Id,
+                format!("integers, {n_distinct} distinct in {present} rows, an identifier"),
+            )
+        } else {
+            (ColumnKind::Numeric, "every value is a number".to_string())
+        }
+    } else if let Some(fmt) = &date_format {
+        (
+            ColumnKind::Datetime,
+            format!("every value is a date ({})", fmt.0),
+        )
+    } else {
+        let total_words: usize = distinct.iter().map(|(s, c)| words(s) * c).sum();
+        let mean_words = total_words as f64 / present.max(1) as f64;
+        let ratio = n_distinct as f64 / present.max(1) as f64;
+        let single_tokens = distinct.keys().all(|s| words(s) <= 1);
+        if single_tokens
+            && ((n_distinct == present && missing == 0 && n >= 20)
+                || (id_like_name(&name) && ratio >= 0.5))
+        {
+            (
+                ColumnKind::Id,
+                format!(
+                    "{n_distinct} distinct single-token values in {present} rows, an identifier"
+                ),
+            )
+        } else if mean_words >= 2.5 && ratio >= 0.3 && n_distinct > 20 {
+            (
+                ColumnKind::Text,
+                format!("free text: {mean_words:.1} words per cell, {n_distinct} distinct values"),
+            )
+        } else {
+            (
+                ColumnKind::Categorical,
+                format!("{n_distinct} distinct labels"),
+            )
+        }
+    };
+
+    let is_missing = |cell: Option<&str>| -> bool {
+        let s = cell.map(str::trim).unwrap_or("");
+        standard_missing(s) || (none_missing && s == "None")
+    };
+    let values = match kind {
+        ColumnKind::Numeric | ColumnKind::Id if numeric => Values::Numeric(
+            raw.column(i)
+                .map(|c| {
+                    if is_missing(c) {
+                        f64::NAN
+                    } else {
+                        parse_number(c.unwrap().trim()).unwrap()
+                    }
+                })
+                .collect(),
+        ),
+        ColumnKind::Numeric => {
+            let mut out = Vec::with_capacity(n);
+            for (row, c) in raw.column(i).enumerate() {
+                if is_missing(c) {
+                    out.push(f64::NAN);
+                } else {
+                    let s = c.unwrap().trim();
+                    out.push(parse_number(s).ok_or_else(|| EngineError::Data {
+                        location: crate::error::Location {
+                            file: raw.file_name.clone(),
+                            line: raw.line_of_row(row),
+                            column: Some(name.clone()),
+                        },
+                        message: format!(
+                            "{s:?} is not a number, but the column was declared numeric"
+                        ),
+                    })?);
+                }
+            }
+            Values::Numeric(out)
+        }
+        ColumnKind::Datetime => {
+            let fmt = match (&date_format, forced) {
+                (Some(f), _) => f.clone(),
+                _ => {
+                    return Err(EngineError::Data {
+                        location: crate::error::Location {
+                            file: raw.file_name.clone(),
+                            line: None,
+                            column: Some(name.clone()),
+                        },
+                        message: "the column was declared datetime, but its values are not dates in one format".into(),
+                    })
+                }
+            };
+            let secs = raw
+                .column(i)
+                .map(|c| {
+                    if is_missing(c) {
+                        f64::NAN
+                    } else {
+                        fmt.parse(c.unwrap()).unwrap_or(f64::NAN)
+                    }
+                })
+                .collect();
+            Values::Datetime {
+                secs,
+                format: fmt.0,
+            }
+        }
+        ColumnKind::Text => Values::Text(
+            raw.column(i)
+                .map(|c| {
+                    if is_missing(c) {
+                        None
+                    } else {
+                        Some(c.unwrap().trim().to_string())
+                    }
+                })
+                .collect(),
+        ),
+        ColumnKind::Categorical | ColumnKind::Id | ColumnKind::Constant => {
+            if numeric && kind == ColumnKind::Constant {
+                Values::Numeric(
+                    raw.column(i)
+                        .map(|c| {
+                            if is_missing(c) {
+                                f64::NAN
+                            } else {
+                                parse_number(c.unwrap().trim()).unwrap()
+                            }
+                        })
+                        .collect(),
+                )
+            } else {
+                let mut index: HashMap<&str, u32> = HashMap::new();
+                let mut levels = Vec::new();
+                let codes = raw
+                    .column(i)
+                    .map(|c| {
+                        if is_missing(c) {
+                            return MISSING_CODE;
+                        }
+                        let s = c.unwrap().trim();
+                        *index.entry(s).or_insert_with(|| {
+                            levels.push(s.to_string());
+                            (levels.len() - 1) as u32
+                        })
+                    })
+                    .collect();
+                Values::Categorical { codes, levels }
+            }
+        }
+    };
+    Ok(Column {
+        name,
+        kind,
+        values,
+        missing,
+        missing_tokens: tokens,
+        kind_reason: reason,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ProblemType {
+    BinaryClassification,
+    MulticlassClassification,
+    Regression,
+}
+
+impl ProblemType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProblemType::BinaryClassification => "BinaryClassification",
+            ProblemType::MulticlassClassification => "MulticlassClassification",
+            ProblemType::Regression => "Regression",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ProblemType> {
+        Some(match s {
+            "BinaryClassification" => ProblemType::BinaryClassification,
+            "MulticlassClassification" => ProblemType::MulticlassClassification,
+            "Regression" => ProblemType::Regression,
+            _ => return None,
+        })
+    }
+
+    pub fn is_classification(self) -> bool {
+        self != ProblemType::Regression
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ProblemInference {
+    pub problem_type: ProblemType,
+    pub reason: String,
+}
+
+/// Autopilot's rule: two distinct values → binary; labels that are not numbers →
+/// multiclass; numbers with at most 5 distinct values, or integer-like numbers with at
+/// most 100, → multiclass; other numbers → regression.
+pub fn infer_problem_type(target: &Column) -> Result<ProblemInference> {
+    let (distinct, integers, numeric) = match &target.values {
+        Values::Numeric(v) => {
+            let mut seen: Vec<u64> = v
+                .iter()
+                .filter(|x| !x.is_nan())
+                .map(|x| x.to_bits())
+                .collect();
+            seen.sort_unstable();
+            seen.dedup();
+            let integers = v.iter().filter(|x| !x.is_nan()).all(|x| x.fract() == 0.0);
+            (seen.len(), integers, true)
+        }
+        Values::Categorical { codes, levels } => {
+            let mut used = vec![false; levels.len()];
+            for &c in codes.iter().filter(|&&c| c != MISSING_CODE) {
+                used[c as usize] = true;
+            }
+            (used.iter().filter(|&&u| u).count(), false, false)
+        }
+        _ => {
+            return Err(EngineError::invalid(
+                "target",
+                format!(
+                    "column {:?} is {} and cannot be a target",
+                    target.name,
+                    target.kind.as_str()
+                ),
+            ))
+        }
+    };
+    let name = &target.name;
+    if distinct == 0 {
+        return Err(EngineError::invalid(
+            "target",
+            format!("target column {name:?} has no values: every cell is missing"),
+        ));
+    }
+    if distinct == 1 {
+        return Err(EngineError::invalid(
+            "target",
+            format!("target column {name:?} has a single value; there is nothing to predict"),
+        ));
+    }
+    let (problem_type, reason) = if distinct == 2 {
+        (
+            ProblemType::BinaryClassification,
+            format!("the target has exactly 2 distinct values"),
+        )
+    } else if !numeric {
+        (
+            ProblemType::MulticlassClassification,
+            format!("the target has {distinct} distinct non-numeric labels"),
+        )
+    } else if distinct <= 5 {
+        (
+            ProblemType::MulticlassClassification,
+            format!("the target is numeric with only {distinct} distinct values (at most 5)"),
+        )
+    } else if integers && distinct <= 100 {
+        (
+            ProblemType::MulticlassClassification,
+            format!("the target holds integers with {distinct} distinct values (at most 100)"),
+        )
+    } else if integers {
+        (
+            ProblemType::Regression,
+            format!("the target holds integers with {distinct} distinct values (more than 100)"),
+        )
+    } else {
+        (
+            ProblemType::Regression,
+            format!("the target is numeric with {distinct} distinct non-integer values"),
+        )
+    };
+    Ok(ProblemInference {
+        problem_type,
+        reason,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::read::{read_bytes, ReadOptions};
+
+    fn table(s: &str, target: Option<&str>) -> Table {
+        let raw = read_bytes("t.csv", s.as_bytes().to_vec(), &ReadOptions::default()).unwrap();
+        Table::from_raw(raw, target, &TypeOverrides::new()).unwrap()
+    }
+
+    #[test]
+    fn none_is_a_category_among_words_and_missing_among_numbers() {
+        let t = table("a,b\nNone,1\nNorm,None\n>300,3\nNone,?\n", None);
+        assert_eq!(t.columns[0].kind, ColumnKind::Categorical);
+        assert_eq!(t.columns[0].missing, 0);
+        assert_eq!(t.columns[1].kind, ColumnKind::Numeric);
+        assert_eq!(t.columns[1].missing, 2);
+        assert_eq!(t.columns[1].missing_tokens.get("None"), Some(&1));
+        assert_eq!(t.columns[1].missing_tokens.get("?"), Some(&1));
+    }
+
+    #[test]
+    fn blanks_in_numbers_are_missing() {
+        let t = table("x\n1.5\n \n2\n", None);
+        assert_eq!(t.columns[0].kind, ColumnKind::Numeric);
+        assert_eq!(t.columns[0].missing, 1);
+    }
+
+    #[test]
+    fn problem_types() {
+        let t = table("y\n1\n2\n3\n4\n5\n6\n", Some("y"));
+        let p = infer_problem_type(&t.columns[0]).unwrap();
+        assert_eq!(p.problem_type, ProblemType::MulticlassClassification);
+        let t = table("y\n1.5\n2.5\n3.5\n4.5\n5.5\n6.5\n", Some("y"));
+        assert_eq!(
+            infer_problem_type(&t.columns[0]).unwrap().problem_type,
+            ProblemType::Regression
+        );
+        let t = table("y\nyes\nno\nyes\n", Some("y"));
+        assert_eq!(
+            infer_problem_type(&t.columns[0]).unwrap().problem_type,
+            ProblemType::BinaryClassification
+        );
+        let t = table("y\nyes\nyes\n", Some("y"));
+        assert!(infer_problem_type(&t.columns[0])
+            .unwrap_err()
+            .to_string()
+            .contains("single value"));
+        let t = table("y,x\n,1\n,2\n", Some("y"));
+        assert!(infer_problem_type(&t.columns[0])
+            .unwrap_err()
+            .to_string()
+            .contains("every cell is missing"));
+    }
+
+    #[test]
+    fn override_to_numeric_names_the_bad_cell() {
+        let raw = read_bytes("t.csv", b"a\n1\nx\n".to_vec(), &ReadOptions::default()).unwrap();
+        let mut o = TypeOverrides::new();
+        o.insert("a".into(), ColumnKind::Numeric);
+        let e = Table::from_raw(raw, None, &o).err().unwrap().to_string();
+        assert_eq!(
+            e,
+            "t.csv line 3 column \"a\": \"x\" is not a number, but the column was declared numeric"
+        );
+    }
+}

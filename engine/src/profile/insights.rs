@@ -1,0 +1,178 @@
+//! Insights: the findings a data scientist should read before training, with a severity.
+
+use super::{ColumnKind, Insight, Profile, Severity};
+use crate::data::ProblemType;
+
+fn add(
+    out: &mut Vec<Insight>,
+    severity: Severity,
+    kind: &str,
+    column: Option<&str>,
+    message: String,
+) {
+    out.push(Insight {
+        severity,
+        kind: kind.to_string(),
+        column: column.map(str::to_string),
+        message,
+    });
+}
+
+fn pct(x: f64) -> String {
+    format!("{:.1}%", 100.0 * x)
+}
+
+pub fn insights(p: &Profile) -> Vec<Insight> {
+    let mut out = Vec::new();
+    if let Some(t) = &p.target {
+        let name = t.name.as_str();
+        match t.problem_type {
+            None => add(
+                &mut out,
+                Severity::High,
+                "target_unusable",
+                Some(name),
+                t.problem_type_reason.clone(),
+            ),
+            Some(ProblemType::Regression) => {
+                if let Some(s) = &t.stats {
+                    if let Some(sk) = s.skew.filter(|sk| sk.abs() > 3.0) {
+                        add(&mut out, Severity::Medium, "target_skewed", Some(name),
+                            format!("the target is skewed (skewness {sk:.2}); consider a log transform or an absolute-error metric"));
+                    }
+                    if let Some(k) = s.kurtosis.filter(|k| *k > 10.0) {
+                        add(&mut out, Severity::Medium, "target_heavy_tailed", Some(name),
+                            format!("the target is heavy-tailed (excess kurtosis {k:.1}); MSE will be dominated by extreme values"));
+                    }
+                    if s.outlier_ratio > 0.01 {
+                        add(&mut out, Severity::Medium, "target_outliers", Some(name),
+                            format!("{} of target values lie beyond median ± 5 robust standard deviations", pct(s.outlier_ratio)));
+                    }
+                }
+            }
+            Some(pt) => {
+                if let Some(classes) = &t.classes {
+                    let total: usize = classes.iter().map(|c| c.count).sum();
+                    let minority = classes.iter().min_by_key(|c| c.count).unwrap();
+                    let majority = classes.iter().max_by_key(|c| c.count).unwrap();
+                    let share = minority.count as f64 / total as f64;
+                    if classes.len() > 100 {
+                        add(
+                            &mut out,
+                            Severity::High,
+                            "too_many_classes",
+                            Some(name),
+                            format!(
+                                "the target has {} classes; is it really a classification problem?",
+                                classes.len()
+                            ),
+                        );
+                    }
+                    if share < 0.01 {
+                        add(
+                            &mut out,
+                            Severity::High,
+                            "very_small_minority_class",
+                            Some(name),
+                            format!(
+                                "class {:?} holds only {} of rows ({} rows)",
+                                minority.label,
+                                pct(share),
+                                minority.count
+                            ),
+                        );
+                    }
+                    let few: Vec<&str> = classes
+                        .iter()
+                        .filter(|c| c.count < 10)
+                        .map(|c| c.label.as_str())
+                        .collect();
+                    if !few.is_empty() {
+                        add(&mut out, Severity::High, "too_few_rows_in_class", Some(name),
+                            format!("{} class(es) have fewer than 10 rows ({}); they cannot be learned or validated reliably",
+                                few.len(), few.iter().take(5).map(|l| format!("{l:?}")).collect::<Vec<_>>().join(", ")));
+                    }
+                    let ratio = majority.count as f64 / minority.count.max(1) as f64;
+                    if ratio > 10.0 {
+                        add(&mut out, Severity::Medium, "imbalanced_classes", Some(name),
+                            format!("the classes are imbalanced: {:?} is {ratio:.0}× as common as {:?}; {} will weight classes",
+                                majority.label, minority.label,
+                                if pt == ProblemType::BinaryClassification { "F1 on the minority class is the default metric and training" } else { "training" }));
+                    }
+                }
+            }
+        }
+        if t.missing > 0 {
+            add(
+                &mut out,
+                Severity::Medium,
+                "target_missing",
+                Some(name),
+                format!(
+                    "{} rows have no target value; they are left out of training",
+                    t.missing
+                ),
+            );
+        }
+    }
+
+    let n = p.rows.max(1) as f64;
+    for c in &p.columns_detail {
+        let col = Some(c.name.as_str());
+        if let Some(pp) = c.prediction_power.filter(|pp| *pp > 0.95) {
+            add(&mut out, Severity::High, "target_leakage", col,
+                format!("{:?} alone predicts the target almost perfectly (prediction power {pp:.3}); check that it is known at prediction time", c.name));
+        }
+        match c.kind {
+            ColumnKind::Constant => {
+                let what = if c.unique == 0 { "every value is missing" } else { "it holds a single value" };
+                add(&mut out, Severity::Medium, "constant_column", col,
+                    format!("{:?} carries no information ({what}); it is dropped", c.name));
+            }
+            ColumnKind::Id => add(&mut out, Severity::Low, "id_column", col,
+                format!("{:?} looks like an identifier ({} distinct values); it is not used as a feature", c.name, c.unique)),
+            _ => {}
+        }
+        let mr = c.missing as f64 / n;
+        if mr > 0.5 && c.kind != ColumnKind::Constant {
+            let sev = if mr > 0.9 {
+                Severity::High
+            } else {
+                Severity::Medium
+            };
+            add(
+                &mut out,
+                sev,
+                "high_missing_ratio",
+                col,
+                format!("{:?} is missing in {} of rows", c.name, pct(mr)),
+            );
+        }
+        if matches!(c.kind, ColumnKind::Numeric | ColumnKind::Categorical) && c.unique >= 3 {
+            if let [first, second, ..] = c.top_categories.as_slice() {
+                let present = p.rows - c.missing;
+                if first.count as f64 > 0.1 * present as f64 && first.count >= 10 * second.count {
+                    add(&mut out, Severity::Low, "disguised_missing_value", col,
+                        format!("{:?} takes the value {:?} in {} of rows, {}× as often as the next; it may stand for a missing value",
+                            c.name, first.value, pct(first.count as f64 / present as f64), first.count / second.count.max(1)));
+                }
+            }
+        }
+        if c.kind == ColumnKind::Categorical && c.rare_categories > 0 {
+            add(&mut out, Severity::Low, "rare_categories", col,
+                format!("{:?} has {} categories seen in fewer than 1% of rows; one-hot encoding groups them as infrequent", c.name, c.rare_categories));
+        }
+    }
+    if p.duplicate_rows > 0 {
+        let share = p.duplicate_rows as f64 / n;
+        let sev = if share > 0.05 {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        add(&mut out, sev, "duplicate_rows", None,
+            format!("{} rows ({}) repeat an earlier row exactly; duplicates can leak between training and validation", p.duplicate_rows, pct(share)));
+    }
+    out.sort_by_key(|i| i.severity);
+    out
+}

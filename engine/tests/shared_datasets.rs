@@ -1,0 +1,218 @@
+//! Type and problem inference on every shared data set (../shared/datasets). Each test
+//! skips with a message when the folder is absent; CI always has it.
+
+use std::path::PathBuf;
+
+use glassbox_engine::data::{ColumnKind, ProblemType};
+use glassbox_engine::profile::{profile_file, Profile, ProfileOptions};
+
+fn dataset(name: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/datasets")
+        .join(name);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "skipping: {} not found (the shared data sets live in ../shared/datasets)",
+            p.display()
+        );
+        None
+    }
+}
+
+fn profile(name: &str, target: &str) -> Option<Profile> {
+    let path = dataset(name)?;
+    let opts = ProfileOptions {
+        target: Some(target.to_string()),
+        ..Default::default()
+    };
+    Some(profile_file(&path, &opts).unwrap_or_else(|e| panic!("{name}: {e}")))
+}
+
+fn col<'a>(p: &'a Profile, name: &str) -> &'a glassbox_engine::profile::ColumnProfile {
+    p.columns_detail
+        .iter()
+        .find(|c| c.name == name)
+        .unwrap_or_else(|| panic!("no column {name}"))
+}
+
+fn problem(p: &Profile) -> ProblemType {
+    p.target
+        .as_ref()
+        .unwrap()
+        .problem_type
+        .expect("a problem type")
+}
+
+fn has_insight(p: &Profile, kind: &str, column: Option<&str>) -> bool {
+    p.insights
+        .iter()
+        .any(|i| i.kind == kind && (column.is_none() || i.column.as_deref() == column))
+}
+
+#[test]
+fn titanic() {
+    let Some(p) = profile("titanic.csv", "Survived") else {
+        return;
+    };
+    assert_eq!((p.rows, p.columns), (891, 12));
+    assert_eq!(problem(&p), ProblemType::BinaryClassification);
+    assert_eq!(col(&p, "PassengerId").kind, ColumnKind::Id);
+    assert_eq!(col(&p, "Age").missing, 177);
+    assert_eq!(col(&p, "Age").kind, ColumnKind::Numeric);
+    assert_eq!(col(&p, "Cabin").missing, 687);
+    assert_eq!(col(&p, "Embarked").missing, 2);
+    assert_eq!(col(&p, "Sex").kind, ColumnKind::Categorical);
+    assert_eq!(col(&p, "Name").kind, ColumnKind::Text);
+    let classes = p.target.as_ref().unwrap().classes.as_ref().unwrap();
+    assert_eq!((classes[0].label.as_str(), classes[0].count), ("0", 549));
+    assert_eq!((classes[1].label.as_str(), classes[1].count), ("1", 342));
+    // Sex is the best single predictor of survival, far ahead of the identifier.
+    let best = p
+        .columns_detail
+        .iter()
+        .filter(|c| c.prediction_power.is_some())
+        .max_by(|a, b| {
+            a.prediction_power
+                .unwrap()
+                .total_cmp(&b.prediction_power.unwrap())
+        })
+        .unwrap();
+    assert_eq!(best.name, "Sex");
+    assert!(col(&p, "Sex").prediction_power.unwrap() > 0.15);
+    assert!(col(&p, "PassengerId").prediction_power.unwrap() < 0.1);
+    assert!(has_insight(&p, "id_column", Some("PassengerId")));
+    assert!(has_insight(&p, "high_missing_ratio", Some("Cabin")));
+    assert_eq!(p.duplicate_rows, 0);
+}
+
+#[test]
+fn adult() {
+    let Some(p) = profile("adult.csv", "income") else {
+        return;
+    };
+    assert_eq!(p.rows, 48_842);
+    assert_eq!(problem(&p), ProblemType::BinaryClassification);
+    assert!(col(&p, "workclass").missing > 0);
+    assert!(col(&p, "workclass").missing_tokens.contains_key("?"));
+    assert!(col(&p, "occupation").missing > 0);
+    assert!(col(&p, "native-country").missing > 0);
+    assert!(!col(&p, "workclass")
+        .top_categories
+        .iter()
+        .any(|c| c.value == "?"));
+    assert_eq!(col(&p, "age").kind, ColumnKind::Numeric);
+}
+
+#[test]
+fn penguins() {
+    let Some(p) = profile("penguins.csv", "species") else {
+        return;
+    };
+    assert_eq!(p.rows, 344);
+    assert_eq!(problem(&p), ProblemType::MulticlassClassification);
+    assert_eq!(
+        p.target.as_ref().unwrap().classes.as_ref().unwrap().len(),
+        3
+    );
+    assert_eq!(p.missing_cells, 19);
+}
+
+#[test]
+fn california() {
+    let Some(p) = profile("california_housing.csv", "median_house_value") else {
+        return;
+    };
+    assert_eq!(p.rows, 20_640);
+    assert_eq!(problem(&p), ProblemType::Regression);
+    assert_eq!(col(&p, "total_bedrooms").missing, 207);
+    assert_eq!(col(&p, "ocean_proximity").kind, ColumnKind::Categorical);
+    let stats = p.target.as_ref().unwrap().stats.as_ref().unwrap();
+    assert_eq!(stats.max, 500_001.0);
+    assert!(p.correlations.is_some());
+    assert!(col(&p, "median_income").prediction_power.unwrap() > 0.3);
+}
+
+#[test]
+fn diabetic() {
+    let Some(p) = profile("diabetic_data.csv", "readmitted") else {
+        return;
+    };
+    assert_eq!((p.rows, p.columns), (101_766, 50));
+    assert_eq!(problem(&p), ProblemType::MulticlassClassification);
+    for c in ["max_glu_serum", "A1Cresult"] {
+        let c = col(&p, c);
+        assert_eq!(c.kind, ColumnKind::Categorical, "{}", c.name);
+        assert!(
+            c.top_categories.iter().any(|t| t.value == "None"),
+            "{}: None is a category",
+            c.name
+        );
+        assert!(!c.missing_tokens.contains_key("None"), "{}", c.name);
+    }
+    assert_eq!(col(&p, "encounter_id").kind, ColumnKind::Id);
+    assert_eq!(col(&p, "patient_nbr").kind, ColumnKind::Id);
+    assert!(col(&p, "race").missing_tokens.contains_key("?"));
+}
+
+#[test]
+fn telco() {
+    let Some(p) = profile("telco_customer_churn.csv", "Churn") else {
+        return;
+    };
+    assert_eq!(problem(&p), ProblemType::BinaryClassification);
+    assert_eq!(col(&p, "customerID").kind, ColumnKind::Id);
+    let tc = col(&p, "TotalCharges");
+    assert_eq!(tc.kind, ColumnKind::Numeric);
+    assert_eq!(tc.missing, 11);
+}
+
+#[test]
+fn bank() {
+    let Some(p) = profile("bank_marketing_full.csv", "y") else {
+        return;
+    };
+    assert_eq!(p.rows, 45_211);
+    assert_eq!(problem(&p), ProblemType::BinaryClassification);
+    assert!(
+        has_insight(&p, "imbalanced_classes", Some("y"))
+            || p.target.as_ref().unwrap().classes.as_ref().unwrap()[1].percent < 12.0
+    );
+}
+
+#[test]
+fn clothing_reviews_with_text() {
+    let Some(p) = profile("womens_clothing_ecommerce_reviews.csv", "Recommended IND") else {
+        return;
+    };
+    assert_eq!(p.rows, 23_486);
+    assert_eq!(problem(&p), ProblemType::BinaryClassification);
+    assert_eq!(col(&p, "Review Text").kind, ColumnKind::Text);
+    assert_eq!(col(&p, "Unnamed: 0").kind, ColumnKind::Id);
+    assert!(col(&p, "Review Text").text.as_ref().unwrap().words_mean > 20.0);
+    let Some(p) = profile("womens_clothing_ecommerce_reviews.csv", "Rating") else {
+        return;
+    };
+    assert_eq!(problem(&p), ProblemType::MulticlassClassification);
+}
+
+#[test]
+fn sklearn_sets() {
+    let cases = [
+        ("sklearn_iris.csv", ProblemType::MulticlassClassification),
+        ("sklearn_wine.csv", ProblemType::MulticlassClassification),
+        (
+            "sklearn_breast_cancer.csv",
+            ProblemType::BinaryClassification,
+        ),
+        ("sklearn_diabetes.csv", ProblemType::Regression),
+        ("sklearn_digits.csv", ProblemType::MulticlassClassification),
+    ];
+    for (name, pt) in cases {
+        let Some(p) = profile(name, "target") else {
+            return;
+        };
+        assert_eq!(problem(&p), pt, "{name}");
+    }
+}

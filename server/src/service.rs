@@ -1,0 +1,387 @@
+//! The service layer: what the CLI, the REST API and the pages all call. Handlers only
+//! translate between HTTP (or argv) and these functions.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use futures_util::{Stream, StreamExt};
+use glassbox_app::model::DatasetInfo;
+use glassbox_engine::data::{self, RawTable, ReadOptions, Table, TypeOverrides};
+use glassbox_engine::profile::{self, Profile, ProfileOptions};
+use sqlx::sqlite::SqlitePool;
+use tokio::io::AsyncWriteExt;
+use tokio::sync::Semaphore;
+
+use crate::error::ApiError;
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub data_dir: PathBuf,
+    pub max_upload_bytes: u64,
+    pub read: ReadOptions,
+}
+
+#[derive(Clone)]
+pub struct Service {
+    pub db: SqlitePool,
+    pub settings: Arc<Settings>,
+    /// Profiling is CPU-bound; at most one runs at a time so pages stay responsive.
+    profiling: Arc<Semaphore>,
+}
+
+const STORED_FILE: &str = "upload";
+const PROFILE_FILE: &str = "profile.json";
+
+#[derive(sqlx::FromRow)]
+struct DatasetRow {
+    id: String,
+    name: String,
+    size_bytes: i64,
+    rows: Option<i64>,
+    columns: Option<i64>,
+    column_names: Option<String>,
+    status: String,
+    failure_reason: Option<String>,
+    target: Option<String>,
+    created_at: String,
+    profiled_at: Option<String>,
+}
+
+impl From<DatasetRow> for DatasetInfo {
+    fn from(r: DatasetRow) -> Self {
+        DatasetInfo {
+            dataset_id: r.id,
+            name: r.name,
+            rows: r.rows,
+            columns: r.columns,
+            size_bytes: r.size_bytes,
+            creation_time: r.created_at,
+            dataset_status: r.status,
+            failure_reason: r.failure_reason,
+            target_attribute_name: r.target,
+            profiled_time: r.profiled_at,
+            column_names: r
+                .column_names
+                .and_then(|s| serde_json::from_str(&s).ok())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// A name safe to show and to hand to the reader for format hints: the last path
+/// component, control characters removed. It never becomes a path on disk.
+pub fn display_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    if clean.trim().is_empty() {
+        "upload.csv".to_string()
+    } else {
+        clean
+    }
+}
+
+/// Data set ids are generated here, never taken from the user; this check keeps any id
+/// that reaches the file system to this shape.
+fn valid_id(id: &str) -> bool {
+    id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Service {
+    pub fn new(db: SqlitePool, settings: Settings) -> Self {
+        Service {
+            db,
+            settings: Arc::new(settings),
+            profiling: Arc::new(Semaphore::new(1)),
+        }
+    }
+
+    fn dataset_dir(&self, id: &str) -> PathBuf {
+        self.settings.data_dir.join("datasets").join(id)
+    }
+
+    pub async fn list_datasets(&self) -> Result<Vec<DatasetInfo>, ApiError> {
+        let rows: Vec<DatasetRow> =
+            sqlx::query_as("SELECT * FROM datasets ORDER BY created_at DESC, id")
+                .fetch_all(&self.db)
+                .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
+    }
+
+    pub async fn get_dataset(&self, id: &str) -> Result<DatasetInfo, ApiError> {
+        let row: Option<DatasetRow> = sqlx::query_as("SELECT * FROM datasets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(Into::into)
+            .ok_or_else(|| ApiError::not_found(format!("no data set with id {id:?}")))
+    }
+
+    pub async fn delete_dataset(&self, id: &str) -> Result<(), ApiError> {
+        self.get_dataset(id).await?;
+        sqlx::query("DELETE FROM datasets WHERE id = ?")
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        if valid_id(id) {
+            let dir = self.dataset_dir(id);
+            if dir.exists() {
+                tokio::fs::remove_dir_all(dir).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The stored profile, once profiling has finished.
+    pub async fn dataset_profile(&self, id: &str) -> Result<Profile, ApiError> {
+        let ds = self.get_dataset(id).await?;
+        match ds.dataset_status.as_str() {
+            "Ready" => {}
+            "Failed" => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    format!(
+                        "the data set could not be read: {}",
+                        ds.failure_reason.unwrap_or_default()
+                    ),
+                ))
+            }
+            _ => {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "the data set is still being profiled",
+                ))
+            }
+        }
+        let bytes = tokio::fs::read(self.dataset_dir(id).join(PROFILE_FILE)).await?;
+        serde_json::from_slice(&bytes).map_err(ApiError::internal)
+    }
+
+    /// Store an uploaded file from a stream of chunks, never holding it whole in memory,
+    /// then read it (to count rows and columns) and start profiling in the background.
+    /// A file the reader rejects still becomes a data set, marked Failed with the reason.
+    pub async fn create_dataset<S, E>(
+        &self,
+        name: &str,
+        mut body: S,
+        target: Option<String>,
+    ) -> Result<DatasetInfo, ApiError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
+        let name = display_name(name);
+        let dir = self.dataset_dir(&id);
+        tokio::fs::create_dir_all(&dir).await?;
+        let path = dir.join(STORED_FILE);
+        let mut file = tokio::fs::File::create(&path).await?;
+        let mut size: u64 = 0;
+        let limit = self.settings.max_upload_bytes;
+        let cleanup = || async {
+            let _ = tokio::fs::remove_dir_all(self.dataset_dir(&id)).await;
+        };
+        while let Some(chunk) = body.next().await {
+            let chunk = match chunk {
+                Ok(c) => c,
+                Err(e) => {
+                    cleanup().await;
+                    let msg = e.to_string();
+                    if msg.contains("limit") || msg.contains("too large") {
+                        return Err(too_large(limit));
+                    }
+                    return Err(ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("the upload was interrupted: {msg}"),
+                    ));
+                }
+            };
+            size += chunk.len() as u64;
+            if size > limit {
+                drop(file);
+                cleanup().await;
+                return Err(too_large(limit));
+            }
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await?;
+        drop(file);
+
+        let created = now();
+        sqlx::query(
+            "INSERT INTO datasets (id, name, stored_file, size_bytes, status, target, created_at) \
+             VALUES (?, ?, ?, ?, 'Profiling', ?, ?)",
+        )
+        .bind(&id)
+        .bind(&name)
+        .bind(STORED_FILE)
+        .bind(size as i64)
+        .bind(&target)
+        .bind(&created)
+        .execute(&self.db)
+        .await?;
+
+        match self.read_stored(&id, &name).await {
+            Ok(raw) => {
+                sqlx::query(
+                    "UPDATE datasets SET rows = ?, columns = ?, column_names = ? WHERE id = ?",
+                )
+                .bind(raw.height() as i64)
+                .bind(raw.names.len() as i64)
+                .bind(serde_json::to_string(&raw.names).unwrap_or_default())
+                .bind(&id)
+                .execute(&self.db)
+                .await?;
+                self.spawn_profile(id.clone(), name.clone(), target, Some(raw));
+            }
+            Err(reason) => self.mark_failed(&id, &reason).await?,
+        }
+        self.get_dataset(&id).await
+    }
+
+    async fn read_stored(&self, id: &str, name: &str) -> Result<RawTable, String> {
+        let path = self.dataset_dir(id).join(STORED_FILE);
+        let name = name.to_string();
+        let opts = self.settings.read.clone();
+        tokio::task::spawn_blocking(move || {
+            let bytes = std::fs::read(&path).map_err(|e| format!("{name}: {e}"))?;
+            data::read_bytes(&name, bytes, &opts).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap_or_else(|e| Err(format!("the reader failed: {e}")))
+    }
+
+    async fn mark_failed(&self, id: &str, reason: &str) -> Result<(), ApiError> {
+        tracing::warn!(dataset = id, reason, "data set failed");
+        sqlx::query("UPDATE datasets SET status = 'Failed', failure_reason = ? WHERE id = ?")
+            .bind(reason)
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Choose (or change) the target column and profile again for it.
+    pub async fn set_target(
+        &self,
+        id: &str,
+        target: Option<String>,
+    ) -> Result<DatasetInfo, ApiError> {
+        let ds = self.get_dataset(id).await?;
+        if ds.dataset_status == "Failed" {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "the data set could not be read; upload a corrected file",
+            ));
+        }
+        if let Some(t) = &target {
+            if !ds.column_names.is_empty() && !ds.column_names.contains(t) {
+                return Err(ApiError::bad_request(
+                    "TargetAttributeName",
+                    format!("the data set has no column named {t:?}"),
+                ));
+            }
+        }
+        sqlx::query("UPDATE datasets SET status = 'Profiling', target = ?, failure_reason = NULL WHERE id = ?")
+            .bind(&target)
+            .bind(id)
+            .execute(&self.db)
+            .await?;
+        self.spawn_profile(id.to_string(), ds.name, target, None);
+        self.get_dataset(id).await
+    }
+
+    /// Profile in the background; `raw` is the already-read file, if at hand.
+    fn spawn_profile(
+        &self,
+        id: String,
+        name: String,
+        target: Option<String>,
+        raw: Option<RawTable>,
+    ) {
+        let svc = self.clone();
+        tokio::spawn(async move {
+            let _permit = svc.profiling.clone().acquire_owned().await;
+            let raw = match raw {
+                Some(r) => Ok(r),
+                None => svc.read_stored(&id, &name).await,
+            };
+            let dir = svc.dataset_dir(&id);
+            let result = match raw {
+                Err(e) => Err(e),
+                Ok(raw) => tokio::task::spawn_blocking(move || -> Result<(), String> {
+                    let started = std::time::Instant::now();
+                    let table = Table::from_raw(raw, target.as_deref(), &TypeOverrides::new())
+                        .map_err(|e| e.to_string())?;
+                    let mut p = profile::profile_table(&table, target.as_deref());
+                    p.elapsed_seconds = started.elapsed().as_secs_f64();
+                    write_json(&dir.join(PROFILE_FILE), &p).map_err(|e| e.to_string())
+                })
+                .await
+                .unwrap_or_else(|e| Err(format!("profiling failed: {e}"))),
+            };
+            let outcome = match result {
+                Ok(()) => sqlx::query(
+                    "UPDATE datasets SET status = 'Ready', profiled_at = ? WHERE id = ?",
+                )
+                .bind(now())
+                .bind(&id)
+                .execute(&svc.db)
+                .await
+                .map(|_| ()),
+                Err(reason) => svc
+                    .mark_failed(&id, &reason)
+                    .await
+                    .map_err(|e| sqlx::Error::Protocol(e.message)),
+            };
+            if let Err(e) = outcome {
+                tracing::error!(dataset = id, error = %e, "could not record the profile outcome");
+            }
+        });
+    }
+
+    /// After a restart: profile again whatever was being profiled when the server stopped.
+    pub async fn resume(&self) -> Result<(), ApiError> {
+        let rows: Vec<DatasetRow> =
+            sqlx::query_as("SELECT * FROM datasets WHERE status = 'Profiling'")
+                .fetch_all(&self.db)
+                .await?;
+        for r in rows {
+            tracing::info!(dataset = r.id, "resuming profiling after restart");
+            self.spawn_profile(r.id, r.name, r.target, None);
+        }
+        Ok(())
+    }
+}
+
+fn too_large(limit: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "the upload is larger than the limit of {} bytes (set --max-upload-bytes to raise it)",
+            limit
+        ),
+    )
+}
+
+/// Write JSON atomically: to a temporary file first, then renamed into place.
+pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    let f = std::fs::File::create(&tmp)?;
+    serde_json::to_writer(std::io::BufWriter::new(f), value)?;
+    std::fs::rename(tmp, path)
+}
+
+/// `glassbox profile FILE [--target COL] --out DIR`: the same profile the server makes.
+pub fn profile_to_dir(file: &Path, opts: &ProfileOptions, out: &Path) -> anyhow::Result<Profile> {
+    let p = profile::profile_file(file, opts)?;
+    std::fs::create_dir_all(out)?;
+    write_json(&out.join(PROFILE_FILE), &p)?;
+    Ok(p)
+}

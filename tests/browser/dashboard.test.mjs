@@ -1,0 +1,83 @@
+// Upload titanic.csv through the page and read the dashboard as a person would.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, datasetPath, watchConsole } from "./harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test("upload titanic, pick the target, read the dashboard", async (t) => {
+  const file = datasetPath("titanic.csv");
+  if (!file) return t.skip("../shared/datasets/titanic.csv not found");
+  const page = await browser.newPage();
+  const errors = watchConsole(page);
+  await page.goto(server.url + "/");
+  assert.match(await page.textContent("h1"), /Explore a data set/);
+
+  // Upload with the progress bar; the page moves to the data set when done.
+  await page.setInputFiles("#upload-file", file);
+  const progressSeen = page.waitForSelector(".progress-wrap:not([hidden])", { timeout: 10000 });
+  await page.click("#upload-form button[type=submit]");
+  await progressSeen;
+  await page.waitForURL(/\/datasets\/[0-9a-f]{16}$/, { timeout: 30000 });
+
+  // Profiling finishes and the page reloads itself into the dashboard.
+  await page.waitForSelector("#summary", { timeout: 60000 });
+  const summary = await page.textContent("#summary");
+  assert.match(summary, /Rows\s*891/);
+  assert.match(summary, /Columns\s*12/);
+
+  // Choose the target; the page re-profiles and shows the target chart.
+  await page.selectOption("#target-select", "Survived");
+  await page.waitForSelector("#target-chart svg", { timeout: 60000 });
+  assert.match(await page.textContent("#target h2"), /Target: Survived/);
+  assert.match(await page.textContent("#target"), /BinaryClassification/);
+  const bars = await page.locator("#target-chart svg rect").count();
+  assert.ok(bars >= 3, `expected bars in the target chart, found ${bars} rects`);
+  assert.match(await page.textContent("#target"), /549/);
+
+  const insights = await page.locator("#insights li.insight").count();
+  assert.ok(insights >= 1, "at least one insight");
+  assert.match(await page.textContent("#insights"), /PassengerId/);
+
+  // The column table sorts by prediction power when its heading is clicked.
+  const powerHead = page.locator("#columns-table th", { hasText: "Prediction power" });
+  await powerHead.click();
+  await powerHead.click();
+  const firstRow = await page.textContent("#columns-table tbody tr:first-child td:first-child");
+  assert.equal(firstRow.trim(), "Sex", "Sex is the most predictive column of titanic");
+
+  assert.ok(await page.locator("#heatmap svg").count() === 1, "correlation heat map");
+  assert.ok(await page.locator("#distributions svg").count() >= 4, "histograms");
+  assert.match(await page.textContent("#sample"), /Braund, Mr. Owen Harris/);
+  await page.screenshot({ path: `${server.dataDir}/dashboard.png`, fullPage: true });
+  assert.deepEqual(errors, [], "no errors in the browser console");
+});
+
+test("a broken file shows its error on the page", async () => {
+  const page = await browser.newPage();
+  const errors = watchConsole(page);
+  await page.goto(server.url + "/");
+  await page.setInputFiles("#upload-file", {
+    name: "ragged.csv",
+    mimeType: "text/csv",
+    buffer: Buffer.from("a,b,c\n1,2,3\n4,5\n"),
+  });
+  await page.click("#upload-form button[type=submit]");
+  await page.waitForURL(/\/datasets\//, { timeout: 30000 });
+  await page.waitForSelector("#dataset-error", { timeout: 30000 });
+  assert.match(await page.textContent("#dataset-error"), /ragged\.csv line 3: expected 3 fields, found 2/);
+  // The home page lists both data sets with their status.
+  await page.goto(server.url + "/");
+  const table = await page.textContent("#datasets");
+  assert.match(table, /titanic\.csv/);
+  assert.match(table, /Failed/);
+  assert.deepEqual(errors, []);
+});

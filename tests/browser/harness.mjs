@@ -1,0 +1,73 @@
+// Shared helpers for browser tests: start a real glassbox server and a headless Chromium.
+import { spawn } from "node:child_process";
+import { mkdtempSync, existsSync, openSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ROOT = resolve(here, "..", "..");
+export const DATASETS = resolve(ROOT, "..", "shared", "datasets");
+
+export function datasetPath(name) {
+  const p = join(DATASETS, name);
+  return existsSync(p) ? p : null;
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => ok(port));
+    });
+    s.on("error", fail);
+  });
+}
+
+export async function startServer() {
+  const target = process.env.CARGO_TARGET_DIR || join(ROOT, "target");
+  const bin = process.env.GLASSBOX_BIN || join(target, "debug", "glassbox");
+  if (!existsSync(bin)) throw new Error(`${bin} not found: build it first`);
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), "glassbox-browser-"));
+  const log = openSync(join(dataDir, "server.log"), "a");
+  const proc = spawn(bin, ["serve", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir], {
+    stdio: ["ignore", log, log],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30000;
+  while (Date.now() < deadline) {
+    try {
+      const r = await fetch(`${url}/healthz`);
+      if (r.ok) return { url, proc, dataDir, stop: () => proc.kill("SIGTERM") };
+    } catch (_) {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  proc.kill("SIGKILL");
+  throw new Error("glassbox did not answer /healthz within 30 s");
+}
+
+export async function launchBrowser() {
+  const userDataDir = mkdtempSync(join(tmpdir(), "glassbox-chromium-"));
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+      `--user-data-dir=${userDataDir}`,
+    ],
+  });
+}
+
+/// Collect console errors and page errors, so a test can assert there are none.
+export function watchConsole(page) {
+  const errors = [];
+  page.on("console", (m) => { if (m.type() === "error") errors.push(m.text()); });
+  page.on("pageerror", (e) => errors.push(String(e)));
+  return errors;
+}
