@@ -46,7 +46,7 @@ pub fn bar_chart(labels: &[String], values: &[f64], width: u32, height: u32) -> 
             .margin(8)
             .x_label_area_size(36)
             .y_label_area_size(48)
-            .build_cartesian_2d((0..n).into_segmented(), 0f64..top);
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0f64..top);
         if let Ok(mut chart) = chart {
             let fmt_x = |x: &SegmentValue<usize>| match x {
                 SegmentValue::CenterOf(i) => {
@@ -70,6 +70,58 @@ pub fn bar_chart(labels: &[String], values: &[f64], width: u32, height: u32) -> 
                     .style(ACCENT.filled())
                     .margin(6)
                     .data(values.iter().enumerate().map(|(i, v)| (i, *v))),
+            );
+        }
+        let _ = root.present();
+    }
+    buf
+}
+
+/// Horizontal bars, one per label, largest first: readable with long or many labels.
+pub fn hbar_chart(labels: &[String], values: &[f64], width: u32) -> String {
+    let n = labels.len().max(1);
+    let height = (28 + 22 * n) as u32;
+    let mut buf = String::new();
+    {
+        let root = SVGBackend::with_string(&mut buf, (width, height)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let top = values.iter().cloned().fold(0.0, f64::max).max(1.0) * 1.1;
+        let longest = labels
+            .iter()
+            .map(|l| l.chars().count().min(18))
+            .max()
+            .unwrap_or(4) as u32;
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(6)
+            .x_label_area_size(20)
+            .y_label_area_size(12 + 7 * longest)
+            .build_cartesian_2d(0f64..top, (0..n - 1).into_segmented())
+        {
+            // Row 0 at the top: plotters counts upwards, so labels are looked up reversed.
+            let fmt_y = |y: &SegmentValue<usize>| match y {
+                SegmentValue::CenterOf(i) => labels
+                    .get(n - 1 - *i)
+                    .map(|l| short(l, 18))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            let _ = chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(n)
+                .x_labels(4)
+                .y_label_formatter(&fmt_y)
+                .x_label_formatter(&|v| compact(*v))
+                .label_style(("sans-serif", 11).into_font().color(&INK))
+                .axis_style(INK.mix(0.4))
+                .light_line_style(INK.mix(0.06))
+                .bold_line_style(INK.mix(0.12))
+                .draw();
+            let _ = chart.draw_series(
+                plotters::series::Histogram::horizontal(&chart)
+                    .style(ACCENT.filled())
+                    .margin(3)
+                    .data(values.iter().enumerate().map(|(i, v)| (n - 1 - i, *v))),
             );
         }
         let _ = root.present();
@@ -134,7 +186,12 @@ fn corr_colour(r: f64) -> RGBColor {
 pub fn heatmap(columns: &[String], matrix: &[Vec<Option<f64>>]) -> String {
     let k = columns.len();
     let cell = if k <= 8 { 56 } else { 40 };
-    let label_w = 140;
+    let longest = columns
+        .iter()
+        .map(|c| c.chars().count().min(20))
+        .max()
+        .unwrap_or(4);
+    let label_w = 16 + 7 * longest;
     let (w, h) = (
         (label_w + cell * k + 10) as u32,
         (label_w + cell * k + 10) as u32,

@@ -237,7 +237,10 @@ fn summary_cards(p: &Profile) -> impl IntoView {
         .join(" · ");
     let cards = cards
         .into_iter()
-        .map(|(k, v)| view! { <div class="stat"><div class="stat-label">{k}</div><div class="stat-value">{v}</div></div> })
+        .map(|(k, v)| {
+            let class = if v.len() > 12 { "stat-value long" } else { "stat-value" };
+            view! { <div class="stat"><div class="stat-label">{k}</div><div class=class>{v}</div></div> }
+        })
         .collect_view();
     view! {
         <section class="stats" id="summary">{cards}</section>
@@ -285,7 +288,11 @@ fn target_section(p: &Profile) -> impl IntoView {
         let shown: Vec<_> = classes.iter().take(30).collect();
         let labels: Vec<String> = shown.iter().map(|c| c.label.clone()).collect();
         let values: Vec<f64> = shown.iter().map(|c| c.count as f64).collect();
-        charts::bar_chart(&labels, &values, 560, 260)
+        if labels.len() <= 6 && labels.iter().all(|l| l.chars().count() <= 12) {
+            charts::bar_chart(&labels, &values, 560, 260)
+        } else {
+            charts::hbar_chart(&labels, &values, 560)
+        }
     } else if let Some(s) = &t.stats {
         charts::histogram_chart(&s.histogram, 560, 260)
     } else {
@@ -372,10 +379,13 @@ fn columns_section(p: &Profile) -> impl IntoView {
 }
 
 fn histograms_section(p: &Profile) -> impl IntoView {
+    let target = p.target.as_ref().map(|t| t.name.as_str());
     let mut cols: Vec<&ColumnProfile> = p
         .columns_detail
         .iter()
-        .filter(|c| c.numeric.is_some() && c.kind.as_str() == "numeric")
+        .filter(|c| {
+            c.numeric.is_some() && c.kind.as_str() == "numeric" && Some(c.name.as_str()) != target
+        })
         .collect();
     cols.sort_by(|a, b| {
         b.prediction_power
@@ -393,12 +403,12 @@ fn histograms_section(p: &Profile) -> impl IntoView {
     let cats = p
         .columns_detail
         .iter()
-        .filter(|c| c.kind.as_str() == "categorical" && !c.top_categories.is_empty())
+        .filter(|c| c.kind.as_str() == "categorical" && !c.top_categories.is_empty() && Some(c.name.as_str()) != target)
         .take(8)
         .map(|c| {
             let labels: Vec<String> = c.top_categories.iter().map(|t| t.value.clone()).collect();
             let values: Vec<f64> = c.top_categories.iter().map(|t| t.count as f64).collect();
-            let svg = charts::bar_chart(&labels, &values, 300, 170);
+            let svg = charts::hbar_chart(&labels, &values, 300);
             view! { <figure class="chart small"><figcaption>{c.name.clone()}</figcaption><div inner_html=svg></div></figure> }
         })
         .collect_view();

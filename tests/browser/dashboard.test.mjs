@@ -21,12 +21,36 @@ test("upload titanic, pick the target, read the dashboard", async (t) => {
   await page.goto(server.url + "/");
   assert.match(await page.textContent("h1"), /Explore a data set/);
 
-  // Upload with the progress bar; the page moves to the data set when done.
+  // Upload with the progress bar. The upload is throttled so progress events arrive
+  // while it runs; the bar's values are kept in sessionStorage across the navigation.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send("Network.enable");
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 40 * 1024,
+  });
+  await page.evaluate(() => {
+    const bar = document.getElementById("upload-progress");
+    const wrap = document.querySelector(".progress-wrap");
+    sessionStorage.setItem("progress", "[]");
+    new MutationObserver(() => {
+      const seen = JSON.parse(sessionStorage.getItem("progress"));
+      seen.push(Number(bar.value));
+      sessionStorage.setItem("progress", JSON.stringify(seen));
+    }).observe(bar, { attributes: true });
+    new MutationObserver(() => {
+      if (!wrap.hidden) sessionStorage.setItem("progressShown", "1");
+    }).observe(wrap, { attributes: true });
+  });
   await page.setInputFiles("#upload-file", file);
-  const progressSeen = page.waitForSelector(".progress-wrap:not([hidden])", { timeout: 10000 });
   await page.click("#upload-form button[type=submit]");
-  await progressSeen;
   await page.waitForURL(/\/datasets\/[0-9a-f]{16}$/, { timeout: 30000 });
+  await cdp.send("Network.emulateNetworkConditions", {
+    offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1,
+  });
+  const progress = JSON.parse(await page.evaluate(() => sessionStorage.getItem("progress")));
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("progressShown")), "1", "progress bar shown");
+  assert.equal(Math.max(...progress), 100, `progress reached 100%: ${progress}`);
+  assert.ok(progress.some((v) => v > 0 && v < 100), `intermediate progress seen: ${progress}`);
 
   // Profiling finishes and the page reloads itself into the dashboard.
   await page.waitForSelector("#summary", { timeout: 60000 });

@@ -53,13 +53,12 @@ export async function startServer() {
 }
 
 export async function launchBrowser() {
-  const userDataDir = mkdtempSync(join(tmpdir(), "glassbox-chromium-"));
+  // playwright gives every launch a fresh, empty profile of its own.
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
       "--disable-background-networking", "--disable-component-update", "--disable-sync",
-      `--user-data-dir=${userDataDir}`,
     ],
   });
 }

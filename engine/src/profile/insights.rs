@@ -148,7 +148,18 @@ pub fn insights(p: &Profile) -> Vec<Insight> {
                 format!("{:?} is missing in {} of rows", c.name, pct(mr)),
             );
         }
-        if matches!(c.kind, ColumnKind::Numeric | ColumnKind::Categorical) && c.unique >= 3 {
+        // One value in over 10% of rows and 10x as common as the next. For labels, only
+        // values that read like placeholders count: a dominant "No" is data, "None" or
+        // "unknown" often is not.
+        let candidate = match c.kind {
+            ColumnKind::Numeric => true,
+            ColumnKind::Categorical => c
+                .top_categories
+                .first()
+                .is_some_and(|t| placeholder_like(&t.value)),
+            _ => false,
+        };
+        if candidate && c.unique >= 3 {
             if let [first, second, ..] = c.top_categories.as_slice() {
                 let present = p.rows - c.missing;
                 if first.count as f64 > 0.1 * present as f64 && first.count >= 10 * second.count {
@@ -158,10 +169,23 @@ pub fn insights(p: &Profile) -> Vec<Insight> {
                 }
             }
         }
-        if c.kind == ColumnKind::Categorical && c.rare_categories > 0 {
-            add(&mut out, Severity::Low, "rare_categories", col,
-                format!("{:?} has {} categories seen in fewer than 1% of rows; one-hot encoding groups them as infrequent", c.name, c.rare_categories));
-        }
+    }
+    let rare: Vec<&str> = p
+        .columns_detail
+        .iter()
+        .filter(|c| c.kind == ColumnKind::Categorical && c.rare_categories > 0)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !rare.is_empty() {
+        let shown: Vec<String> = rare.iter().take(8).map(|n| format!("{n:?}")).collect();
+        let more = if rare.len() > 8 {
+            format!(" and {} more", rare.len() - 8)
+        } else {
+            String::new()
+        };
+        add(&mut out, Severity::Low, "rare_categories", (rare.len() == 1).then(|| rare[0]),
+            format!("{} column(s) have categories seen in fewer than 1% of rows ({}{more}); one-hot encoding groups them as infrequent",
+                rare.len(), shown.join(", ")));
     }
     if p.duplicate_rows > 0 {
         let share = p.duplicate_rows as f64 / n;
@@ -175,4 +199,33 @@ pub fn insights(p: &Profile) -> Vec<Insight> {
     }
     out.sort_by_key(|i| i.severity);
     out
+}
+
+/// Values people use in place of "missing".
+fn placeholder_like(v: &str) -> bool {
+    let v = v.trim().to_ascii_lowercase();
+    matches!(
+        v.as_str(),
+        "none"
+            | "unknown"
+            | "unk"
+            | "missing"
+            | "undefined"
+            | "not available"
+            | "not known"
+            | "n.a."
+            | "na."
+            | "-"
+            | "--"
+            | "."
+            | "0"
+            | "-1"
+            | "99"
+            | "999"
+            | "9999"
+            | "other"
+            | "empty"
+            | "blank"
+            | "not measured"
+    )
 }
