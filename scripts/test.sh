@@ -43,8 +43,7 @@ run_suite() {
   set +e
   "$@" 2>&1 | tee "$out"
   local rc=${PIPESTATUS[0]}
-  set -e
-  local passed failed
+  local passed failed  # counting lines that are absent is not an error
   case $name in
     rust)
       passed=$(grep -Eo '[0-9]+ passed' "$out" | awk '{s+=$1} END {print s+0}')
@@ -56,6 +55,7 @@ run_suite() {
       passed=$(grep -Eo '^ℹ pass [0-9]+' "$out" | awk '{print $3}' | tail -1)
       failed=$(grep -Eo '^ℹ fail [0-9]+' "$out" | awk '{print $3}' | tail -1) ;;
   esac
+  set -e
   passed=${passed:-0}; failed=${failed:-0}
   if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
   [ "$rc" -ne 0 ] && status=1
