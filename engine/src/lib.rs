@@ -3,6 +3,7 @@
 //! It knows nothing of HTTP, SQL or HTML. Everything it produces is plain data
 //! (serde structs) that the callers store, serve or render.
 
+pub mod automl;
 pub mod data;
 pub mod error;
 pub mod profile;

@@ -214,6 +214,11 @@ fn read_csv(
         ));
     }
     let names = header_names(file_name, &scan.header)?;
+    let bytes = if scan.blank_lines.is_empty() {
+        bytes
+    } else {
+        without_lines(&bytes, &scan.blank_lines)
+    };
 
     let parse = CsvParseOptions::default()
         .with_separator(delimiter)
@@ -253,6 +258,21 @@ fn read_csv(
         delimiter: Some(delimiter as char),
         row_lines: scan.row_lines,
     })
+}
+
+/// Copy `bytes` leaving out the lines that start at `starts`.
+fn without_lines(bytes: &[u8], starts: &[usize]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut from = 0;
+    for &s in starts {
+        out.extend_from_slice(&bytes[from..s]);
+        from = bytes[s..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |e| s + e + 1);
+    }
+    out.extend_from_slice(&bytes[from..]);
+    out
 }
 
 fn memchr_zero(bytes: &[u8]) -> Option<usize> {
@@ -335,6 +355,8 @@ struct Scan {
     header: Vec<String>,
     records: usize,
     row_lines: Vec<u64>,
+    /// Byte offsets of blank lines (outside quotes), which are skipped as pandas does.
+    blank_lines: Vec<usize>,
 }
 
 /// One strict RFC 4180 pass: counts fields per record and reports the first record whose
@@ -358,6 +380,8 @@ fn scan_csv(file_name: &str, bytes: &[u8], delim: u8) -> Result<Scan> {
     let mut cur = Vec::new();
     let mut records = 0usize;
     let mut row_lines = Vec::new();
+    let mut blank_lines = Vec::new();
+    let mut line_start = 0usize;
 
     let mut end_record =
         |fields: usize, record_line: u64, header_done: &mut Option<usize>| -> Result<()> {
@@ -378,7 +402,7 @@ fn scan_csv(file_name: &str, bytes: &[u8], delim: u8) -> Result<Scan> {
             Ok(())
         };
 
-    for &b in bytes {
+    for (pos, &b) in bytes.iter().enumerate() {
         let in_header = expected.is_none();
         match st {
             St::Quoted => {
@@ -412,7 +436,10 @@ fn scan_csv(file_name: &str, bytes: &[u8], delim: u8) -> Result<Scan> {
                     cur.clear();
                 }
                 end_record(fields, record_line, &mut expected)?;
+            } else {
+                blank_lines.push(line_start);
             }
+            line_start = pos + 1;
             fields = 0;
             record_has_bytes = false;
             st = St::FieldStart;
@@ -461,6 +488,7 @@ fn scan_csv(file_name: &str, bytes: &[u8], delim: u8) -> Result<Scan> {
         header,
         records,
         row_lines,
+        blank_lines,
     })
 }
 
@@ -551,6 +579,19 @@ mod tests {
         let s = format!("{}\n{}\n", header.join(","), row.join(","));
         let e = read("wide.csv", &s).err().unwrap().to_string();
         assert!(e.contains("20000 columns"), "{e}");
+    }
+
+    #[test]
+    fn blank_lines() {
+        // Skipped as pandas does (skip_blank_lines=True), in any column count.
+        let t = read("one.csv", "c\na\n\nb\n").unwrap();
+        assert_eq!(t.column(0).collect::<Vec<_>>(), vec![Some("a"), Some("b")]);
+        let t = read("two.csv", "a,b\n1,2\n\r\n3,4\n\n\n").unwrap();
+        assert_eq!(t.height(), 2);
+        assert_eq!(t.line_of_row(1), Some(4));
+        // A blank line inside quotes is data.
+        let t = read("q.csv", "a,b\n1,\"x\n\ny\"\n").unwrap();
+        assert_eq!(t.column(1).collect::<Vec<_>>(), vec![Some("x\n\ny")]);
     }
 
     #[test]

@@ -1,0 +1,594 @@
+//! Feature pipelines. Each fitted step holds exactly the state its scikit-learn counterpart
+//! learns, so the candidate notebook rebuilds the same transformation:
+//!
+//! | step here | scikit-learn |
+//! |---|---|
+//! | numeric block | `SimpleImputer(strategy="median", add_indicator=True)` then, if scaled, `StandardScaler()` over all its outputs |
+//! | one-hot | `SimpleImputer(strategy="constant", fill_value="__missing__")` then `OneHotEncoder(min_frequency=m, handle_unknown="infrequent_if_exist")` |
+//! | ordinal | `OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)` |
+//! | text | `TfidfVectorizer(ngram_range=(1, n), vocabulary=<the fitted vocabulary>)`; the vocabulary is the `max_features` most frequent n-grams of the training rows (ties alphabetical) |
+//! | datetime | year, month, day, weekday (Monday = 0), hour, days since 1970 — then the numeric block |
+//!
+//! Id and constant columns never enter a pipeline. Output columns are ordered: numeric block
+//! (values, then missing indicators), categorical, text — as a `ColumnTransformer` with those
+//! transformers in that order.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::matrix::Matrix;
+use crate::data::{Column, ColumnKind, Values};
+
+pub const MISSING_CATEGORY: &str = "__missing__";
+pub const INFREQUENT: &str = "infrequent_sklearn";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CategoricalEncoding {
+    Ordinal,
+    OneHot,
+}
+
+/// A pipeline definition, before fitting.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PipelineSpec {
+    pub name: String,
+    pub categorical: CategoricalEncoding,
+    /// `min_frequency` of the one-hot encoder (an absolute row count).
+    pub min_frequency: usize,
+    pub scale: bool,
+    pub text_max_features: usize,
+    pub text_ngram_max: usize,
+}
+
+impl PipelineSpec {
+    /// The pipelines a job generates, named dpp0, dpp1, …
+    /// dpp0 suits trees (ordinal codes, no scaling); dpp1 suits linear models, kNN and
+    /// neural nets (one-hot, scaled); dpp2 gives trees one-hot columns instead.
+    pub fn standard(n_train: usize) -> Vec<PipelineSpec> {
+        let min_frequency = (n_train / 200).max(5);
+        vec![
+            PipelineSpec {
+                name: "dpp0".into(),
+                categorical: CategoricalEncoding::Ordinal,
+                min_frequency,
+                scale: false,
+                text_max_features: 300,
+                text_ngram_max: 2,
+            },
+            PipelineSpec {
+                name: "dpp1".into(),
+                categorical: CategoricalEncoding::OneHot,
+                min_frequency,
+                scale: true,
+                text_max_features: 1000,
+                text_ngram_max: 2,
+            },
+            PipelineSpec {
+                name: "dpp2".into(),
+                categorical: CategoricalEncoding::OneHot,
+                min_frequency,
+                scale: false,
+                text_max_features: 300,
+                text_ngram_max: 1,
+            },
+        ]
+    }
+
+    pub fn describe(&self) -> Vec<String> {
+        let mut steps = vec![
+            "SimpleImputer(strategy=\"median\", add_indicator=True) on numeric and date parts"
+                .to_string(),
+        ];
+        if self.scale {
+            steps.push("StandardScaler() on the numeric block".into());
+        }
+        steps.push(match self.categorical {
+            CategoricalEncoding::OneHot => format!(
+                "OneHotEncoder(min_frequency={}, handle_unknown=\"infrequent_if_exist\") on categorical columns (missing → \"{MISSING_CATEGORY}\")",
+                self.min_frequency
+            ),
+            CategoricalEncoding::Ordinal => {
+                "OrdinalEncoder(unknown and missing → -1) on categorical columns".to_string()
+            }
+        });
+        steps.push(format!(
+            "TfidfVectorizer(ngram_range=(1, {}), max_features={}) on text columns",
+            self.text_ngram_max, self.text_max_features
+        ));
+        steps.push("datetime → year, month, day, weekday, hour, days since 1970".into());
+        steps.push("id and constant columns dropped".into());
+        steps
+    }
+}
+
+/// What a feature column is, as the pipeline needs to know at predict time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureColumn {
+    pub name: String,
+    pub kind: ColumnKind,
+    /// For datetime columns: the strftime format they were read with.
+    pub date_format: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CategoricalState {
+    pub column: String,
+    /// Ordinal: every training category, sorted. One-hot: the frequent ones, sorted.
+    pub categories: Vec<String>,
+    /// One-hot only: training categories grouped as infrequent, sorted.
+    pub infrequent: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TextState {
+    pub column: String,
+    pub vocabulary: Vec<String>,
+    pub idf: Vec<f64>,
+    pub ngram_max: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FittedPipeline {
+    pub spec: PipelineSpec,
+    /// Inputs of the numeric block, in order: numeric columns, then date parts
+    /// (`col__year`, …).
+    pub numeric_inputs: Vec<String>,
+    pub medians: Vec<f64>,
+    /// Positions (in `numeric_inputs`) that get a missing indicator.
+    pub indicators: Vec<usize>,
+    /// (mean, scale) per numeric block output, when scaled.
+    pub scaler: Option<Vec<(f64, f64)>>,
+    pub categorical: Vec<CategoricalState>,
+    pub text: Vec<TextState>,
+    pub datetime_columns: Vec<String>,
+    pub output_names: Vec<String>,
+}
+
+pub const DATE_PARTS: [&str; 6] = ["year", "month", "day", "weekday", "hour", "days"];
+
+fn date_part(secs: f64, part: usize) -> f64 {
+    use chrono::{Datelike, Timelike};
+    if secs.is_nan() {
+        return f64::NAN;
+    }
+    let Some(dt) = chrono::DateTime::from_timestamp(secs.floor() as i64, 0) else {
+        return f64::NAN;
+    };
+    let d = dt.naive_utc();
+    match part {
+        0 => d.year() as f64,
+        1 => d.month() as f64,
+        2 => d.day() as f64,
+        3 => d.weekday().num_days_from_monday() as f64,
+        4 => d.hour() as f64,
+        _ => secs / 86_400.0,
+    }
+}
+
+/// Lowercase, then the tokens of `(?u)\b\w\w+\b` (runs of two or more word characters),
+/// then n-grams joined by a space: what `TfidfVectorizer`'s default analyzer does.
+pub fn analyze(doc: &str, ngram_max: usize) -> Vec<String> {
+    let lower = doc.to_lowercase();
+    let mut tokens: Vec<&str> = Vec::new();
+    let mut start: Option<usize> = None;
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    for (i, c) in lower.char_indices() {
+        match (is_word(c), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                if lower[s..i].chars().count() >= 2 {
+                    tokens.push(&lower[s..i]);
+                }
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        if lower[s..].chars().count() >= 2 {
+            tokens.push(&lower[s..]);
+        }
+    }
+    let mut out: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+    for n in 2..=ngram_max {
+        for w in tokens.windows(n) {
+            out.push(w.join(" "));
+        }
+    }
+    out
+}
+
+fn numeric_input(col: &Column, part: Option<usize>) -> Vec<f64> {
+    match (&col.values, part) {
+        (Values::Numeric(v), None) => v.clone(),
+        (Values::Datetime { secs, .. }, Some(p)) => secs.iter().map(|&s| date_part(s, p)).collect(),
+        _ => vec![f64::NAN; col.values.len()],
+    }
+}
+
+fn label(col: &Column, i: usize) -> Option<&str> {
+    match &col.values {
+        Values::Categorical { .. } => col.values.label(i),
+        Values::Text(t) => t[i].as_deref(),
+        _ => None,
+    }
+}
+
+fn nan_median(mut v: Vec<f64>) -> f64 {
+    v.retain(|x| !x.is_nan());
+    if v.is_empty() {
+        return f64::NAN;
+    }
+    v.sort_unstable_by(|a, b| a.total_cmp(b));
+    crate::profile::stats::median_sorted(&v)
+}
+
+/// Look a feature column up by name among `columns`.
+fn find<'a>(columns: &'a [&'a Column], name: &str) -> &'a Column {
+    columns
+        .iter()
+        .find(|c| c.name == name)
+        .expect("pipeline column present")
+}
+
+impl FittedPipeline {
+    /// Fit on the rows `rows` of `columns` (the feature columns of the table).
+    pub fn fit(
+        spec: &PipelineSpec,
+        features: &[FeatureColumn],
+        columns: &[&Column],
+        rows: &[usize],
+    ) -> FittedPipeline {
+        let mut numeric_inputs = Vec::new();
+        let mut medians = Vec::new();
+        let mut raw_numeric: Vec<Vec<f64>> = Vec::new();
+        let mut datetime_columns = Vec::new();
+        let mut categorical = Vec::new();
+        let mut text = Vec::new();
+        for f in features {
+            let col = find(columns, &f.name);
+            match f.kind {
+                ColumnKind::Numeric => {
+                    let v: Vec<f64> = numeric_input(col, None);
+                    let train: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
+                    let m = nan_median(train);
+                    if !m.is_nan() {
+                        numeric_inputs.push(f.name.clone());
+                        medians.push(m);
+                        raw_numeric.push(rows.iter().map(|&r| v[r]).collect());
+                    }
+                }
+                ColumnKind::Datetime => {
+                    datetime_columns.push(f.name.clone());
+                    for (p, part) in DATE_PARTS.iter().enumerate() {
+                        let v = numeric_input(col, Some(p));
+                        let train: Vec<f64> = rows.iter().map(|&r| v[r]).collect();
+                        let m = nan_median(train.clone());
+                        if !m.is_nan() {
+                            numeric_inputs.push(format!("{}__{part}", f.name));
+                            medians.push(m);
+                            raw_numeric.push(train);
+                        }
+                    }
+                }
+                ColumnKind::Categorical => {
+                    let mut counts: HashMap<&str, usize> = HashMap::new();
+                    for &r in rows {
+                        let l = label(col, r);
+                        let key = match (l, spec.categorical) {
+                            (Some(s), _) => s,
+                            (None, CategoricalEncoding::OneHot) => MISSING_CATEGORY,
+                            (None, CategoricalEncoding::Ordinal) => continue,
+                        };
+                        *counts.entry(key).or_default() += 1;
+                    }
+                    let mut all: Vec<&str> = counts.keys().copied().collect();
+                    all.sort_unstable();
+                    let (categories, infrequent) = match spec.categorical {
+                        CategoricalEncoding::Ordinal => {
+                            (all.iter().map(|s| s.to_string()).collect(), vec![])
+                        }
+                        CategoricalEncoding::OneHot => {
+                            let (freq, inf): (Vec<&str>, Vec<&str>) =
+                                all.iter().partition(|s| counts[*s] >= spec.min_frequency);
+                            (
+                                freq.iter().map(|s| s.to_string()).collect(),
+                                inf.iter().map(|s| s.to_string()).collect(),
+                            )
+                        }
+                    };
+                    categorical.push(CategoricalState {
+                        column: f.name.clone(),
+                        categories,
+                        infrequent,
+                    });
+                }
+                ColumnKind::Text => {
+                    let docs: Vec<Vec<String>> = rows
+                        .iter()
+                        .map(|&r| analyze(label(col, r).unwrap_or(""), spec.text_ngram_max))
+                        .collect();
+                    let mut tf: HashMap<&str, usize> = HashMap::new();
+                    let mut df: HashMap<&str, usize> = HashMap::new();
+                    for d in &docs {
+                        let mut seen = std::collections::HashSet::new();
+                        for t in d {
+                            *tf.entry(t.as_str()).or_default() += 1;
+                            if seen.insert(t.as_str()) {
+                                *df.entry(t.as_str()).or_default() += 1;
+                            }
+                        }
+                    }
+                    let mut terms: Vec<(&str, usize)> = tf.into_iter().collect();
+                    terms.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+                    terms.truncate(spec.text_max_features);
+                    let mut vocabulary: Vec<String> =
+                        terms.iter().map(|(t, _)| t.to_string()).collect();
+                    vocabulary.sort_unstable();
+                    let n = docs.len() as f64;
+                    let idf = vocabulary
+                        .iter()
+                        .map(|t| ((1.0 + n) / (1.0 + df[t.as_str()] as f64)).ln() + 1.0)
+                        .collect();
+                    if !vocabulary.is_empty() {
+                        text.push(TextState {
+                            column: f.name.clone(),
+                            vocabulary,
+                            idf,
+                            ngram_max: spec.text_ngram_max,
+                        });
+                    }
+                }
+                ColumnKind::Id | ColumnKind::Constant => {}
+            }
+        }
+        let indicators: Vec<usize> = raw_numeric
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.iter().any(|x| x.is_nan()))
+            .map(|(i, _)| i)
+            .collect();
+        let mut output_names: Vec<String> = numeric_inputs.clone();
+        output_names.extend(
+            indicators
+                .iter()
+                .map(|&i| format!("missingindicator_{}", numeric_inputs[i])),
+        );
+        let scaler = spec.scale.then(|| {
+            let mut block: Vec<Vec<f64>> = raw_numeric
+                .iter()
+                .zip(&medians)
+                .map(|(v, m)| v.iter().map(|x| if x.is_nan() { *m } else { *x }).collect())
+                .collect();
+            block.extend(indicators.iter().map(|&i| {
+                raw_numeric[i]
+                    .iter()
+                    .map(|x| f64::from(x.is_nan() as u8))
+                    .collect()
+            }));
+            block
+                .iter()
+                .map(|v| {
+                    let n = v.len().max(1) as f64;
+                    let mean = v.iter().sum::<f64>() / n;
+                    let var = v.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / n;
+                    let sd = var.sqrt();
+                    (mean, if sd == 0.0 { 1.0 } else { sd })
+                })
+                .collect()
+        });
+        for c in &categorical {
+            match spec.categorical {
+                CategoricalEncoding::Ordinal => output_names.push(c.column.clone()),
+                CategoricalEncoding::OneHot => {
+                    output_names.extend(c.categories.iter().map(|v| format!("{}_{v}", c.column)));
+                    if !c.infrequent.is_empty() {
+                        output_names.push(format!("{}_{INFREQUENT}", c.column));
+                    }
+                }
+            }
+        }
+        for t in &text {
+            output_names.extend(t.vocabulary.iter().map(|w| format!("{}__{w}", t.column)));
+        }
+        FittedPipeline {
+            spec: spec.clone(),
+            numeric_inputs,
+            medians,
+            indicators,
+            scaler,
+            categorical,
+            text,
+            datetime_columns,
+            output_names,
+        }
+    }
+
+    /// Transform rows `rows` of `columns` into the feature matrix.
+    pub fn transform(&self, columns: &[&Column], rows: &[usize]) -> Matrix {
+        let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.output_names.len());
+        // Numeric block.
+        let mut raw: Vec<Vec<f64>> = Vec::with_capacity(self.numeric_inputs.len());
+        for name in &self.numeric_inputs {
+            let (col, part) = match name.rsplit_once("__") {
+                Some((c, p)) if self.datetime_columns.iter().any(|d| d == c) => {
+                    (c, DATE_PARTS.iter().position(|x| *x == p))
+                }
+                _ => (name.as_str(), None),
+            };
+            let v = numeric_input(find(columns, col), part);
+            raw.push(rows.iter().map(|&r| v[r]).collect());
+        }
+        for (v, m) in raw.iter().zip(&self.medians) {
+            out.push(v.iter().map(|x| if x.is_nan() { *m } else { *x }).collect());
+        }
+        for &i in &self.indicators {
+            out.push(raw[i].iter().map(|x| f64::from(x.is_nan() as u8)).collect());
+        }
+        if let Some(sc) = &self.scaler {
+            for (v, (mean, scale)) in out.iter_mut().zip(sc) {
+                v.iter_mut().for_each(|x| *x = (*x - mean) / scale);
+            }
+        }
+        // Categorical block.
+        for c in &self.categorical {
+            let col = find(columns, &c.column);
+            let index: HashMap<&str, usize> = c
+                .categories
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.as_str(), i))
+                .collect();
+            match self.spec.categorical {
+                CategoricalEncoding::Ordinal => {
+                    out.push(
+                        rows.iter()
+                            .map(|&r| {
+                                label(col, r)
+                                    .and_then(|l| index.get(l))
+                                    .map_or(-1.0, |&i| i as f64)
+                            })
+                            .collect(),
+                    );
+                }
+                CategoricalEncoding::OneHot => {
+                    let width = c.categories.len() + usize::from(!c.infrequent.is_empty());
+                    let mut block = vec![vec![0.0; rows.len()]; width];
+                    for (i, &r) in rows.iter().enumerate() {
+                        let l = label(col, r).unwrap_or(MISSING_CATEGORY);
+                        match index.get(l) {
+                            Some(&j) => block[j][i] = 1.0,
+                            None if !c.infrequent.is_empty() => block[width - 1][i] = 1.0,
+                            None => {}
+                        }
+                    }
+                    out.extend(block);
+                }
+            }
+        }
+        // Text block.
+        for t in &self.text {
+            let col = find(columns, &t.column);
+            let index: HashMap<&str, usize> = t
+                .vocabulary
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.as_str(), i))
+                .collect();
+            let mut block = vec![vec![0.0; rows.len()]; t.vocabulary.len()];
+            for (i, &r) in rows.iter().enumerate() {
+                let mut counts: HashMap<usize, f64> = HashMap::new();
+                for tok in analyze(label(col, r).unwrap_or(""), t.ngram_max) {
+                    if let Some(&j) = index.get(tok.as_str()) {
+                        *counts.entry(j).or_default() += 1.0;
+                    }
+                }
+                let norm = counts
+                    .iter()
+                    .map(|(j, c)| (c * t.idf[*j]).powi(2))
+                    .sum::<f64>()
+                    .sqrt();
+                if norm > 0.0 {
+                    for (j, c) in counts {
+                        block[j][i] = c * t.idf[j] / norm;
+                    }
+                }
+            }
+            out.extend(block);
+        }
+        Matrix::from_columns(rows.len(), out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{read_bytes, ReadOptions, Table, TypeOverrides};
+
+    fn table(csv: &str) -> Table {
+        let raw = read_bytes("t.csv", csv.as_bytes().to_vec(), &ReadOptions::default()).unwrap();
+        Table::from_raw(raw, None, &TypeOverrides::new()).unwrap()
+    }
+
+    #[test]
+    fn analyzer_matches_sklearn_default_pattern() {
+        assert_eq!(
+            analyze("A cat's 2 toys, x_y!", 1),
+            vec!["cat", "toys", "x_y"]
+        );
+        assert_eq!(
+            analyze("Big red dog", 2),
+            vec!["big", "red", "dog", "big red", "red dog"]
+        );
+    }
+
+    #[test]
+    fn one_hot_with_infrequent_and_unknown() {
+        let t = table("c,i\na,0\na,1\na,2\nb,3\nb,4\nb,5\nz,6\n,7\n");
+        let cols: Vec<&Column> = t.columns.iter().collect();
+        let f = vec![FeatureColumn {
+            name: "c".into(),
+            kind: ColumnKind::Categorical,
+            date_format: None,
+        }];
+        let spec = PipelineSpec {
+            min_frequency: 2,
+            ..PipelineSpec::standard(100)[1].clone()
+        };
+        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2, 3, 4, 5, 6, 7]);
+        assert_eq!(p.categorical[0].categories, vec!["a", "b"]);
+        assert_eq!(p.categorical[0].infrequent, vec![MISSING_CATEGORY, "z"]);
+        assert_eq!(p.output_names, vec!["c_a", "c_b", "c_infrequent_sklearn"]);
+        let m = p.transform(&cols, &[0, 3, 6, 7]);
+        assert_eq!(m.row(0), vec![1.0, 0.0, 0.0]);
+        assert_eq!(m.row(1), vec![0.0, 1.0, 0.0]);
+        assert_eq!(m.row(2), vec![0.0, 0.0, 1.0]);
+        assert_eq!(m.row(3), vec![0.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn median_indicator_and_scaler() {
+        let t = table("x,y\n1,a\n,b\n3,a\n5,b\n");
+        let cols: Vec<&Column> = t.columns.iter().collect();
+        let f = vec![FeatureColumn {
+            name: "x".into(),
+            kind: ColumnKind::Numeric,
+            date_format: None,
+        }];
+        let spec = PipelineSpec::standard(100)[1].clone();
+        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2, 3]);
+        assert_eq!(p.medians, vec![3.0]);
+        assert_eq!(p.output_names, vec!["x", "missingindicator_x"]);
+        let m = p.transform(&cols, &[0, 1, 2, 3]);
+        // StandardScaler on [1,3,3,5] and [0,1,0,0]: mean 3, std sqrt(2); mean .25, std sqrt(3)/4.
+        assert!((m.get(0, 0) + 2f64.sqrt()).abs() < 1e-12);
+        assert!((m.get(1, 1) - 3f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn tfidf_matches_sklearn() {
+        // TfidfVectorizer(vocabulary=["cat", "dog", "the"]).fit_transform(docs), sklearn 1.9.1
+        let t = table("d\nthe cat\nthe dog dog\nbird\n");
+        let cols: Vec<&Column> = t.columns.iter().collect();
+        let f = vec![FeatureColumn {
+            name: "d".into(),
+            kind: ColumnKind::Text,
+            date_format: None,
+        }];
+        let mut spec = PipelineSpec::standard(100)[0].clone();
+        spec.text_ngram_max = 1;
+        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2]);
+        assert_eq!(p.text[0].vocabulary, vec!["bird", "cat", "dog", "the"]);
+        let m = p.transform(&cols, &[0, 1, 2]);
+        // idf: bird, cat, dog = ln(4/2)+1 = 1.6931471805599454; the = ln(4/3)+1 = 1.2876820724517808
+        let (a, b) = (1.693_147_180_559_945_4_f64, 1.287_682_072_451_780_8_f64);
+        let n0 = (a * a + b * b).sqrt();
+        assert!((m.get(0, 1) - a / n0).abs() < 1e-12);
+        assert!((m.get(0, 3) - b / n0).abs() < 1e-12);
+        let n1 = ((2.0 * a).powi(2) + b * b).sqrt();
+        assert!((m.get(1, 2) - 2.0 * a / n1).abs() < 1e-12);
+        assert_eq!(m.get(2, 0), 1.0);
+    }
+}

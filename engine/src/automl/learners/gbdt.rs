@@ -1,0 +1,195 @@
+//! Gradient-boosted trees from forust-ml 0.8 (XGBoost-style, histogram based, native
+//! missing values). Binary: one LogLoss booster. Multiclass: one LogLoss booster per class
+//! (one-vs-rest), probabilities normalised to sum to one. Regression: SquaredLoss.
+//! With an evaluation set, training stops after 50 rounds without improvement.
+
+use std::collections::HashSet;
+
+use forust_ml::gradientbooster::{GrowPolicy, ImportanceMethod, MissingNodeTreatment};
+use forust_ml::objective::ObjectiveType;
+use forust_ml::sampler::SampleMethod;
+use forust_ml::{GradientBooster, Matrix as FMatrix};
+use serde::{Deserialize, Serialize};
+
+use super::{get_f64, get_usize, Learner, Params, Task, TrainData};
+use crate::automl::matrix::Matrix;
+use crate::automl::metrics::Predictions;
+
+#[derive(Serialize, Deserialize)]
+pub struct GbdtModel {
+    pub task: Task,
+    pub params: Params,
+    /// One booster (binary, regression) or one per class, in forust's own serde form:
+    /// each is what `forust.GradientBooster.load_booster` reads.
+    pub boosters: Vec<GradientBooster>,
+    pub n_features: usize,
+}
+
+impl std::fmt::Debug for GbdtModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GbdtModel")
+            .field("task", &self.task)
+            .field("params", &self.params)
+            .field("boosters", &self.boosters.len())
+            .finish()
+    }
+}
+
+impl GbdtModel {
+    pub fn new(task: Task, params: Params) -> Self {
+        GbdtModel {
+            task,
+            params,
+            boosters: vec![],
+            n_features: 0,
+        }
+    }
+
+    fn booster(
+        &self,
+        objective: ObjectiveType,
+        seed: u64,
+        early_stopping: bool,
+    ) -> Result<GradientBooster, String> {
+        let p = &self.params;
+        GradientBooster::new(
+            objective,
+            get_usize(p, "iterations", 500),
+            get_f64(p, "learning_rate", 0.1) as f32,
+            get_usize(p, "max_depth", 6),
+            usize::MAX,
+            0.0,
+            get_f64(p, "l2", 1.0) as f32,
+            0.0,
+            0.0,
+            get_f64(p, "min_leaf_weight", 1.0) as f32,
+            0.5,
+            256,
+            true,
+            true,
+            None,
+            get_f64(p, "subsample", 1.0) as f32,
+            0.2,
+            0.1,
+            get_f64(p, "colsample_bytree", 1.0),
+            seed,
+            f64::NAN,
+            false,
+            if get_f64(p, "subsample", 1.0) < 1.0 {
+                SampleMethod::Random
+            } else {
+                SampleMethod::None
+            },
+            GrowPolicy::DepthWise,
+            None,
+            early_stopping.then_some(50),
+            true,
+            HashSet::new(),
+            MissingNodeTreatment::AssignToParent,
+            0,
+            false,
+        )
+        .map_err(|e| format!("forust: {e}"))
+    }
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Learner for GbdtModel {
+    fn fit(&mut self, d: &TrainData) -> Result<(), String> {
+        self.n_features = d.x.cols;
+        let x = FMatrix::new(&d.x.data, d.x.rows, d.x.cols);
+        let eval = d
+            .eval
+            .map(|(m, y)| (FMatrix::new(&m.data, m.rows, m.cols), y));
+        let fit_one = |objective: ObjectiveType,
+                       y: &[f64],
+                       ey: Option<Vec<f64>>|
+         -> Result<GradientBooster, String> {
+            let mut b = self.booster(objective, d.seed, eval.is_some())?;
+            let ew;
+            let eval_data = match (&eval, &ey) {
+                (Some((m, _)), Some(ey)) => {
+                    ew = vec![1.0; ey.len()];
+                    Some(vec![(
+                        FMatrix::new(m.data, m.rows, m.cols),
+                        ey.as_slice(),
+                        ew.as_slice(),
+                    )])
+                }
+                _ => None,
+            };
+            b.fit(&x, y, d.weights, eval_data)
+                .map_err(|e| format!("forust: {e}"))?;
+            Ok(b)
+        };
+        self.boosters = match self.task {
+            Task::Regression => vec![fit_one(
+                ObjectiveType::SquaredLoss,
+                d.y,
+                eval.as_ref().map(|e| e.1.to_vec()),
+            )?],
+            Task::Classification { n_classes: 2 } => {
+                vec![fit_one(
+                    ObjectiveType::LogLoss,
+                    d.y,
+                    eval.as_ref().map(|e| e.1.to_vec()),
+                )?]
+            }
+            Task::Classification { n_classes } => (0..n_classes)
+                .map(|c| {
+                    let yc: Vec<f64> = d.y.iter().map(|&v| f64::from(v as usize == c)).collect();
+                    let ey = eval
+                        .as_ref()
+                        .map(|e| e.1.iter().map(|&v| f64::from(v as usize == c)).collect());
+                    if d.deadline.is_some_and(|t| std::time::Instant::now() > t) {
+                        return Err("out of time".to_string());
+                    }
+                    fit_one(ObjectiveType::LogLoss, &yc, ey)
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        Ok(())
+    }
+
+    fn predict(&self, m: &Matrix) -> Predictions {
+        let x = FMatrix::new(&m.data, m.rows, m.cols);
+        let raw: Vec<Vec<f64>> = self.boosters.iter().map(|b| b.predict(&x, true)).collect();
+        match self.task {
+            Task::Regression => Predictions::Values(raw.into_iter().next().unwrap_or_default()),
+            Task::Classification { n_classes: 2 } => Predictions::Proba {
+                p: raw[0]
+                    .iter()
+                    .flat_map(|&z| {
+                        let q = sigmoid(z);
+                        [1.0 - q, q]
+                    })
+                    .collect(),
+                k: 2,
+            },
+            Task::Classification { n_classes } => {
+                let mut p = Vec::with_capacity(m.rows * n_classes);
+                for i in 0..m.rows {
+                    let row: Vec<f64> = raw.iter().map(|r| sigmoid(r[i])).collect();
+                    let s: f64 = row.iter().sum();
+                    p.extend(row.iter().map(|v| v / s));
+                }
+                Predictions::Proba { p, k: n_classes }
+            }
+        }
+    }
+
+    fn feature_importance(&self) -> Vec<f64> {
+        let mut imp = vec![0.0; self.n_features];
+        for b in &self.boosters {
+            for (f, v) in b.calculate_feature_importance(ImportanceMethod::TotalGain, false) {
+                if f < imp.len() {
+                    imp[f] += v as f64;
+                }
+            }
+        }
+        imp
+    }
+}

@@ -1,0 +1,6 @@
+//! AutoML: feature pipelines, learners, metrics, search and ensembling.
+
+pub mod features;
+pub mod learners;
+pub mod matrix;
+pub mod metrics;
