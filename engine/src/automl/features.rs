@@ -406,6 +406,34 @@ impl FittedPipeline {
         }
     }
 
+    /// The input column behind each output column (date parts and indicators map to
+    /// their column), for feature importance by input column.
+    pub fn output_sources(&self) -> Vec<String> {
+        let base = |n: &String| match n.rsplit_once("__") {
+            Some((c, _)) if self.datetime_columns.iter().any(|d| d == c) => c.to_string(),
+            _ => n.clone(),
+        };
+        let mut out: Vec<String> = self.numeric_inputs.iter().map(base).collect();
+        out.extend(
+            self.indicators
+                .iter()
+                .map(|&i| base(&self.numeric_inputs[i])),
+        );
+        for c in &self.categorical {
+            let width = match self.spec.categorical {
+                CategoricalEncoding::Ordinal => 1,
+                CategoricalEncoding::OneHot => {
+                    c.categories.len() + usize::from(!c.infrequent.is_empty())
+                }
+            };
+            out.extend(std::iter::repeat_n(c.column.clone(), width));
+        }
+        for t in &self.text {
+            out.extend(std::iter::repeat_n(t.column.clone(), t.vocabulary.len()));
+        }
+        out
+    }
+
     /// Transform rows `rows` of `columns` into the feature matrix.
     pub fn transform(&self, columns: &[&Column], rows: &[usize]) -> Matrix {
         let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.output_names.len());

@@ -1,6 +1,10 @@
 //! AutoML: feature pipelines, learners, metrics, search and ensembling.
 
+pub mod ensemble;
 pub mod features;
+pub mod job;
 pub mod learners;
 pub mod matrix;
 pub mod metrics;
+pub mod model;
+pub mod split;

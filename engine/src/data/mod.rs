@@ -6,6 +6,6 @@ pub mod table;
 
 pub use read::{read_bytes, read_file, FileFormat, RawTable, ReadOptions};
 pub use table::{
-    infer_problem_type, Column, ColumnKind, ProblemInference, ProblemType, Table, TypeOverrides,
-    Values, MISSING_TOKENS,
+    infer_problem_type, typed_columns, Column, ColumnKind, ProblemInference, ProblemType, Table,
+    TypeOverrides, Values, MISSING_TOKENS,
 };

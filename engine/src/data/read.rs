@@ -61,6 +61,38 @@ impl RawTable {
         ca.iter()
     }
 
+    /// Append the rows of `other` (a validation file) below these; its columns must carry
+    /// the same names, in any order.
+    pub fn append(mut self, other: RawTable) -> Result<RawTable> {
+        let missing: Vec<&String> = self
+            .names
+            .iter()
+            .filter(|n| !other.names.contains(n))
+            .collect();
+        if !missing.is_empty() {
+            return Err(EngineError::data(
+                &other.file_name,
+                Some(1),
+                format!(
+                    "the validation file lacks column(s) {}",
+                    missing
+                        .iter()
+                        .map(|m| format!("{m:?}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        let ordered = other
+            .frame
+            .select(self.names.iter().map(|n| n.as_str()))
+            .and_then(|o| self.frame.vstack(&o))
+            .map_err(|e| EngineError::data(&other.file_name, None, e.to_string()))?;
+        self.frame = ordered;
+        self.row_lines.clear();
+        Ok(self)
+    }
+
     /// The line of the file on which data row `row` (0-based) starts, where known.
     pub fn line_of_row(&self, row: usize) -> Option<u64> {
         self.row_lines.get(row).copied()

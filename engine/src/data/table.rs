@@ -197,6 +197,80 @@ impl Table {
     }
 }
 
+/// Type the columns a fitted model needs, by name, with the kinds it was trained on: the
+/// way `predict` reads a new file. A missing column is an error that names it; extra
+/// columns are ignored. Dates are parsed with the format seen in training.
+pub fn typed_columns(
+    raw: &RawTable,
+    schema: &[(String, ColumnKind, Option<String>)],
+) -> Result<Vec<Column>> {
+    let missing: Vec<&str> = schema
+        .iter()
+        .filter(|(n, _, _)| !raw.names.iter().any(|r| r == n))
+        .map(|(n, _, _)| n.as_str())
+        .collect();
+    if !missing.is_empty() {
+        return Err(EngineError::data(
+            &raw.file_name,
+            Some(1),
+            format!(
+                "missing feature column{} {}",
+                if missing.len() > 1 { "s" } else { "" },
+                missing
+                    .iter()
+                    .map(|m| format!("{m:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    schema
+        .iter()
+        .map(|(name, kind, fmt)| {
+            let i = raw
+                .names
+                .iter()
+                .position(|r| r == name)
+                .expect("checked above");
+            match (kind, fmt) {
+                (ColumnKind::Datetime, Some(f)) => {
+                    let format = datetime::DateFormat(f.clone());
+                    let mut secs = Vec::with_capacity(raw.height());
+                    let mut missing = 0;
+                    for (row, cell) in raw.column(i).enumerate() {
+                        let s = cell.map(str::trim).unwrap_or("");
+                        if standard_missing(s) || s == "None" {
+                            secs.push(f64::NAN);
+                            missing += 1;
+                        } else {
+                            secs.push(format.parse(s).ok_or_else(|| EngineError::Data {
+                                location: crate::error::Location {
+                                    file: raw.file_name.clone(),
+                                    line: raw.line_of_row(row),
+                                    column: Some(name.clone()),
+                                },
+                                message: format!("{s:?} is not a date in the training format {f}"),
+                            })?);
+                        }
+                    }
+                    Ok(Column {
+                        name: name.clone(),
+                        kind: ColumnKind::Datetime,
+                        values: Values::Datetime {
+                            secs,
+                            format: f.clone(),
+                        },
+                        missing,
+                        missing_tokens: BTreeMap::new(),
+                        kind_reason: "as in training".into(),
+                    })
+                }
+                _ => type_column(raw, i, false, Some(*kind)),
+            }
+        })
+        .collect()
+}
+
 fn list_names(names: &[String]) -> String {
     let shown: Vec<String> = names.iter().take(20).map(|n| format!("{n:?}")).collect();
     let more = names.len().saturating_sub(20);

@@ -1,0 +1,123 @@
+//! Validation splits: stratified k-fold or a stratified holdout, seeded. The assignment is
+//! written beside the notebooks, so scikit-learn sees exactly the same rows.
+
+use serde::{Deserialize, Serialize};
+
+use crate::profile::Rng;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Split {
+    /// "kfold" or "holdout" or "validation-file".
+    pub method: String,
+    /// Per fold: (training rows, validation rows), as positions in the input file.
+    pub folds: Vec<(Vec<usize>, Vec<usize>)>,
+}
+
+impl Split {
+    pub fn is_cv(&self) -> bool {
+        self.folds.len() > 1
+    }
+
+    /// Every validation row once: the rows the metrics are computed on.
+    pub fn validation_rows(&self) -> Vec<usize> {
+        let mut v: Vec<usize> = self
+            .folds
+            .iter()
+            .flat_map(|f| f.1.iter().copied())
+            .collect();
+        v.sort_unstable();
+        v
+    }
+}
+
+/// Group `rows` by stratum (class id, or 0 for regression), each group shuffled.
+fn strata(rows: &[usize], stratum: &dyn Fn(usize) -> usize, seed: u64) -> Vec<Vec<usize>> {
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for &r in rows {
+        let s = stratum(r);
+        if groups.len() <= s {
+            groups.resize(s + 1, Vec::new());
+        }
+        groups[s].push(r);
+    }
+    let mut rng = Rng::new(seed ^ 0x5EED_5EED);
+    for g in &mut groups {
+        for i in (1..g.len()).rev() {
+            let j = rng.below(i + 1);
+            g.swap(i, j);
+        }
+    }
+    groups
+}
+
+pub fn kfold(rows: &[usize], k: usize, stratum: &dyn Fn(usize) -> usize, seed: u64) -> Split {
+    let mut fold_of = vec![usize::MAX; rows.iter().max().map_or(0, |m| m + 1)];
+    let mut offset = 0;
+    for g in strata(rows, stratum, seed) {
+        for (i, &r) in g.iter().enumerate() {
+            fold_of[r] = (offset + i) % k;
+        }
+        offset = (offset + g.len()) % k;
+    }
+    let folds = (0..k)
+        .map(|f| {
+            let (mut tr, mut va) = (Vec::new(), Vec::new());
+            for &r in rows {
+                if fold_of[r] == f {
+                    va.push(r);
+                } else {
+                    tr.push(r);
+                }
+            }
+            (tr, va)
+        })
+        .collect();
+    Split {
+        method: format!("stratified {k}-fold"),
+        folds,
+    }
+}
+
+pub fn holdout(
+    rows: &[usize],
+    fraction: f64,
+    stratum: &dyn Fn(usize) -> usize,
+    seed: u64,
+) -> Split {
+    let mut valid = Vec::new();
+    for g in strata(rows, stratum, seed) {
+        let take = ((g.len() as f64 * fraction).round() as usize).min(g.len().saturating_sub(1));
+        valid.extend_from_slice(&g[..take]);
+    }
+    valid.sort_unstable();
+    let mut is_valid = vec![false; rows.iter().max().map_or(0, |m| m + 1)];
+    valid.iter().for_each(|&r| is_valid[r] = true);
+    let train = rows.iter().copied().filter(|&r| !is_valid[r]).collect();
+    Split {
+        method: format!("stratified holdout ({:.0}%)", fraction * 100.0),
+        folds: vec![(train, valid)],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_partition_and_stratify() {
+        let rows: Vec<usize> = (0..100).collect();
+        let cls = |r: usize| usize::from(r % 10 == 0);
+        let s = kfold(&rows, 5, &cls, 1);
+        let mut all = s.validation_rows();
+        all.dedup();
+        assert_eq!(all, rows);
+        for (tr, va) in &s.folds {
+            assert_eq!(tr.len() + va.len(), 100);
+            assert_eq!(va.iter().filter(|&&r| cls(r) == 1).count(), 2);
+        }
+        let h = holdout(&rows, 0.2, &cls, 1);
+        assert_eq!(h.folds[0].1.len(), 20);
+        assert_eq!(h.folds[0].1.iter().filter(|&&r| cls(r) == 1).count(), 2);
+        assert_eq!(kfold(&rows, 5, &cls, 1).folds, s.folds, "seeded");
+    }
+}

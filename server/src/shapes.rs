@@ -1,0 +1,171 @@
+//! SageMaker-shaped JSON (AutoMLCandidate, DescribeAutoMLJob) built from the engine's plain
+//! results. The CLI's `job.json` / `leaderboard.json` and the REST API use the same shapes.
+
+use glassbox_engine::automl::job::{
+    CandidateResult, CandidateStatus, JobOutcome, Resolved, SecondaryStatus,
+};
+use glassbox_engine::automl::metrics::Metric;
+use serde_json::{json, Value};
+
+fn metric_type(m: Metric) -> &'static str {
+    if m.maximize() {
+        "Maximize"
+    } else {
+        "Minimize"
+    }
+}
+
+/// One AutoMLCandidate. `time` is used for CreationTime/EndTime when the caller has no
+/// finer record.
+pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value {
+    let objective = c.objective.map(|v| {
+        json!({
+            "MetricName": resolved.metric.as_str(),
+            "Value": v,
+            "Type": metric_type(resolved.metric),
+            "StandardMetricName": resolved.metric.as_str(),
+        })
+    });
+    let status = match c.status {
+        CandidateStatus::Completed => "Completed",
+        CandidateStatus::Failed => "Failed",
+        CandidateStatus::Stopped => "Stopped",
+    };
+    let objective_status = match (c.status, c.objective) {
+        (CandidateStatus::Completed, Some(_)) => "Succeeded",
+        (CandidateStatus::Completed, None) => "Pending",
+        _ => "Failed",
+    };
+    let mut steps = Vec::new();
+    if c.algorithm.is_some() {
+        steps.push(json!({"CandidateStepType": "Glassbox::FeaturePipeline", "CandidateStepName": c.pipeline}));
+    }
+    steps.push(json!({"CandidateStepType": "Glassbox::Training", "CandidateStepName": c.name}));
+    let pipeline_steps = resolved
+        .pipelines
+        .iter()
+        .find(|p| p.name == c.pipeline)
+        .map(|p| p.describe())
+        .unwrap_or_default();
+    json!({
+        "CandidateName": c.name,
+        "FinalAutoMLJobObjectiveMetric": objective,
+        "ObjectiveStatus": objective_status,
+        "CandidateStatus": status,
+        "FailureReason": c.failure_reason,
+        "CandidateSteps": steps,
+        "CreationTime": time,
+        "EndTime": time,
+        "LastModifiedTime": time,
+        "CandidateProperties": {
+            "CandidateMetrics": c.metrics.iter().map(|m| json!({
+                "MetricName": m.metric.as_str(),
+                "Value": m.value,
+                "Set": "Validation",
+                "StandardMetricName": m.metric.as_str(),
+            })).collect::<Vec<_>>(),
+        },
+        "Algorithm": c.algorithm.map(|a| a.as_str()).unwrap_or("ensemble"),
+        "FeaturePipeline": c.pipeline,
+        "FeaturePipelineSteps": pipeline_steps,
+        "Hyperparameters": c.hyperparameters,
+        "EnsembleMembers": c.members.iter().map(|(n, w)| json!({"CandidateName": n, "Weight": w})).collect::<Vec<_>>(),
+        "TrainingSeconds": c.train_seconds,
+        "Deterministic": c.deterministic,
+        "FeatureImportance": c.feature_importance.iter().take(30).map(|(n, v)| json!({"Feature": n, "Importance": v})).collect::<Vec<_>>(),
+    })
+}
+
+pub fn leaderboard(outcome: &JobOutcome, time: &str) -> Value {
+    json!({ "Candidates": outcome.candidates.iter().map(|c| candidate(c, &outcome.resolved, time)).collect::<Vec<_>>() })
+}
+
+pub fn secondary(s: SecondaryStatus) -> &'static str {
+    match s {
+        SecondaryStatus::Starting => "Starting",
+        SecondaryStatus::AnalyzingData => "AnalyzingData",
+        SecondaryStatus::FeatureEngineering => "FeatureEngineering",
+        SecondaryStatus::ModelTuning => "ModelTuning",
+        SecondaryStatus::CandidateDefinitionsGenerated => "CandidateDefinitionsGenerated",
+        SecondaryStatus::MaxCandidatesReached => "MaxCandidatesReached",
+        SecondaryStatus::MaxAutoMLJobRuntimeReached => "MaxAutoMLJobRuntimeReached",
+        SecondaryStatus::Completed => "Completed",
+        SecondaryStatus::Stopped => "Stopped",
+        SecondaryStatus::Failed => "Failed",
+    }
+}
+
+/// The primary status for a final secondary status.
+pub fn primary(s: SecondaryStatus) -> &'static str {
+    match s {
+        SecondaryStatus::Stopped => "Stopped",
+        SecondaryStatus::Failed => "Failed",
+        SecondaryStatus::Starting
+        | SecondaryStatus::AnalyzingData
+        | SecondaryStatus::FeatureEngineering
+        | SecondaryStatus::ModelTuning => "InProgress",
+        _ => "Completed",
+    }
+}
+
+pub struct JobMeta<'a> {
+    pub name: &'a str,
+    pub input: &'a str,
+    pub target: &'a str,
+    pub created: &'a str,
+    pub ended: &'a str,
+    pub candidates_only: bool,
+}
+
+pub fn describe(meta: &JobMeta, outcome: &JobOutcome) -> Value {
+    let r = &outcome.resolved;
+    let best = outcome
+        .best
+        .as_ref()
+        .and_then(|b| outcome.candidates.iter().find(|c| &c.name == b))
+        .map(|c| candidate(c, r, meta.ended));
+    json!({
+        "AutoMLJobName": meta.name,
+        "AutoMLJobArn": format!("arn:glassbox:local:automl-job/{}", meta.name),
+        "InputDataConfig": [{
+            "DataSource": {"File": meta.input},
+            "TargetAttributeName": meta.target,
+            "ChannelType": "training",
+        }],
+        "ProblemType": r.problem_type.as_str(),
+        "AutoMLJobObjective": {"MetricName": r.metric.as_str()},
+        "AutoMLJobConfig": {
+            "CompletionCriteria": completion(r),
+            "Mode": serde_json::to_value(r.mode).unwrap_or(Value::Null),
+        },
+        "GenerateCandidateDefinitionsOnly": meta.candidates_only,
+        "CreationTime": meta.created,
+        "EndTime": meta.ended,
+        "LastModifiedTime": meta.ended,
+        "AutoMLJobStatus": primary(outcome.secondary_status),
+        "AutoMLJobSecondaryStatus": secondary(outcome.secondary_status),
+        "FailureReason": Value::Null,
+        "BestCandidate": best,
+        "ResolvedAttributes": {
+            "ProblemType": r.problem_type.as_str(),
+            "ProblemTypeReason": r.problem_type_reason,
+            "AutoMLJobObjective": {"MetricName": r.metric.as_str()},
+            "CompletionCriteria": completion(r),
+            "PositiveClass": r.positive_class,
+            "Classes": r.classes,
+            "Validation": r.validation,
+            "Features": r.features,
+        },
+        "Progress": 1.0,
+        "CandidateCount": outcome.candidates.len(),
+        "ElapsedSeconds": outcome.elapsed_seconds,
+    })
+}
+
+fn completion(r: &Resolved) -> Value {
+    json!({
+        "MaxCandidates": r.max_candidates,
+        "MaxRuntimePerTrainingJobInSeconds": r.max_runtime_per_candidate,
+        "MaxAutoMLJobRuntimeInSeconds": r.max_job_runtime,
+    })
+}
