@@ -166,32 +166,37 @@ pub fn run_to_dir(
     verbose: bool,
 ) -> anyhow::Result<JobOutcome> {
     let created = now();
+    let started = std::time::Instant::now();
     let (table, valid_rows) = load_training(file, validation, spec)?;
+    // Invalid jobs fail here, with one line, before any progress is printed.
+    let prep = job::prepare(&table, spec, valid_rows.as_deref())?;
+    let mut writer = OutputWriter::new(out, verbose);
+    writer.metric = prep.resolved.metric.as_str().to_string();
+    writer.limit = prep.resolved.max_candidates;
+    if verbose {
+        eprintln!(
+            "{}: {} rows; {} with {} ({}); validation: {}",
+            table.file_name,
+            table.n_rows(),
+            prep.resolved.problem_type.as_str(),
+            prep.resolved.metric.as_str(),
+            prep.resolved
+                .positive_class
+                .as_ref()
+                .map(|c| format!("positive class {c:?}"))
+                .unwrap_or_else(|| "no positive class".into()),
+            prep.resolved.validation
+        );
+    }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let p = profile::profile_table(&table, Some(&spec.target));
     write_json(&out.join("profile.json"), &p)?;
-    let mut writer = OutputWriter::new(out, verbose);
-    writer.limit = spec.max_candidates;
-    if let Ok(prep) = job::prepare(&table, spec, valid_rows.as_deref()) {
-        writer.metric = prep.resolved.metric.as_str().to_string();
-        writer.limit = prep.resolved.max_candidates;
-        if verbose {
-            eprintln!(
-                "{}: {} rows; {} with {} ({}); validation: {}",
-                table.file_name,
-                table.n_rows(),
-                prep.resolved.problem_type.as_str(),
-                prep.resolved.metric.as_str(),
-                prep.resolved
-                    .positive_class
-                    .as_ref()
-                    .map(|c| format!("positive class {c:?}"))
-                    .unwrap_or_else(|| "no positive class".into()),
-                prep.resolved.validation
-            );
-        }
-    }
-    let outcome = job::run_job(&table, spec, valid_rows.as_deref(), &mut writer)?;
+    // The runtime limit covers the whole job, reading and profiling included.
+    let mut remaining = spec.clone();
+    remaining.max_job_runtime = spec
+        .max_job_runtime
+        .map(|s| (s - started.elapsed().as_secs_f64() - 0.3).max(0.1));
+    let outcome = job::run_job(&table, &remaining, valid_rows.as_deref(), &mut writer)?;
     if let Some(e) = writer.errors.first() {
         anyhow::bail!("{e}");
     }

@@ -264,6 +264,13 @@ pub fn prepare(
         )
     })?;
     let target = &table.columns[ti];
+    let labelled = target.values.len() - target.missing;
+    if (1..10).contains(&labelled) {
+        return Err(EngineError::invalid(
+            "data",
+            format!("{file}: {labelled} row(s) with a target value; Glassbox needs at least 10"),
+        ));
+    }
     let inferred = infer_problem_type(target)?;
     let problem = match spec.problem_type {
         None => inferred.problem_type,
