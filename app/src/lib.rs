@@ -5,9 +5,11 @@
 //! polling and sortable tables; every page also works without it.
 
 pub mod charts;
+mod jobs_pages;
 pub mod model;
 mod pages;
 
+pub use jobs_pages::{candidate_page, job_live, job_page, jobs_page, new_job_page};
 pub use pages::{dataset_page, home_page, not_found_page};
 
 /// The stylesheet, served at `/static/glassbox.css`.

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "PascalCase")]
 pub struct DatasetInfo {
     pub dataset_id: String,
@@ -26,4 +27,21 @@ impl DatasetInfo {
     pub fn is_ready(&self) -> bool {
         self.dataset_status == "Ready"
     }
+}
+
+/// The new-job form's fields (also what is shown again when the form has an error).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct JobForm {
+    pub name: String,
+    pub target: String,
+    pub problem_type: String,
+    pub metric: String,
+    pub mode: String,
+    pub max_candidates: String,
+    pub max_job_runtime: String,
+    pub max_runtime_per_candidate: String,
+    pub validation_fraction: String,
+    pub algorithms: Vec<String>,
+    pub features: Vec<String>,
+    pub candidates_only: bool,
 }

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use crate::charts;
 use crate::model::DatasetInfo;
 
-fn document(title: &str, body: impl IntoView) -> String {
+pub(crate) fn document(title: &str, body: impl IntoView) -> String {
     let page = view! {
         <html lang="en">
             <head>
@@ -20,6 +20,7 @@ fn document(title: &str, body: impl IntoView) -> String {
                     <a class="brand" href="/">"Glassbox"</a>
                     <nav>
                         <a href="/">"Data sets"</a>
+                        <a href="/jobs">"Jobs"</a>
                     </nav>
                 </header>
                 <main>{body}</main>
@@ -183,7 +184,12 @@ pub fn dataset_page(ds: &DatasetInfo, profile: Option<&Profile>) -> String {
                         human_bytes(ds.size_bytes))}
                 </p>
             </div>
-            {(!ds.column_names.is_empty() && ds.dataset_status != "Failed").then(|| target_form(ds))}
+            {(!ds.column_names.is_empty() && ds.dataset_status != "Failed").then(|| view! {
+                <div class="head-actions">
+                    {target_form(ds)}
+                    <a class="button primary" id="new-job-link" href=format!("/datasets/{}/new-job", ds.dataset_id)>"Start an AutoML job"</a>
+                </div>
+            })}
         </section>
     };
     let state = match (ds.dataset_status.as_str(), profile) {

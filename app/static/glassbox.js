@@ -82,36 +82,74 @@ function pollWhileBusy() {
   setTimeout(tick, 700);
 }
 
-function sortableTables() {
-  document.querySelectorAll("table.sortable").forEach((table) => {
+// Remembered sort per table id, so a live refresh keeps the user's order.
+const sortState = new Map();
+
+function sortTable(table, col, asc) {
+  const heads = table.querySelectorAll("thead th");
+  const th = heads[col];
+  if (!th) return;
+  const numeric = th.dataset.sort === "num";
+  heads.forEach((h) => h.removeAttribute("aria-sort"));
+  th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows);
+  const key = (row) => {
+    const cell = row.cells[col];
+    if (!numeric) return cell.textContent.trim().toLowerCase();
+    const v = parseFloat(cell.dataset.value);
+    return Number.isNaN(v) ? -Infinity : v;
+  };
+  rows.sort((a, b) => {
+    const ka = key(a), kb = key(b);
+    const c = ka < kb ? -1 : ka > kb ? 1 : 0;
+    return asc ? c : -c;
+  });
+  rows.forEach((r) => body.appendChild(r));
+}
+
+function sortableTables(root = document) {
+  root.querySelectorAll("table.sortable").forEach((table) => {
     const heads = table.querySelectorAll("thead th");
     heads.forEach((th, col) => {
       th.tabIndex = 0;
       th.classList.add("sort-head");
       const sort = () => {
-        const numeric = th.dataset.sort === "num";
         const asc = th.getAttribute("aria-sort") !== "ascending";
-        heads.forEach((h) => h.removeAttribute("aria-sort"));
-        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-        const body = table.tBodies[0];
-        const rows = Array.from(body.rows);
-        const key = (row) => {
-          const cell = row.cells[col];
-          if (!numeric) return cell.textContent.trim().toLowerCase();
-          const v = parseFloat(cell.dataset.value);
-          return Number.isNaN(v) ? -Infinity : v;
-        };
-        rows.sort((a, b) => {
-          const ka = key(a), kb = key(b);
-          const c = ka < kb ? -1 : ka > kb ? 1 : 0;
-          return asc ? c : -c;
-        });
-        rows.forEach((r) => body.appendChild(r));
+        if (table.id) sortState.set(table.id, { col, asc });
+        sortTable(table, col, asc);
       };
       th.addEventListener("click", sort);
       th.addEventListener("keydown", (e) => { if (e.key === "Enter") sort(); });
     });
+    const saved = table.id && sortState.get(table.id);
+    if (saved) sortTable(table, saved.col, saved.asc);
   });
+}
+
+// Job pages: refresh the live part while the job runs, without reloading the page.
+function liveJob() {
+  const el = document.querySelector("[data-live]");
+  if (!el || !el.dataset.live) return;
+  const url = el.dataset.live;
+  const tick = async () => {
+    try {
+      const r = await fetch(url, { headers: { Accept: "text/html" } });
+      if (r.ok) {
+        el.innerHTML = await r.text();
+        sortableTables(el);
+        if (el.querySelector("[data-final='1']")) {
+          const stop = document.getElementById("stop-job");
+          if (stop) stop.closest("form").remove();
+          return;
+        }
+      }
+    } catch (_) {
+      /* retry on the next tick */
+    }
+    setTimeout(tick, 1500);
+  };
+  setTimeout(tick, 1000);
 }
 
 function autosubmit() {
@@ -125,4 +163,5 @@ document.addEventListener("DOMContentLoaded", () => {
   pollWhileBusy();
   sortableTables();
   autosubmit();
+  liveJob();
 });

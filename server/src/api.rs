@@ -3,16 +3,86 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{any, get, put};
+use axum::routing::{any, get, post, put};
 use axum::{Json, Router};
 use glassbox_app::model::DatasetInfo;
 use serde::Deserialize;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
+use crate::jobs::{parse_body, CandidateQuery, CreateJob};
 use crate::service::Service;
+
+/// The OpenAPI 3 document, generated from the handlers and types above.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Glassbox",
+        description = "Transparent AutoML for tabular data. Field names follow SageMaker Autopilot."
+    ),
+    paths(
+        list_datasets,
+        upload_dataset,
+        get_dataset,
+        delete_dataset,
+        get_profile,
+        set_target,
+        create_job,
+        list_jobs,
+        describe_job,
+        list_candidates,
+        stop_job,
+        notebook
+    ),
+    components(schemas(
+        DatasetInfo,
+        DatasetList,
+        TargetBody,
+        UploadForm,
+        ErrorBody,
+        JobArn,
+        CreateJob,
+        crate::jobs::Channel,
+        crate::jobs::DataSource,
+        crate::jobs::Objective,
+        crate::jobs::JobConfig,
+        crate::jobs::Completion,
+        crate::jobs::SplitConfig,
+        crate::jobs::Generation,
+        crate::jobs::FeatureSpecification,
+        crate::jobs::AlgorithmsConfig
+    ))
+)]
+pub struct ApiDoc;
+
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct DatasetList {
+    #[serde(rename = "Datasets")]
+    pub datasets: Vec<DatasetInfo>,
+}
+
+#[derive(utoipa::ToSchema, serde::Serialize)]
+pub struct JobArn {
+    #[serde(rename = "AutoMLJobArn")]
+    pub arn: String,
+}
+
+/// The upload form: the file, and optionally the target column before it.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct UploadForm {
+    target: Option<String>,
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    Json(ApiDoc::openapi())
+}
 
 pub fn routes() -> Router<Service> {
     Router::new()
+        .route("/api/openapi.json", get(openapi))
         .route(
             "/api/datasets",
             get(list_datasets)
@@ -25,6 +95,11 @@ pub fn routes() -> Router<Service> {
         )
         .route("/api/datasets/{id}/profile", get(get_profile))
         .route("/api/datasets/{id}/target", put(set_target))
+        .route("/api/automl-jobs", get(list_jobs).post(create_job))
+        .route("/api/automl-jobs/{name}", get(describe_job))
+        .route("/api/automl-jobs/{name}/candidates", get(list_candidates))
+        .route("/api/automl-jobs/{name}/stop", post(stop_job))
+        .route("/api/automl-jobs/{name}/notebooks/{file}", get(notebook))
         .route("/api/{*rest}", any(api_not_found))
 }
 
@@ -32,11 +107,14 @@ async fn api_not_found() -> ApiError {
     ApiError::not_found("no such API route")
 }
 
-async fn list_datasets(State(svc): State<Service>) -> Result<Json<serde_json::Value>, ApiError> {
-    let list = svc.list_datasets().await?;
-    Ok(Json(serde_json::json!({ "Datasets": list })))
+#[utoipa::path(get, path = "/api/datasets", tag = "datasets", responses((status = 200, description = "`{\"Datasets\": [DatasetInfo]}`, newest first", body = DatasetList)))]
+async fn list_datasets(State(svc): State<Service>) -> Result<Json<DatasetList>, ApiError> {
+    Ok(Json(DatasetList {
+        datasets: svc.list_datasets().await?,
+    }))
 }
 
+#[utoipa::path(get, path = "/api/datasets/{id}", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), responses((status = 200, body = DatasetInfo), (status = 404, body = ErrorBody)))]
 async fn get_dataset(
     State(svc): State<Service>,
     Path(id): Path<String>,
@@ -44,6 +122,7 @@ async fn get_dataset(
     Ok(Json(svc.get_dataset(&id).await?))
 }
 
+#[utoipa::path(delete, path = "/api/datasets/{id}", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), responses((status = 204, description = "Deleted with its files"), (status = 404, body = ErrorBody), (status = 409, description = "A job is training on it", body = ErrorBody)))]
 async fn delete_dataset(
     State(svc): State<Service>,
     Path(id): Path<String>,
@@ -52,6 +131,7 @@ async fn delete_dataset(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/datasets/{id}/profile", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), responses((status = 200, description = "profile.json (see SPEC)", body = serde_json::Value), (status = 404, body = ErrorBody), (status = 409, description = "Still profiling, or the file could not be read", body = ErrorBody)))]
 async fn get_profile(
     State(svc): State<Service>,
     Path(id): Path<String>,
@@ -60,12 +140,13 @@ async fn get_profile(
     Ok(Json(serde_json::to_value(p).map_err(ApiError::internal)?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 struct TargetBody {
     target_attribute_name: Option<String>,
 }
 
+#[utoipa::path(put, path = "/api/datasets/{id}/target", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), request_body = TargetBody, responses((status = 202, description = "Profiling again for this target", body = DatasetInfo), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 async fn set_target(
     State(svc): State<Service>,
     Path(id): Path<String>,
@@ -81,6 +162,7 @@ async fn set_target(
 
 /// `POST /api/datasets`: multipart with a `file` field (and an optional `target` field
 /// before it). The file is streamed to disk chunk by chunk.
+#[utoipa::path(post, path = "/api/datasets", tag = "datasets", request_body(content_type = "multipart/form-data", content = UploadForm), responses((status = 201, description = "Stored; profiling continues in the background (or Failed with the reader's error)", body = DatasetInfo), (status = 400, body = ErrorBody), (status = 413, description = "Larger than --max-upload-bytes", body = ErrorBody)))]
 async fn upload_dataset(
     State(svc): State<Service>,
     headers: HeaderMap,
@@ -137,4 +219,62 @@ async fn upload_dataset(
         "file",
         "the multipart body has no field named \"file\"",
     ))
+}
+
+#[utoipa::path(post, path = "/api/automl-jobs", tag = "automl-jobs", request_body = CreateJob, responses((status = 201, description = "`{\"AutoMLJobArn\": \"…\"}`", body = JobArn), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody)))]
+async fn create_job(
+    State(svc): State<Service>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<JobArn>), ApiError> {
+    let req: CreateJob = parse_body(&body)?;
+    let arn = svc.create_job(req).await?;
+    Ok((StatusCode::CREATED, Json(JobArn { arn })))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs", tag = "automl-jobs", responses((status = 200, description = "`{\"AutoMLJobSummaries\": […]}`, newest first", body = serde_json::Value)))]
+async fn list_jobs(State(svc): State<Service>) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(
+        serde_json::json!({ "AutoMLJobSummaries": svc.list_jobs().await? }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName")), responses((status = 200, description = "DescribeAutoMLJob shape, with Progress", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+async fn describe_job(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(svc.describe_job(&name).await?))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), CandidateQuery), responses((status = 200, description = "`{\"Candidates\": [AutoMLCandidate]}`", body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_candidates(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+    query: Result<axum::extract::Query<CandidateQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let axum::extract::Query(q) =
+        query.map_err(|e| ApiError::bad_request("query", e.body_text()))?;
+    Ok(Json(
+        serde_json::json!({ "Candidates": svc.list_candidates(&name, &q).await? }),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/automl-jobs/{name}/stop", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName")), responses((status = 200, description = "Stopping; finished candidates are kept", body = serde_json::Value), (status = 400, description = "Already finished", body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn stop_job(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    svc.stop_job(&name).await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb or candidate-definition.ipynb")), responses((status = 404, description = "Not generated yet", body = ErrorBody)))]
+async fn notebook(
+    State(svc): State<Service>,
+    Path((name, file)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    svc.describe_job(&name).await?;
+    Err(ApiError::not_found(format!(
+        "{file}: notebook generation is not available yet in this version of Glassbox"
+    )))
 }

@@ -66,12 +66,23 @@ impl From<EngineError> for ApiError {
     }
 }
 
+/// An error as the API sends it: a message, and the request field it is about.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = serde_json::json!({ "error": self.message });
-        if let Some(f) = self.field {
-            body["field"] = serde_json::Value::String(f);
-        }
-        (self.status, Json(body)).into_response()
+        (
+            self.status,
+            Json(ErrorBody {
+                error: self.message,
+                field: self.field,
+            }),
+        )
+            .into_response()
     }
 }

@@ -3,6 +3,7 @@
 mod api;
 mod db;
 mod error;
+mod jobs;
 mod pages;
 mod runner;
 mod service;
@@ -45,6 +46,9 @@ enum Command {
         /// Largest accepted upload, in bytes (default 5 GiB).
         #[arg(long, env = "GLASSBOX_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
         max_upload_bytes: u64,
+        /// How many AutoML jobs train at once.
+        #[arg(long, env = "GLASSBOX_WORKERS", default_value_t = 1)]
+        workers: usize,
     },
     /// Explore a data file and write profile.json to DIR.
     Profile {
@@ -193,6 +197,7 @@ fn main() -> ExitCode {
             data_dir,
             database_url,
             max_upload_bytes,
+            workers,
         } => {
             tracing_subscriber::fmt()
                 .with_env_filter(
@@ -204,7 +209,13 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .expect("tokio runtime");
-            match rt.block_on(serve(addr, data_dir, database_url, max_upload_bytes)) {
+            match rt.block_on(serve(
+                addr,
+                data_dir,
+                database_url,
+                max_upload_bytes,
+                workers,
+            )) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -296,6 +307,7 @@ async fn serve(
     data_dir: PathBuf,
     database_url: Option<String>,
     max_upload_bytes: u64,
+    workers: usize,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir.join("datasets"))
         .map_err(|e| anyhow::anyhow!("--data-dir {}: {e}", data_dir.display()))?;
@@ -308,13 +320,18 @@ async fn serve(
             data_dir: data_dir.clone(),
             max_upload_bytes,
             read: ReadOptions::default(),
+            workers,
         },
     );
     svc.resume().await.map_err(|e| anyhow::anyhow!(e.message))?;
+    svc.recover_jobs()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
     let app = axum::Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .merge(api::routes())
         .merge(pages::routes())
+        .merge(pages::job_routes())
         .fallback(pages::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(svc);

@@ -89,3 +89,285 @@ async fn choose_target(
         Err(e) => error_page(e),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Jobs
+
+use glassbox_app::model::JobForm;
+use glassbox_engine::data::ColumnKind;
+
+use crate::jobs::{
+    AlgorithmsConfig, CandidateQuery, Channel, Completion, CreateJob, DataSource,
+    FeatureSpecification, Generation, JobConfig, Objective, SplitConfig,
+};
+
+pub fn job_routes() -> Router<Service> {
+    Router::new()
+        .route("/jobs", get(jobs_list))
+        .route("/datasets/{id}/new-job", get(new_job))
+        .route("/datasets/{id}/jobs", post(create_job))
+        .route("/jobs/{name}", get(job))
+        .route("/jobs/{name}/live", get(job_live))
+        .route("/jobs/{name}/stop", post(stop_job))
+        .route("/jobs/{name}/candidates/{candidate}", get(candidate))
+}
+
+async fn jobs_list(State(svc): State<Service>) -> Response {
+    match svc.list_jobs().await {
+        Ok(list) => Html(glassbox_app::jobs_page(&list)).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+/// Columns a job can use as features: all but ids and constants (from the profile).
+async fn usable_columns(
+    svc: &Service,
+    ds: &glassbox_app::model::DatasetInfo,
+) -> (Vec<String>, Option<glassbox_engine::profile::Profile>) {
+    let profile = if ds.is_ready() {
+        svc.dataset_profile(&ds.dataset_id).await.ok()
+    } else {
+        None
+    };
+    let usable = match &profile {
+        Some(p) => p
+            .columns_detail
+            .iter()
+            .filter(|c| !matches!(c.kind, ColumnKind::Id | ColumnKind::Constant))
+            .map(|c| c.name.clone())
+            .collect(),
+        None => ds.column_names.clone(),
+    };
+    (usable, profile)
+}
+
+fn default_name(ds_name: &str) -> String {
+    let stem: String = ds_name
+        .split('.')
+        .next()
+        .unwrap_or("job")
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let stem = stem.trim_matches('-');
+    let stem: String = stem
+        .chars()
+        .take(18)
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string();
+    let stamp = chrono::Utc::now().format("%m%d-%H%M%S");
+    if stem.is_empty() {
+        format!("job-{stamp}")
+    } else {
+        format!("{stem}-{stamp}")
+    }
+}
+
+async fn render_new_job(
+    svc: &Service,
+    id: &str,
+    form: Option<JobForm>,
+    error: Option<(String, String)>,
+) -> Response {
+    let ds = match svc.get_dataset(id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(e),
+    };
+    let (usable, profile) = usable_columns(svc, &ds).await;
+    let form = form.unwrap_or_else(|| {
+        let target = ds
+            .target_attribute_name
+            .clone()
+            .or_else(|| ds.column_names.last().cloned())
+            .unwrap_or_default();
+        JobForm {
+            name: default_name(&ds.name),
+            features: usable.iter().filter(|c| **c != target).cloned().collect(),
+            target,
+            mode: "AUTO".into(),
+            max_candidates: "20".into(),
+            max_job_runtime: "300".into(),
+            validation_fraction: "0.2".into(),
+            algorithms: ["gbdt", "linear", "random-forest", "extra-trees", "knn"]
+                .map(String::from)
+                .to_vec(),
+            ..Default::default()
+        }
+    });
+    let inferred = profile
+        .as_ref()
+        .and_then(|p| p.target.as_ref())
+        .filter(|t| t.name == form.target)
+        .and_then(|t| t.problem_type)
+        .map(|p| p.as_str());
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let err = error.as_ref().map(|(f, m)| (f.as_str(), m.as_str()));
+    (
+        status,
+        Html(glassbox_app::new_job_page(
+            &ds, &form, inferred, &usable, err,
+        )),
+    )
+        .into_response()
+}
+
+async fn new_job(State(svc): State<Service>, Path(id): Path<String>) -> Response {
+    render_new_job(&svc, &id, None, None).await
+}
+
+fn parse_form(body: &[u8]) -> JobForm {
+    let mut f = JobForm::default();
+    for (k, v) in form_urlencoded::parse(body) {
+        let v = v.into_owned();
+        match k.as_ref() {
+            "name" => f.name = v.trim().to_string(),
+            "target" => f.target = v,
+            "problem_type" => f.problem_type = v,
+            "metric" => f.metric = v,
+            "mode" => f.mode = v,
+            "max_candidates" => f.max_candidates = v.trim().to_string(),
+            "max_job_runtime" => f.max_job_runtime = v.trim().to_string(),
+            "max_runtime_per_candidate" => f.max_runtime_per_candidate = v.trim().to_string(),
+            "validation_fraction" => f.validation_fraction = v.trim().to_string(),
+            "algorithms" => f.algorithms.push(v),
+            "features" => f.features.push(v),
+            "candidates_only" => f.candidates_only = true,
+            _ => {}
+        }
+    }
+    f
+}
+
+/// The form as a CreateAutoMLJob request: the same validation as the REST API.
+fn form_request(id: &str, f: &JobForm) -> Result<CreateJob, (String, String)> {
+    fn number<T: std::str::FromStr>(field: &str, v: &str) -> Result<Option<T>, (String, String)> {
+        if v.is_empty() {
+            return Ok(None);
+        }
+        v.parse()
+            .map(Some)
+            .map_err(|_| (field.to_string(), format!("{v:?} is not a number")))
+    }
+    let features: Vec<String> = f
+        .features
+        .iter()
+        .filter(|c| **c != f.target)
+        .cloned()
+        .collect();
+    Ok(CreateJob {
+        name: f.name.clone(),
+        input: vec![Channel {
+            data_source: DataSource {
+                dataset_id: id.to_string(),
+            },
+            target: f.target.clone(),
+            channel_type: Some("training".into()),
+            content_type: None,
+            compression_type: None,
+            sample_weight: None,
+        }],
+        problem_type: Some(f.problem_type.clone()).filter(|p| !p.is_empty()),
+        objective: Some(f.metric.clone())
+            .filter(|m| !m.is_empty())
+            .map(|metric_name| Objective { metric_name }),
+        config: Some(JobConfig {
+            completion: Some(Completion {
+                max_candidates: number("Max candidates", &f.max_candidates)?,
+                max_runtime_per_candidate: number(
+                    "Max runtime per candidate",
+                    &f.max_runtime_per_candidate,
+                )?,
+                max_job_runtime: number("Max job runtime", &f.max_job_runtime)?,
+            }),
+            split: Some(SplitConfig {
+                validation_fraction: number("Validation fraction", &f.validation_fraction)?,
+            }),
+            generation: Some(Generation {
+                features: Some(FeatureSpecification {
+                    names: Some(features),
+                    types: None,
+                }),
+                algorithms: Some(vec![AlgorithmsConfig {
+                    algorithms: f.algorithms.clone(),
+                }]),
+            }),
+            mode: Some(f.mode.clone()).filter(|m| !m.is_empty()),
+        }),
+        candidates_only: Some(f.candidates_only),
+        tags: None,
+        output: None,
+        role_arn: None,
+        model_deploy: None,
+    })
+}
+
+async fn create_job(
+    State(svc): State<Service>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = parse_form(&body);
+    let req = match form_request(&id, &form) {
+        Ok(r) => r,
+        Err(e) => return render_new_job(&svc, &id, Some(form), Some(e)).await,
+    };
+    let name = req.name.clone();
+    match svc.create_job(req).await {
+        Ok(_) => Redirect::to(&format!("/jobs/{name}")).into_response(),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            let field = e.field.clone().unwrap_or_default();
+            render_new_job(&svc, &id, Some(form), Some((field, e.message))).await
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+async fn job_data(
+    svc: &Service,
+    name: &str,
+) -> Result<(serde_json::Value, Vec<serde_json::Value>), crate::error::ApiError> {
+    let job = svc.describe_job(name).await?;
+    let candidates = svc
+        .list_candidates(name, &CandidateQuery::default())
+        .await?;
+    Ok((job, candidates))
+}
+
+async fn job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
+    match job_data(&svc, &name).await {
+        Ok((j, c)) => Html(glassbox_app::job_page(&j, &c)).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+async fn job_live(State(svc): State<Service>, Path(name): Path<String>) -> Response {
+    match job_data(&svc, &name).await {
+        Ok((j, c)) => Html(glassbox_app::job_live(&j, &c)).into_response(),
+        Err(e) => (e.status, e.message).into_response(),
+    }
+}
+
+async fn stop_job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
+    match svc.stop_job(&name).await {
+        Ok(()) => Redirect::to(&format!("/jobs/{name}")).into_response(),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            Redirect::to(&format!("/jobs/{name}")).into_response()
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+async fn candidate(
+    State(svc): State<Service>,
+    Path((name, cand)): Path<(String, String)>,
+) -> Response {
+    match svc.candidate(&name, &cand).await {
+        Ok(c) => Html(glassbox_app::candidate_page(&name, &c)).into_response(),
+        Err(e) => error_page(e),
+    }
+}

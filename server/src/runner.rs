@@ -4,6 +4,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use anyhow::Context;
 use glassbox_engine::automl::job::{
@@ -119,13 +120,21 @@ pub fn write_outputs(
     let ended = now();
     let meta = shapes::JobMeta {
         name,
-        input: &input.display().to_string(),
-        target: &spec.target,
+        input: serde_json::json!([{
+            "DataSource": {"File": input.display().to_string()},
+            "TargetAttributeName": spec.target,
+            "ChannelType": "training",
+        }]),
         created,
-        ended: &ended,
+        ended: Some(&ended),
+        updated: &ended,
         candidates_only: spec.candidates_only,
+        mode: None,
     };
-    write_json(&out.join("job.json"), &shapes::describe(&meta, outcome))?;
+    write_json(
+        &out.join("job.json"),
+        &shapes::describe_outcome(&meta, outcome),
+    )?;
     write_json(
         &out.join("leaderboard.json"),
         &shapes::leaderboard(outcome, &ended),
@@ -191,12 +200,12 @@ pub fn run_to_dir(
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let p = profile::profile_table(&table, Some(&spec.target));
     write_json(&out.join("profile.json"), &p)?;
-    // The runtime limit covers the whole job, reading and profiling included.
-    let mut remaining = spec.clone();
-    remaining.max_job_runtime = spec
+    // The runtime limit covers the whole job, reading and profiling included, with a
+    // moment kept back for writing the outputs.
+    let deadline = spec
         .max_job_runtime
-        .map(|s| (s - started.elapsed().as_secs_f64() - 0.3).max(0.1));
-    let outcome = job::run_job(&table, &remaining, valid_rows.as_deref(), &mut writer)?;
+        .map(|s| started + Duration::from_secs_f64((s - 0.3).max(0.1)));
+    let outcome = job::run_prepared(&table, spec, &prep, None, deadline, &mut writer);
     if let Some(e) = writer.errors.first() {
         anyhow::bail!("{e}");
     }

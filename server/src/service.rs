@@ -1,8 +1,10 @@
 //! The service layer: what the CLI, the REST API and the pages all call. Handlers only
 //! translate between HTTP (or argv) and these functions.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
 
 use axum::body::Bytes;
 use axum::http::StatusCode;
@@ -22,6 +24,8 @@ pub struct Settings {
     pub data_dir: PathBuf,
     pub max_upload_bytes: u64,
     pub read: ReadOptions,
+    /// How many AutoML jobs train at once.
+    pub workers: usize,
 }
 
 #[derive(Clone)]
@@ -30,6 +34,10 @@ pub struct Service {
     pub settings: Arc<Settings>,
     /// Profiling is CPU-bound; at most one runs at a time so pages stay responsive.
     profiling: Arc<Semaphore>,
+    /// One permit per job allowed to train at once.
+    pub workers: Arc<Semaphore>,
+    /// Stop flags of the jobs in progress.
+    pub stops: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
 }
 
 const STORED_FILE: &str = "upload";
@@ -71,7 +79,7 @@ impl From<DatasetRow> for DatasetInfo {
     }
 }
 
-fn now() -> String {
+pub fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
@@ -97,13 +105,20 @@ impl Service {
     pub fn new(db: SqlitePool, settings: Settings) -> Self {
         Service {
             db,
+            workers: Arc::new(Semaphore::new(settings.workers.max(1))),
             settings: Arc::new(settings),
             profiling: Arc::new(Semaphore::new(1)),
+            stops: Arc::new(Mutex::new(HashMap::new())),
         }
     }
 
     fn dataset_dir(&self, id: &str) -> PathBuf {
         self.settings.data_dir.join("datasets").join(id)
+    }
+
+    /// The stored upload of a data set.
+    pub fn dataset_file(&self, id: &str) -> PathBuf {
+        self.dataset_dir(id).join(STORED_FILE)
     }
 
     pub async fn list_datasets(&self) -> Result<Vec<DatasetInfo>, ApiError> {
@@ -125,6 +140,16 @@ impl Service {
 
     pub async fn delete_dataset(&self, id: &str) -> Result<(), ApiError> {
         self.get_dataset(id).await?;
+        let (running,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE dataset_id = ? AND status IN ('InProgress', 'Stopping')")
+            .bind(id)
+            .fetch_one(&self.db)
+            .await?;
+        if running > 0 {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "a job is training on this data set; stop it first",
+            ));
+        }
         sqlx::query("DELETE FROM datasets WHERE id = ?")
             .bind(id)
             .execute(&self.db)

@@ -110,43 +110,47 @@ pub fn primary(s: SecondaryStatus) -> &'static str {
 
 pub struct JobMeta<'a> {
     pub name: &'a str,
-    pub input: &'a str,
-    pub target: &'a str,
+    /// The InputDataConfig channels, as given.
+    pub input: Value,
     pub created: &'a str,
-    pub ended: &'a str,
+    pub ended: Option<&'a str>,
+    pub updated: &'a str,
     pub candidates_only: bool,
+    pub mode: Option<Value>,
 }
 
-pub fn describe(meta: &JobMeta, outcome: &JobOutcome) -> Value {
-    let r = &outcome.resolved;
-    let best = outcome
-        .best
-        .as_ref()
-        .and_then(|b| outcome.candidates.iter().find(|c| &c.name == b))
-        .map(|c| candidate(c, r, meta.ended));
+/// What a job's description is made of, wherever it is stored.
+pub struct JobState<'a> {
+    pub status: &'a str,
+    pub secondary: &'a str,
+    pub progress: f64,
+    pub failure_reason: Option<&'a str>,
+    pub resolved: Option<&'a Resolved>,
+    pub best: Option<Value>,
+    pub candidate_count: usize,
+}
+
+pub fn describe(meta: &JobMeta, st: &JobState) -> Value {
+    let r = st.resolved;
     json!({
         "AutoMLJobName": meta.name,
-        "AutoMLJobArn": format!("arn:glassbox:local:automl-job/{}", meta.name),
-        "InputDataConfig": [{
-            "DataSource": {"File": meta.input},
-            "TargetAttributeName": meta.target,
-            "ChannelType": "training",
-        }],
-        "ProblemType": r.problem_type.as_str(),
-        "AutoMLJobObjective": {"MetricName": r.metric.as_str()},
+        "AutoMLJobArn": arn(meta.name),
+        "InputDataConfig": meta.input,
+        "ProblemType": r.map(|r| r.problem_type.as_str()),
+        "AutoMLJobObjective": r.map(|r| json!({"MetricName": r.metric.as_str()})),
         "AutoMLJobConfig": {
-            "CompletionCriteria": completion(r),
-            "Mode": serde_json::to_value(r.mode).unwrap_or(Value::Null),
+            "CompletionCriteria": r.map(completion),
+            "Mode": meta.mode.clone().or_else(|| r.and_then(|r| serde_json::to_value(r.mode).ok())),
         },
         "GenerateCandidateDefinitionsOnly": meta.candidates_only,
         "CreationTime": meta.created,
         "EndTime": meta.ended,
-        "LastModifiedTime": meta.ended,
-        "AutoMLJobStatus": primary(outcome.secondary_status),
-        "AutoMLJobSecondaryStatus": secondary(outcome.secondary_status),
-        "FailureReason": Value::Null,
-        "BestCandidate": best,
-        "ResolvedAttributes": {
+        "LastModifiedTime": meta.updated,
+        "AutoMLJobStatus": st.status,
+        "AutoMLJobSecondaryStatus": st.secondary,
+        "FailureReason": st.failure_reason,
+        "BestCandidate": st.best,
+        "ResolvedAttributes": r.map(|r| json!({
             "ProblemType": r.problem_type.as_str(),
             "ProblemTypeReason": r.problem_type_reason,
             "AutoMLJobObjective": {"MetricName": r.metric.as_str()},
@@ -155,11 +159,42 @@ pub fn describe(meta: &JobMeta, outcome: &JobOutcome) -> Value {
             "Classes": r.classes,
             "Validation": r.validation,
             "Features": r.features,
+        })),
+        "AutoMLJobArtifacts": {
+            "DataExplorationNotebookLocation": format!("/api/automl-jobs/{}/notebooks/data-exploration.ipynb", meta.name),
+            "CandidateDefinitionNotebookLocation": format!("/api/automl-jobs/{}/notebooks/candidate-definition.ipynb", meta.name),
         },
-        "Progress": 1.0,
-        "CandidateCount": outcome.candidates.len(),
-        "ElapsedSeconds": outcome.elapsed_seconds,
+        "Progress": st.progress,
+        "CandidateCount": st.candidate_count,
     })
+}
+
+pub fn arn(name: &str) -> String {
+    format!("arn:glassbox:local:automl-job/{name}")
+}
+
+/// The description of a finished CLI job.
+pub fn describe_outcome(meta: &JobMeta, outcome: &JobOutcome) -> Value {
+    let r = &outcome.resolved;
+    let best = outcome
+        .best
+        .as_ref()
+        .and_then(|b| outcome.candidates.iter().find(|c| &c.name == b))
+        .map(|c| candidate(c, r, meta.updated));
+    let mut v = describe(
+        meta,
+        &JobState {
+            status: primary(outcome.secondary_status),
+            secondary: secondary(outcome.secondary_status),
+            progress: 1.0,
+            failure_reason: None,
+            resolved: Some(r),
+            best,
+            candidate_count: outcome.candidates.len(),
+        },
+    );
+    v["ElapsedSeconds"] = json!(outcome.elapsed_seconds);
+    v
 }
 
 fn completion(r: &Resolved) -> Value {

@@ -567,6 +567,7 @@ impl Search<'_> {
         &mut self,
         def: &CandidateDefinition,
         deadline: Option<Instant>,
+        stop: &dyn Fn() -> bool,
     ) -> (CandidateResult, Option<(CandidateModel, Predictions)>) {
         let started = Instant::now();
         let data = self.fold_data(&def.pipeline);
@@ -598,12 +599,20 @@ impl Search<'_> {
                 .collect();
             let _ = tx.send(out);
         });
-        let wait = deadline
-            .map(|d| d.saturating_duration_since(Instant::now()) + Duration::from_millis(200));
-        // `None`: the wall came first (or the worker died), and the candidate is abandoned.
-        let outcome = match wait {
-            Some(w) => rx.recv_timeout(w).ok(),
-            None => rx.recv().ok(),
+        // Wait for the worker, looking up every 200 ms: past the deadline, or when a stop
+        // is requested, the candidate is abandoned (`None`).
+        let outcome = loop {
+            match rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(r) => break Some(r),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let late =
+                        deadline.is_some_and(|d| Instant::now() > d + Duration::from_millis(200));
+                    if late || stop() {
+                        break None;
+                    }
+                }
+            }
         };
         let mut result = CandidateResult {
             name: def.name.clone(),
@@ -629,8 +638,9 @@ impl Search<'_> {
             }
             None => {
                 result.status = CandidateStatus::Stopped;
-                result.failure_reason =
-                    Some("stopped at the runtime limit before it finished training".into());
+                result.failure_reason = Some(
+                    "stopped (runtime limit or stop request) before it finished training".into(),
+                );
                 result.train_seconds = started.elapsed().as_secs_f64();
                 return (result, None);
             }
@@ -770,7 +780,7 @@ fn knn_too_large(n_train: usize, n_valid: usize, cols: usize) -> bool {
     (n_train as f64) * (n_valid as f64) * (cols.max(1) as f64) > 4e9
 }
 
-/// Run a job. With `spec.candidates_only`, stop after writing the definitions.
+/// Run a job. With `spec.candidates_only`, stop after generating the definitions.
 pub fn run_job(
     table: &Table,
     spec: &JobSpec,
@@ -778,17 +788,34 @@ pub fn run_job(
     obs: &mut dyn JobObserver,
 ) -> Result<JobOutcome> {
     let started = Instant::now();
+    obs.on_status(SecondaryStatus::AnalyzingData, 0.0);
+    let prep = prepare(table, spec, validation_rows)?;
     let deadline = spec
         .max_job_runtime
         .map(|s| started + Duration::from_secs_f64(s));
-    obs.on_status(SecondaryStatus::AnalyzingData, 0.0);
-    let prep = prepare(table, spec, validation_rows)?;
+    Ok(run_prepared(table, spec, &prep, None, deadline, obs))
+}
+
+/// Run an analysed job until `deadline`. `chosen`: train exactly these definitions (after
+/// a candidates-only job) instead of the portfolio followed by a search.
+pub fn run_prepared(
+    table: &Table,
+    spec: &JobSpec,
+    prep: &Prepared,
+    chosen: Option<Vec<CandidateDefinition>>,
+    deadline: Option<Instant>,
+    obs: &mut dyn JobObserver,
+) -> JobOutcome {
+    let started = Instant::now();
     obs.on_status(SecondaryStatus::FeatureEngineering, 0.02);
-    let algorithms: Vec<Algorithm> = spec
-        .algorithms
-        .clone()
-        .unwrap_or_else(|| ALL_ALGORITHMS.to_vec());
-    let definitions = initial_definitions(&prep, &algorithms);
+    let keep_searching = chosen.is_none();
+    let definitions = chosen.unwrap_or_else(|| {
+        let algorithms: Vec<Algorithm> = spec
+            .algorithms
+            .clone()
+            .unwrap_or_else(|| ALL_ALGORITHMS.to_vec());
+        initial_definitions(prep, &algorithms)
+    });
     let valid_rows = prep.split.validation_rows();
     let valid_pos = valid_rows
         .iter()
@@ -804,14 +831,14 @@ pub fn run_job(
         secondary_status: SecondaryStatus::CandidateDefinitionsGenerated,
         elapsed_seconds: 0.0,
     };
-    if spec.candidates_only {
+    if spec.candidates_only && keep_searching {
         obs.on_status(SecondaryStatus::CandidateDefinitionsGenerated, 1.0);
         outcome.elapsed_seconds = started.elapsed().as_secs_f64();
-        return Ok(outcome);
+        return outcome;
     }
     let mut search = Search {
         table,
-        prep: &prep,
+        prep,
         spec,
         cache: HashMap::new(),
         valid_rows,
@@ -820,63 +847,14 @@ pub fn run_job(
     let (status, kept) = train_definitions(
         &mut search,
         definitions,
-        true,
+        keep_searching,
         deadline,
         started,
         obs,
         &mut outcome,
     );
     finish(&mut search, status, kept, started, obs, &mut outcome);
-    Ok(outcome)
-}
-
-/// Train chosen definitions only (after a candidates-only job), no further search.
-pub fn train_selected(
-    table: &Table,
-    spec: &JobSpec,
-    validation_rows: Option<&[usize]>,
-    definitions: Vec<CandidateDefinition>,
-    obs: &mut dyn JobObserver,
-) -> Result<JobOutcome> {
-    let started = Instant::now();
-    let deadline = spec
-        .max_job_runtime
-        .map(|s| started + Duration::from_secs_f64(s));
-    let prep = prepare(table, spec, validation_rows)?;
-    let valid_rows = prep.split.validation_rows();
-    let valid_pos = valid_rows
-        .iter()
-        .enumerate()
-        .map(|(i, &r)| (r, i))
-        .collect();
-    let mut outcome = JobOutcome {
-        resolved: prep.resolved.clone(),
-        split: prep.split.clone(),
-        candidates: vec![],
-        definitions: definitions.clone(),
-        best: None,
-        secondary_status: SecondaryStatus::ModelTuning,
-        elapsed_seconds: 0.0,
-    };
-    let mut search = Search {
-        table,
-        prep: &prep,
-        spec,
-        cache: HashMap::new(),
-        valid_rows,
-        valid_pos,
-    };
-    let (status, kept) = train_definitions(
-        &mut search,
-        definitions,
-        false,
-        deadline,
-        started,
-        obs,
-        &mut outcome,
-    );
-    finish(&mut search, status, kept, started, obs, &mut outcome);
-    Ok(outcome)
+    outcome
 }
 
 /// The portfolio, interleaved across algorithms so the strongest come first.
@@ -973,7 +951,7 @@ fn train_definitions(
             (None, Some(s)) => Some(Instant::now() + Duration::from_secs_f64(s)),
             (None, None) => None,
         };
-        let (result, fitted) = search.train(&def, cand_deadline);
+        let (result, fitted) = search.train(&def, cand_deadline, &|| obs.stop_requested());
         if let (Some(obj), Some((model, oof))) = (result.objective, fitted) {
             let score = metric.score(obj);
             let arm = arms
@@ -1094,11 +1072,12 @@ fn finish(
                 if *c > 0 {
                     let w = *c as f64 / total as f64;
                     result.members.push((model.name.clone(), w));
-                    let det = model.algorithm.is_some_and(|a| a.deterministic());
-                    result.deterministic = result.members.len() == 1 && det;
                     members.push((w, model));
                 }
             }
+            result.deterministic = members.iter().all(|(_, m): &(f64, CandidateModel)| {
+                m.algorithm.is_some_and(|a| a.deterministic())
+            });
             result.hyperparameters.insert(
                 "members".into(),
                 Value::from(

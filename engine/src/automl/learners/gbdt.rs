@@ -20,8 +20,9 @@ pub struct GbdtModel {
     pub task: Task,
     pub params: Params,
     /// One booster (binary, regression) or one per class, in forust's own serde form:
-    /// each is what `forust.GradientBooster.load_booster` reads.
-    pub boosters: Vec<GradientBooster>,
+    /// each is what `forust.GradientBooster.load_booster` reads. `None` for a class absent
+    /// from the training rows (a fold can lack a rare class): its probability is zero.
+    pub boosters: Vec<Option<GradientBooster>>,
     pub n_features: usize,
 }
 
@@ -126,17 +127,17 @@ impl Learner for GbdtModel {
             Ok(b)
         };
         self.boosters = match self.task {
-            Task::Regression => vec![fit_one(
+            Task::Regression => vec![Some(fit_one(
                 ObjectiveType::SquaredLoss,
                 d.y,
                 eval.as_ref().map(|e| e.1.to_vec()),
-            )?],
+            )?)],
             Task::Classification { n_classes: 2 } => {
-                vec![fit_one(
+                vec![Some(fit_one(
                     ObjectiveType::LogLoss,
                     d.y,
                     eval.as_ref().map(|e| e.1.to_vec()),
-                )?]
+                )?)]
             }
             Task::Classification { n_classes } => (0..n_classes)
                 .map(|c| {
@@ -147,7 +148,10 @@ impl Learner for GbdtModel {
                     if d.deadline.is_some_and(|t| std::time::Instant::now() > t) {
                         return Err("out of time".to_string());
                     }
-                    fit_one(ObjectiveType::LogLoss, &yc, ey)
+                    if !yc.contains(&1.0) {
+                        return Ok(None);
+                    }
+                    fit_one(ObjectiveType::LogLoss, &yc, ey).map(Some)
                 })
                 .collect::<Result<_, _>>()?,
         };
@@ -156,7 +160,15 @@ impl Learner for GbdtModel {
 
     fn predict(&self, m: &Matrix) -> Predictions {
         let x = FMatrix::new(&m.data, m.rows, m.cols);
-        let raw: Vec<Vec<f64>> = self.boosters.iter().map(|b| b.predict(&x, true)).collect();
+        // Raw scores; a class absent from training scores -inf (probability 0).
+        let raw: Vec<Vec<f64>> = self
+            .boosters
+            .iter()
+            .map(|b| {
+                b.as_ref()
+                    .map_or_else(|| vec![f64::NEG_INFINITY; m.rows], |b| b.predict(&x, true))
+            })
+            .collect();
         match self.task {
             Task::Regression => Predictions::Values(raw.into_iter().next().unwrap_or_default()),
             Task::Classification { n_classes: 2 } => Predictions::Proba {
@@ -183,7 +195,7 @@ impl Learner for GbdtModel {
 
     fn feature_importance(&self) -> Vec<f64> {
         let mut imp = vec![0.0; self.n_features];
-        for b in &self.boosters {
+        for b in self.boosters.iter().flatten() {
             for (f, v) in b.calculate_feature_importance(ImportanceMethod::TotalGain, false) {
                 if f < imp.len() {
                     imp[f] += v as f64;

@@ -1,0 +1,85 @@
+// Upload → new job → watch it finish live → open the best candidate and read its metrics.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startServer, launchBrowser, datasetPath, watchConsole } from "./harness.mjs";
+
+let server, browser;
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+test("start a job from the data set page and watch it finish", async (t) => {
+  const file = datasetPath("titanic.csv");
+  if (!file) return t.skip("../shared/datasets/titanic.csv not found");
+  const page = await browser.newPage();
+  const errors = watchConsole(page);
+  await page.goto(server.url + "/");
+  await page.setInputFiles("#upload-file", file);
+  await page.fill("#upload-target", "Survived");
+  await page.click("#upload-form button[type=submit]");
+  await page.waitForSelector("#summary", { timeout: 60000 });
+
+  await page.click("#new-job-link");
+  await page.waitForSelector("#new-job");
+  assert.equal(await page.inputValue("#job-target"), "Survived");
+  assert.match(await page.textContent("#inferred"), /BinaryClassification/);
+  // Ids and constants are not offered as features; the target is not either.
+  const features = await page.$$eval("input[name=features]", (xs) => xs.map((x) => x.value));
+  assert.ok(!features.includes("PassengerId") && features.includes("Sex"), features.join(","));
+  await page.screenshot({ path: `${server.dataDir}/new-job.png`, fullPage: true });
+  await page.fill("#job-runtime", "15");
+  await page.fill("input[name=max_candidates]", "8");
+  await page.click("#start-job");
+  await page.waitForURL(/\/jobs\/[^/]+$/, { timeout: 15000 });
+
+  // Live updates: a marker set now survives until the job is done (no full reload).
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.waitForFunction(
+    () => document.getElementById("job-status")?.textContent.trim() === "Completed",
+    null,
+    { timeout: 90000 },
+  );
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, "updated without reloading");
+  const rows = await page.locator("#leaderboard tbody tr").count();
+  assert.ok(rows >= 3, `leaderboard rows: ${rows}`);
+  assert.equal(await page.locator("#leaderboard tr.best").count(), 1, "the best is marked");
+  assert.equal(await page.locator("#stop-job").count(), 0, "no Stop button once finished");
+  await page.screenshot({ path: `${server.dataDir}/job.png`, fullPage: true });
+
+  // Sort by a metric, then open the best candidate.
+  await page.locator("#leaderboard th", { hasText: "AUC" }).click();
+  await page.locator("#leaderboard tr.best td a").first().click();
+  await page.waitForSelector("#candidate-metrics");
+  const metrics = await page.textContent("#candidate-metrics");
+  assert.match(metrics, /F1\s*0\.\d{4}/);
+  assert.match(metrics, /AUC\s*0\.\d{4}/);
+  assert.match(await page.textContent("#candidate-definition"), /Algorithm:/);
+  await page.screenshot({ path: `${server.dataDir}/candidate.png`, fullPage: true });
+  await page.click("#back-to-job");
+  await page.waitForSelector("#leaderboard");
+  // Every page is reachable from the home page through the navigation.
+  await page.goto(server.url + "/");
+  await page.click("nav a[href='/jobs']");
+  await page.waitForSelector("#jobs");
+  assert.ok((await page.locator("#jobs tbody tr").count()) >= 1);
+  assert.deepEqual(errors, []);
+});
+
+test("form errors are shown on the form", async (t) => {
+  const page = await browser.newPage();
+  await page.goto(server.url + "/jobs");
+  const link = page.locator("#jobs a[href^='/datasets/']").first();
+  if ((await link.count()) === 0) return t.skip("needs the job of the first test");
+  await link.click();
+  await page.click("#new-job-link");
+  await page.fill("#job-name", "bad name!");
+  await page.click("#start-job");
+  await page.waitForSelector("#job-error");
+  assert.match(await page.textContent("#job-error"), /AutoMLJobName/);
+  assert.equal(await page.inputValue("#job-name"), "bad name!", "the form keeps what was typed");
+});

@@ -1,0 +1,194 @@
+"""AutoML jobs over real HTTP against a running server."""
+
+import os
+import signal
+import time
+
+import pytest
+import requests
+
+from conftest import Server, dataset
+
+
+def ready_dataset(server, name, target=None):
+    r = server.upload(dataset(name), target=target)
+    assert r.status_code == 201, r.text
+    ds = r.json()["DatasetId"]
+    assert server.wait_dataset(ds)["DatasetStatus"] == "Ready"
+    return ds
+
+
+def job_body(name, ds, target, runtime=None, **config):
+    body = {
+        "AutoMLJobName": name,
+        "InputDataConfig": [{"DataSource": {"DatasetId": ds}, "TargetAttributeName": target, "ChannelType": "training"}],
+    }
+    criteria = {}
+    if runtime is not None:
+        criteria["MaxAutoMLJobRuntimeInSeconds"] = runtime
+    criteria.update(config.pop("criteria", {}))
+    body["AutoMLJobConfig"] = {"CompletionCriteria": criteria, **config}
+    return body
+
+
+def create(server, body):
+    return requests.post(server.url + "/api/automl-jobs", json=body, timeout=30)
+
+
+def wait_job(server, name, timeout, until=("Completed", "Failed", "Stopped")):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        d = requests.get(f"{server.url}/api/automl-jobs/{name}", timeout=10).json()
+        if d["AutoMLJobStatus"] in until:
+            return d
+        time.sleep(0.3)
+    raise AssertionError(f"job {name} not in {until} after {timeout} s: {d['AutoMLJobStatus']}")
+
+
+def candidates(server, name, **params):
+    r = requests.get(f"{server.url}/api/automl-jobs/{name}/candidates", params=params, timeout=10)
+    assert r.status_code == 200, r.text
+    return r.json()["Candidates"]
+
+
+@pytest.fixture(scope="module")
+def titanic(server):
+    return ready_dataset(server, "titanic.csv")
+
+
+def test_titanic_job_runs_to_completion(server, titanic):
+    r = create(server, job_body("titanic-20s", titanic, "Survived", runtime=20))
+    assert r.status_code == 201, r.text
+    assert r.json()["AutoMLJobArn"].endswith("automl-job/titanic-20s")
+    d = wait_job(server, "titanic-20s", 60)
+    assert d["AutoMLJobStatus"] == "Completed", d
+    assert d["AutoMLJobSecondaryStatus"] in ("MaxAutoMLJobRuntimeReached", "MaxCandidatesReached", "Completed")
+    assert d["ProblemType"] == "BinaryClassification"
+    assert d["ResolvedAttributes"]["AutoMLJobObjective"]["MetricName"] == "F1"
+    cands = candidates(server, "titanic-20s", SortBy="FinalObjectiveMetricValue", SortOrder="Descending")
+    assert len(cands) >= 3
+    values = [c["FinalAutoMLJobObjectiveMetric"]["Value"] for c in cands if c["FinalAutoMLJobObjectiveMetric"]]
+    assert values == sorted(values, reverse=True)
+    assert cands[0]["CandidateName"] == d["BestCandidate"]["CandidateName"]
+    for key in ["CandidateSteps", "CandidateProperties", "ObjectiveStatus", "CandidateStatus", "Algorithm", "Hyperparameters"]:
+        assert key in cands[0], key
+    # Sorting, filtering and paging.
+    asc = candidates(server, "titanic-20s", SortOrder="Ascending", StatusEquals="Completed", MaxResults=2)
+    assert len(asc) == 2 and all(c["CandidateStatus"] == "Completed" for c in asc)
+    assert asc[0]["FinalAutoMLJobObjectiveMetric"]["Value"] <= asc[1]["FinalAutoMLJobObjectiveMetric"]["Value"]
+    listed = requests.get(server.url + "/api/automl-jobs", timeout=10).json()["AutoMLJobSummaries"]
+    assert any(j["AutoMLJobName"] == "titanic-20s" for j in listed)
+    # Pages show it.
+    page = requests.get(server.url + "/jobs/titanic-20s", timeout=10)
+    assert page.status_code == 200 and d["BestCandidate"]["CandidateName"] in page.text
+    cpage = requests.get(f"{server.url}/jobs/titanic-20s/candidates/{cands[0]['CandidateName']}", timeout=10)
+    assert cpage.status_code == 200 and "Validation metrics" in cpage.text
+    # Notebooks are not generated yet: a clear 404.
+    nb = requests.get(server.url + "/api/automl-jobs/titanic-20s/notebooks/data-exploration.ipynb", timeout=10)
+    assert nb.status_code == 404 and "error" in nb.json()
+
+
+@pytest.mark.parametrize("what,mutate,field", [
+    ("unknown dataset", lambda b: b["InputDataConfig"][0]["DataSource"].update(DatasetId="nope"), "InputDataConfig[0].DataSource.DatasetId"),
+    ("unknown target", lambda b: b["InputDataConfig"][0].update(TargetAttributeName="Nope"), "InputDataConfig[0].TargetAttributeName"),
+    ("bad metric", lambda b: b.update(AutoMLJobObjective={"MetricName": "Gini"}), "AutoMLJobObjective.MetricName"),
+    ("zero budget", lambda b: b["AutoMLJobConfig"]["CompletionCriteria"].update(MaxAutoMLJobRuntimeInSeconds=0), "AutoMLJobConfig.CompletionCriteria.MaxAutoMLJobRuntimeInSeconds"),
+    ("negative candidates", lambda b: b["AutoMLJobConfig"]["CompletionCriteria"].update(MaxCandidates=-3), "AutoMLJobConfig.CompletionCriteria.MaxCandidates"),
+    ("duplicate name", lambda b: b.update(AutoMLJobName="titanic-20s"), "AutoMLJobName"),
+    ("bad name", lambda b: b.update(AutoMLJobName="no spaces!"), "AutoMLJobName"),
+    ("unknown field", lambda b: b.update(AutoMLJobObjectiv={"MetricName": "F1"}), "AutoMLJobObjectiv"),
+    ("missing target", lambda b: b["InputDataConfig"][0].pop("TargetAttributeName"), "InputDataConfig[0].TargetAttributeName"),
+    ("bad problem type", lambda b: b.update(ProblemType="Clustering"), "ProblemType"),
+    ("bad algorithm", lambda b: b["AutoMLJobConfig"].update(CandidateGenerationConfig={"AlgorithmsConfig": [{"AutoMLAlgorithms": ["magic"]}]}), "AutoMLJobConfig.CandidateGenerationConfig.AlgorithmsConfig"),
+])
+def test_invalid_bodies_are_400_naming_the_field(server, titanic, what, mutate, field):
+    if what == "duplicate name":
+        wait_job(server, "titanic-20s", 60)
+    body = job_body(f"invalid-{abs(hash(what)) % 10000}", titanic, "Survived", runtime=10)
+    mutate(body)
+    r = create(server, body)
+    assert r.status_code == 400, (what, r.status_code, r.text)
+    assert r.json()["field"] == field, r.json()
+
+
+def test_malformed_json_is_400(server):
+    r = requests.post(server.url + "/api/automl-jobs", data=b"{not json", headers={"Content-Type": "application/json"}, timeout=10)
+    assert r.status_code == 400 and "error" in r.json()
+
+
+def test_stop_keeps_candidates(server):
+    ds = ready_dataset(server, "adult.csv", target="income")
+    r = create(server, job_body("adult-long", ds, "income", runtime=600))
+    assert r.status_code == 201, r.text
+    # Pages stay responsive while it trains.
+    deadline = time.time() + 60
+    while not candidates(server, "adult-long") and time.time() < deadline:
+        time.sleep(0.5)
+    assert candidates(server, "adult-long"), "a candidate finished"
+    for path in ["/healthz", "/", "/jobs/adult-long", "/api/automl-jobs/adult-long"]:
+        worst = 0.0
+        for _ in range(5):
+            t = time.perf_counter()
+            assert requests.get(server.url + path, timeout=10).status_code == 200
+            worst = max(worst, time.perf_counter() - t)
+        assert worst < 0.2, f"{path} took {worst * 1000:.0f} ms during training"
+    t = time.time()
+    r = requests.post(server.url + "/api/automl-jobs/adult-long/stop", timeout=10)
+    assert r.status_code == 200, r.text
+    d = wait_job(server, "adult-long", 20, until=("Stopped",))
+    assert time.time() - t < 20
+    assert d["AutoMLJobSecondaryStatus"] == "Stopped"
+    kept = candidates(server, "adult-long", StatusEquals="Completed")
+    assert kept and d["BestCandidate"]["CandidateName"] == kept[0]["CandidateName"]
+    again = requests.post(server.url + "/api/automl-jobs/adult-long/stop", timeout=10)
+    assert again.status_code == 400
+
+
+def test_restart_safety(tmp_path):
+    s = Server(tmp_path)
+    try:
+        ds = ready_dataset(s, "adult.csv", target="income")
+        assert create(s, job_body("killed", ds, "income", runtime=600)).status_code == 201
+        deadline = time.time() + 90
+        while not candidates(s, "killed") and time.time() < deadline:
+            time.sleep(0.5)
+        assert candidates(s, "killed")
+        os.kill(s.proc.pid, signal.SIGKILL)
+        s.proc.wait(10)
+    finally:
+        s.stop()
+    s2 = Server(tmp_path)
+    try:
+        d = requests.get(s2.url + "/api/automl-jobs/killed", timeout=10).json()
+        assert d["AutoMLJobStatus"] == "Failed", d
+        assert "server stopped" in d["FailureReason"]
+        kept = candidates(s2, "killed")
+        assert kept
+        assert d["BestCandidate"]["CandidateName"] == candidates(s2, "killed", StatusEquals="Completed")[0]["CandidateName"]
+    finally:
+        s2.stop()
+
+
+def test_openapi_document_covers_the_api(server):
+    r = requests.get(server.url + "/api/openapi.json", timeout=10)
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"].startswith("3.")
+    paths = doc["paths"]
+    expected = {
+        "/api/datasets": {"get", "post"},
+        "/api/datasets/{id}": {"get", "delete"},
+        "/api/datasets/{id}/profile": {"get"},
+        "/api/automl-jobs": {"get", "post"},
+        "/api/automl-jobs/{name}": {"get"},
+        "/api/automl-jobs/{name}/candidates": {"get"},
+        "/api/automl-jobs/{name}/stop": {"post"},
+        "/api/automl-jobs/{name}/notebooks/{file}": {"get"},
+    }
+    for path, methods in expected.items():
+        assert path in paths, path
+        assert methods <= set(paths[path]), (path, set(paths[path]))
+    create = doc["components"]["schemas"]["CreateJob"]
+    assert {"AutoMLJobName", "InputDataConfig"} <= set(create["required"])
+    params = {p["name"] for p in paths["/api/automl-jobs/{name}/candidates"]["get"]["parameters"]}
+    assert {"SortBy", "SortOrder", "StatusEquals", "MaxResults"} <= params
