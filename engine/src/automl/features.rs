@@ -5,7 +5,7 @@
 //! |---|---|
 //! | numeric block | `SimpleImputer(strategy="median", add_indicator=True)` then, if scaled, `StandardScaler()` over all its outputs |
 //! | one-hot | `SimpleImputer(strategy="constant", fill_value="__missing__")` then `OneHotEncoder(min_frequency=m, handle_unknown="infrequent_if_exist")` |
-//! | ordinal | `OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)` |
+//! | ordinal | `OrdinalEncoder(categories=[<fitted order>], handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)`; categories ordered by their smoothed training-target mean (regression), or share of the most frequent class (classification), so that tree splits on the codes group similar categories |
 //! | text | `TfidfVectorizer(ngram_range=(1, n), vocabulary=<the fitted vocabulary>)`; the vocabulary is the `max_features` most frequent n-grams of the training rows (ties alphabetical) |
 //! | datetime | year, month, day, weekday (Monday = 0), hour, days since 1970 — then the numeric block |
 //!
@@ -100,6 +100,38 @@ impl PipelineSpec {
         steps.push("datetime → year, month, day, weekday, hour, days since 1970".into());
         steps.push("id and constant columns dropped".into());
         steps
+    }
+}
+
+/// A one-dimensional score per training row that orders ordinal categories: the target
+/// itself (regression), or whether the row is of the most frequent class (classification).
+pub struct TargetOrder {
+    pub scores: Vec<f64>,
+    pub prior: f64,
+}
+
+impl TargetOrder {
+    /// `y`: class id or value per table row (NaN where missing); `rows`: training rows.
+    pub fn new(y: &[f64], rows: &[usize], classification: bool) -> TargetOrder {
+        let scores: Vec<f64> = if classification {
+            let mut counts: HashMap<u64, usize> = HashMap::new();
+            rows.iter()
+                .for_each(|&r| *counts.entry(y[r].to_bits()).or_default() += 1);
+            let top = counts
+                .iter()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+                .map(|(k, _)| f64::from_bits(*k))
+                .unwrap_or(0.0);
+            y.iter().map(|&v| f64::from(v == top)).collect()
+        } else {
+            y.to_vec()
+        };
+        let prior = rows.iter().map(|&r| scores[r]).sum::<f64>() / rows.len().max(1) as f64;
+        TargetOrder { scores, prior }
+    }
+
+    fn score(&self, row: usize) -> f64 {
+        self.scores[row]
     }
 }
 
@@ -234,12 +266,14 @@ fn find<'a>(columns: &'a [&'a Column], name: &str) -> &'a Column {
 }
 
 impl FittedPipeline {
-    /// Fit on the rows `rows` of `columns` (the feature columns of the table).
+    /// Fit on the rows `rows` of `columns` (the feature columns of the table). `target`
+    /// (a score per table row) orders ordinal codes; without it they are sorted.
     pub fn fit(
         spec: &PipelineSpec,
         features: &[FeatureColumn],
         columns: &[&Column],
         rows: &[usize],
+        target: Option<&TargetOrder>,
     ) -> FittedPipeline {
         let mut numeric_inputs = Vec::new();
         let mut medians = Vec::new();
@@ -288,6 +322,21 @@ impl FittedPipeline {
                     all.sort_unstable();
                     let (categories, infrequent) = match spec.categorical {
                         CategoricalEncoding::Ordinal => {
+                            if let Some(t) = target {
+                                // Smoothed mean of the target score per category, ties alphabetical.
+                                let mut sums: HashMap<&str, f64> = HashMap::new();
+                                for &r in rows {
+                                    if let Some(l) = label(col, r) {
+                                        *sums.entry(l).or_default() += t.score(r);
+                                    }
+                                }
+                                let m = 10.0;
+                                let key = |c: &str| {
+                                    (sums.get(c).copied().unwrap_or(0.0) + m * t.prior)
+                                        / (counts[c] as f64 + m)
+                                };
+                                all.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.cmp(b)));
+                            }
                             (all.iter().map(|s| s.to_string()).collect(), vec![])
                         }
                         CategoricalEncoding::OneHot => {
@@ -565,7 +614,7 @@ mod tests {
             min_frequency: 2,
             ..PipelineSpec::standard(100)[1].clone()
         };
-        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2, 3, 4, 5, 6, 7]);
+        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2, 3, 4, 5, 6, 7], None);
         assert_eq!(p.categorical[0].categories, vec!["a", "b"]);
         assert_eq!(p.categorical[0].infrequent, vec![MISSING_CATEGORY, "z"]);
         assert_eq!(p.output_names, vec!["c_a", "c_b", "c_infrequent_sklearn"]);
@@ -586,13 +635,46 @@ mod tests {
             date_format: None,
         }];
         let spec = PipelineSpec::standard(100)[1].clone();
-        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2, 3]);
+        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2, 3], None);
         assert_eq!(p.medians, vec![3.0]);
         assert_eq!(p.output_names, vec!["x", "missingindicator_x"]);
         let m = p.transform(&cols, &[0, 1, 2, 3]);
         // StandardScaler on [1,3,3,5] and [0,1,0,0]: mean 3, std sqrt(2); mean .25, std sqrt(3)/4.
         assert!((m.get(0, 0) + 2f64.sqrt()).abs() < 1e-12);
         assert!((m.get(1, 1) - 3f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ordinal_codes_follow_the_target() {
+        let t = table("c,n\nb,0\nb,1\na,2\na,3\nz,4\nz,5\n");
+        let cols: Vec<&Column> = t.columns.iter().collect();
+        let f = vec![FeatureColumn {
+            name: "c".into(),
+            kind: ColumnKind::Categorical,
+            date_format: None,
+        }];
+        let spec = PipelineSpec::standard(100)[0].clone();
+        let rows = [0, 1, 2, 3, 4, 5];
+        let sorted = FittedPipeline::fit(&spec, &f, &cols, &rows, None);
+        assert_eq!(sorted.categorical[0].categories, vec!["a", "b", "z"]);
+        let y = [5.0, 5.0, 1.0, 1.0, 9.0, 9.0];
+        let order = TargetOrder::new(&y, &rows, false);
+        let by_target = FittedPipeline::fit(&spec, &f, &cols, &rows, Some(&order));
+        assert_eq!(
+            by_target.categorical[0].categories,
+            vec!["a", "b", "z"]
+                .into_iter()
+                .map(String::from)
+                .collect::<Vec<_>>()
+        );
+        let y = [9.0, 9.0, 5.0, 5.0, 1.0, 1.0];
+        let order = TargetOrder::new(&y, &rows, false);
+        let by_target = FittedPipeline::fit(&spec, &f, &cols, &rows, Some(&order));
+        assert_eq!(by_target.categorical[0].categories, vec!["z", "a", "b"]);
+        assert_eq!(
+            by_target.transform(&cols, &[4, 2, 0]).col(0),
+            &[0.0, 1.0, 2.0]
+        );
     }
 
     #[test]
@@ -607,7 +689,7 @@ mod tests {
         }];
         let mut spec = PipelineSpec::standard(100)[0].clone();
         spec.text_ngram_max = 1;
-        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2]);
+        let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2], None);
         assert_eq!(p.text[0].vocabulary, vec!["bird", "cat", "dog", "the"]);
         let m = p.transform(&cols, &[0, 1, 2]);
         // idf: bird, cat, dog = ln(4/2)+1 = 1.6931471805599454; the = ln(4/3)+1 = 1.2876820724517808

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ensemble;
-use super::features::{FeatureColumn, FittedPipeline, PipelineSpec};
+use super::features::{FeatureColumn, FittedPipeline, PipelineSpec, TargetOrder};
 use super::learners::{
     portfolio, sample_weights, search_space, Algorithm, AnyModel, Learner, Params, Range, Task,
     TrainData, ALL_ALGORITHMS,
@@ -547,7 +547,18 @@ impl Search<'_> {
             .folds
             .iter()
             .map(|(tr, va)| {
-                let p = FittedPipeline::fit(spec, &self.prep.resolved.features, &cols, tr);
+                let order = TargetOrder::new(
+                    &self.prep.y,
+                    tr,
+                    matches!(self.prep.task, Task::Classification { .. }),
+                );
+                let p = FittedPipeline::fit(
+                    spec,
+                    &self.prep.resolved.features,
+                    &cols,
+                    tr,
+                    Some(&order),
+                );
                 FoldData {
                     train: p.transform(&cols, tr),
                     valid: p.transform(&cols, va),
@@ -945,7 +956,13 @@ fn train_definitions(
                 return (SecondaryStatus::Completed, kept);
             }
         };
-        let cand_deadline = match (deadline, prep.resolved.max_runtime_per_candidate) {
+        // Without a per-candidate limit, no candidate may take more than a quarter of the
+        // job's budget, so one slow learner cannot starve the search.
+        let per_candidate = prep
+            .resolved
+            .max_runtime_per_candidate
+            .or(prep.resolved.max_job_runtime.map(|s| (s / 4.0).max(5.0)));
+        let cand_deadline = match (deadline, per_candidate) {
             (Some(d), Some(s)) => Some(d.min(Instant::now() + Duration::from_secs_f64(s))),
             (Some(d), None) => Some(d),
             (None, Some(s)) => Some(Instant::now() + Duration::from_secs_f64(s)),
