@@ -106,7 +106,7 @@ mod tests {
     #[test]
     fn folds_partition_and_stratify() {
         let rows: Vec<usize> = (0..100).collect();
-        let cls = |r: usize| usize::from(r % 10 == 0);
+        let cls = |r: usize| usize::from(r.is_multiple_of(10));
         let s = kfold(&rows, 5, &cls, 1);
         let mut all = s.validation_rows();
         all.dedup();

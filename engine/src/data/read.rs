@@ -105,7 +105,7 @@ pub fn read_file(path: &Path, opts: &ReadOptions) -> Result<RawTable> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
-    let mut bytes = std::fs::read(path).map_err(|e| EngineError::io(format!("{file_name}"), e))?;
+    let mut bytes = std::fs::read(path).map_err(|e| EngineError::io(file_name.clone(), e))?;
     read_bytes(&file_name, std::mem::take(&mut bytes), opts)
 }
 

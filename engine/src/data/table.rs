@@ -614,7 +614,7 @@ pub fn infer_problem_type(target: &Column) -> Result<ProblemInference> {
     let (problem_type, reason) = if distinct == 2 {
         (
             ProblemType::BinaryClassification,
-            format!("the target has exactly 2 distinct values"),
+            "the target has exactly 2 distinct values".to_string(),
         )
     } else if !numeric {
         (

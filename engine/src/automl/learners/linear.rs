@@ -212,6 +212,7 @@ fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Option<Vec<f64>
 }
 
 impl Learner for LinearModel {
+    #[allow(clippy::needless_range_loop)] // classes index several parallel arrays
     fn fit(&mut self, d: &TrainData) -> Result<(), String> {
         let (n, p) = (d.x.rows, d.x.cols);
         let w = d.weights;

@@ -345,7 +345,7 @@ mod tests {
     /// y = 1 when x0 + x1² > 1 (with a little label noise); x2 is noise.
     fn synthetic(n: usize, seed: u64, regression: bool) -> (Matrix, Vec<f64>) {
         let mut rng = Rng::new(seed);
-        let mut cols = vec![Vec::with_capacity(n); 3];
+        let mut cols: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(n)).collect();
         let mut y = Vec::with_capacity(n);
         for _ in 0..n {
             let (a, b, c) = (
