@@ -95,7 +95,7 @@ pub fn new_job_page(
             .collect_view();
         view! { <select name=name id=format!("job-{name}")>{opts}</select> }
     };
-    let algos = ["gbdt", "linear", "random-forest", "extra-trees", "knn"]
+    let algos = ["gbdt", "linear", "random-forest", "extra-trees", "knn", "mlp"]
         .iter()
         .map(|a| {
             let checked = form.algorithms.iter().any(|x| x == a);

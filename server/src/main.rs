@@ -101,7 +101,7 @@ struct RunArgs {
     validation_fraction: f64,
     #[arg(long)]
     validation_file: Option<PathBuf>,
-    /// Comma-separated: gbdt, linear, random-forest, extra-trees, knn
+    /// Comma-separated: gbdt, linear, random-forest, extra-trees, knn, mlp
     #[arg(long, value_delimiter = ',')]
     algorithms: Option<Vec<String>>,
     /// Comma-separated feature columns to use (default: all but ids and constants).

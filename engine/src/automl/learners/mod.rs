@@ -7,11 +7,13 @@
 //! | `random-forest` | own CART on 64 quantile bins, bootstrap | `RandomForestClassifier/Regressor` (randomized) |
 //! | `extra-trees` | own CART with random thresholds, no bootstrap | `ExtraTreesClassifier/Regressor` (randomized) |
 //! | `knn` | own brute force, Euclidean | `KNeighborsClassifier/Regressor` |
+//! | `mlp` | own: one ReLU hidden layer, Adam, early stopping | `MLPClassifier/Regressor` (randomized) |
 
 mod forest;
 mod gbdt;
 mod knn;
 mod linear;
+mod mlp;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -26,6 +28,7 @@ pub use forest::ForestModel;
 pub use gbdt::GbdtModel;
 pub use knn::KnnModel;
 pub use linear::LinearModel;
+pub use mlp::MlpModel;
 
 /// Hyperparameters by name, as they appear in the leaderboard and the notebook.
 pub type Params = BTreeMap<String, Value>;
@@ -44,14 +47,16 @@ pub enum Algorithm {
     RandomForest,
     ExtraTrees,
     Knn,
+    Mlp,
 }
 
-pub const ALL_ALGORITHMS: [Algorithm; 5] = [
+pub const ALL_ALGORITHMS: [Algorithm; 6] = [
     Algorithm::Gbdt,
     Algorithm::Linear,
     Algorithm::RandomForest,
     Algorithm::ExtraTrees,
     Algorithm::Knn,
+    Algorithm::Mlp,
 ];
 
 impl Algorithm {
@@ -62,6 +67,7 @@ impl Algorithm {
             Algorithm::RandomForest => "random-forest",
             Algorithm::ExtraTrees => "extra-trees",
             Algorithm::Knn => "knn",
+            Algorithm::Mlp => "mlp",
         }
     }
 
@@ -73,6 +79,7 @@ impl Algorithm {
             "randomforest" | "rf" => "random-forest",
             "extratrees" | "et" => "extra-trees",
             "k-nearest-neighbors" | "kneighbors" => "knn",
+            "neural-network" | "nn" | "mlp-classifier" | "mlp-regressor" => "mlp",
             other => other,
         };
         ALL_ALGORITHMS.iter().copied().find(|a| a.as_str() == alias)
@@ -89,7 +96,7 @@ impl Algorithm {
         match self {
             Algorithm::Gbdt => &["dpp0", "dpp2"],
             Algorithm::RandomForest | Algorithm::ExtraTrees => &["dpp0"],
-            Algorithm::Linear | Algorithm::Knn => &["dpp1"],
+            Algorithm::Linear | Algorithm::Knn | Algorithm::Mlp => &["dpp1"],
         }
     }
 }
@@ -137,6 +144,11 @@ pub fn search_space(algo: Algorithm, task: Task) -> BTreeMap<String, Range> {
             s.insert("max_features".into(), f(0.05, 1.0, true));
             s.insert("min_samples_leaf".into(), i(1, 20, true));
             s.insert("max_depth".into(), i(6, 40, true));
+        }
+        Algorithm::Mlp => {
+            s.insert("hidden_layer_sizes".into(), i(16, 256, true));
+            s.insert("alpha".into(), f(1e-6, 1e-1, true));
+            s.insert("learning_rate_init".into(), f(1e-4, 1e-2, true));
         }
         Algorithm::Knn => {
             s.insert("n_neighbors".into(), i(3, 60, true));
@@ -231,6 +243,12 @@ pub fn portfolio(algo: Algorithm, task: Task, n_features: usize) -> Vec<Params> 
             ("n_neighbors", 15.into()),
             ("weights", "distance".into()),
         ])],
+        Algorithm::Mlp => vec![p(&[
+            ("hidden_layer_sizes", 64.into()),
+            ("alpha", 1e-4.into()),
+            ("learning_rate_init", 1e-3.into()),
+            ("max_iter", 200.into()),
+        ])],
     }
 }
 
@@ -292,6 +310,7 @@ pub enum AnyModel {
     Linear(LinearModel),
     Forest(ForestModel),
     Knn(KnnModel),
+    Mlp(MlpModel),
 }
 
 impl AnyModel {
@@ -306,6 +325,7 @@ impl AnyModel {
                 AnyModel::Forest(ForestModel::new(task, params.clone(), true, n_features))
             }
             Algorithm::Knn => AnyModel::Knn(KnnModel::new(task, params.clone())),
+            Algorithm::Mlp => AnyModel::Mlp(MlpModel::new(task, params.clone())),
         }
     }
 
@@ -315,6 +335,7 @@ impl AnyModel {
             AnyModel::Linear(m) => m,
             AnyModel::Forest(m) => m,
             AnyModel::Knn(m) => m,
+            AnyModel::Mlp(m) => m,
         }
     }
 }
@@ -326,6 +347,7 @@ impl Learner for AnyModel {
             AnyModel::Linear(m) => m.fit(data),
             AnyModel::Forest(m) => m.fit(data),
             AnyModel::Knn(m) => m.fit(data),
+            AnyModel::Mlp(m) => m.fit(data),
         }
     }
     fn predict(&self, x: &Matrix) -> Predictions {
