@@ -332,6 +332,10 @@ pub fn candidate_page(job: &str, c: &Value) -> String {
         })
         .collect();
     let is_ensemble = !members.is_empty();
+    let no_importance = c
+        .get("FeatureImportance")
+        .and_then(Value::as_array)
+        .is_none_or(|a| a.is_empty());
     let member_rows = members
         .iter()
         .map(|(m, w)| view! { <tr><td><a href=format!("/jobs/{job}/candidates/{m}")>{m.clone()}</a></td><td class="num">{format!("{w:.2}")}</td></tr> })
@@ -377,7 +381,11 @@ pub fn candidate_page(job: &str, c: &Value) -> String {
             <section class="card" id="importance">
                 <h2>"Feature importance"</h2>
                 <p class="muted small">"Share of the model's importance (split gain for trees, |coefficient| for linear models), summed per input column."</p>
-                <table class="grid compact"><tbody>{importance}</tbody></table>
+                {if no_importance {
+                    view! { <p class="muted">"This algorithm reports no feature importance."</p> }.into_any()
+                } else {
+                    view! { <table class="grid compact"><tbody>{importance}</tbody></table> }.into_any()
+                }}
             </section>
         })}
     };

@@ -189,9 +189,16 @@ async fn render_new_job(
             max_candidates: "20".into(),
             max_job_runtime: "300".into(),
             validation_fraction: "0.2".into(),
-            algorithms: ["gbdt", "linear", "random-forest", "extra-trees", "knn", "mlp"]
-                .map(String::from)
-                .to_vec(),
+            algorithms: [
+                "gbdt",
+                "linear",
+                "random-forest",
+                "extra-trees",
+                "knn",
+                "mlp",
+            ]
+            .map(String::from)
+            .to_vec(),
             ..Default::default()
         }
     });

@@ -681,6 +681,7 @@ impl Search<'_> {
             .into_iter()
             .map(|(k, v)| (k, if total > 0.0 { v / total } else { 0.0 }))
             .collect();
+        imp.retain(|(_, v)| *v > 0.0);
         imp.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         result.feature_importance = imp;
         let model = CandidateModel {

@@ -10,7 +10,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{get_f64, get_usize, Learner, Params, Task, TrainData};
+use super::{get_f64, get_usize, rows_to_predictions, Learner, Params, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 use crate::profile::Rng;
@@ -344,13 +344,7 @@ impl Learner for ForestModel {
                 acc
             })
             .collect();
-        match self.task {
-            Task::Regression => Predictions::Values(rows.into_iter().map(|r| r[0]).collect()),
-            Task::Classification { n_classes } => Predictions::Proba {
-                p: rows.into_iter().flatten().collect(),
-                k: n_classes,
-            },
-        }
+        rows_to_predictions(self.task, rows)
     }
 
     fn feature_importance(&self) -> Vec<f64> {

@@ -5,7 +5,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{get_str, get_usize, Learner, Params, Task, TrainData};
+use super::{get_str, get_usize, rows_to_predictions, Learner, Params, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -96,16 +96,11 @@ impl Learner for KnnModel {
                 acc
             })
             .collect();
-        match self.task {
-            Task::Regression => Predictions::Values(rows.into_iter().map(|r| r[0]).collect()),
-            Task::Classification { n_classes } => Predictions::Proba {
-                p: rows.into_iter().flatten().collect(),
-                k: n_classes,
-            },
-        }
+        rows_to_predictions(self.task, rows)
     }
 
+    /// Neighbours weigh every feature alike; no importance is reported.
     fn feature_importance(&self) -> Vec<f64> {
-        vec![1.0; self.cols]
+        vec![0.0; self.cols]
     }
 }

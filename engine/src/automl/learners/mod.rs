@@ -282,6 +282,17 @@ pub fn sample_weights(p: &Params, task: Task, y: &[f64]) -> Vec<f64> {
     }
 }
 
+/// Predictions from one output vector per row: class probabilities, or a single value.
+pub fn rows_to_predictions(task: Task, rows: Vec<Vec<f64>>) -> Predictions {
+    match task {
+        Task::Regression => Predictions::Values(rows.into_iter().map(|r| r[0]).collect()),
+        Task::Classification { n_classes } => Predictions::Proba {
+            p: rows.into_iter().flatten().collect(),
+            k: n_classes,
+        },
+    }
+}
+
 /// The training data a learner sees.
 pub struct TrainData<'a> {
     pub x: &'a Matrix,
