@@ -268,13 +268,25 @@ async fn stop_job(
     Ok(Json(serde_json::json!({})))
 }
 
-#[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb or candidate-definition.ipynb")), responses((status = 404, description = "Not generated yet", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb or candidate-definition.ipynb")), responses((status = 200, description = "The notebook (nbformat 4.5 JSON)", content_type = "application/x-ipynb+json"), (status = 404, description = "Unknown job, or not generated yet", body = ErrorBody)))]
 async fn notebook(
     State(svc): State<Service>,
     Path((name, file)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
-    svc.describe_job(&name).await?;
-    Err(ApiError::not_found(format!(
-        "{file}: notebook generation is not available yet in this version of Glassbox"
-    )))
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let bytes = svc.notebook(&name, &file).await?;
+    let kind = if file.ends_with(".ipynb") {
+        "application/x-ipynb+json"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    let disposition = format!("attachment; filename=\"{}\"", file.replace('"', ""));
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, kind.to_string()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
 }

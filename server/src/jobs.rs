@@ -683,6 +683,31 @@ impl Service {
             .collect())
     }
 
+    /// A generated notebook file of a job, by its SPEC name.
+    pub async fn notebook(&self, job: &str, file: &str) -> Result<Vec<u8>, ApiError> {
+        self.describe_job(job).await?;
+        let stored =
+            match file {
+                "data-exploration.ipynb" => "data_exploration.ipynb",
+                "requirements.txt" => "requirements.txt",
+                "candidate-definition.ipynb" => return Err(ApiError::not_found(
+                    "candidate-definition.ipynb is not generated yet in this version of Glassbox",
+                )),
+                other => {
+                    return Err(ApiError::not_found(format!(
+                        "{other:?}: use data-exploration.ipynb or candidate-definition.ipynb"
+                    )))
+                }
+            };
+        tokio::fs::read(self.job_dir(job).join("notebooks").join(stored))
+            .await
+            .map_err(|_| {
+                ApiError::not_found(format!(
+                    "{file} is not ready: the job has not analysed its data yet"
+                ))
+            })
+    }
+
     pub async fn candidate(&self, job: &str, name: &str) -> Result<Value, ApiError> {
         let row: Option<(String,)> =
             sqlx::query_as("SELECT result FROM candidates WHERE job_name = ? AND name = ?")
@@ -921,6 +946,16 @@ fn run_blocking(
         job::prepare(&table, &valid.spec, valid_rows.as_deref()).map_err(|e| e.to_string())?;
     let dir = svc.job_dir(name);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    // The exploration notebook for this job's target (validation-file rows excluded).
+    if valid.validation_dataset.is_none() {
+        let p = glassbox_engine::profile::profile_table(&table, Some(&valid.spec.target));
+        crate::notebooks::write_data_exploration(
+            &dir.join("notebooks"),
+            &p,
+            &svc.dataset_file(&valid.dataset_id),
+        )
+        .map_err(|e| format!("writing the exploration notebook: {e}"))?;
+    }
     let _ = handle.block_on(
         sqlx::query("UPDATE jobs SET resolved = ? WHERE name = ?")
             .bind(serde_json::to_string(&prep.resolved).unwrap_or_default())

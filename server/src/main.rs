@@ -4,6 +4,7 @@ mod api;
 mod db;
 mod error;
 mod jobs;
+mod notebooks;
 mod pages;
 mod runner;
 mod service;

@@ -200,6 +200,8 @@ pub fn run_to_dir(
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let p = profile::profile_table(&table, Some(&spec.target));
     write_json(&out.join("profile.json"), &p)?;
+    let data_file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    crate::notebooks::write_data_exploration(&out.join("notebooks"), &p, &data_file)?;
     // The runtime limit covers the whole job, reading and profiling included, with a
     // moment kept back for writing the outputs.
     let deadline = spec

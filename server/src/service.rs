@@ -408,5 +408,7 @@ pub fn profile_to_dir(file: &Path, opts: &ProfileOptions, out: &Path) -> anyhow:
     let p = profile::profile_file(file, opts)?;
     std::fs::create_dir_all(out)?;
     write_json(&out.join(PROFILE_FILE), &p)?;
+    let data_file = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    crate::notebooks::write_data_exploration(out, &p, &data_file)?;
     Ok(p)
 }

@@ -83,9 +83,13 @@ def test_titanic_job_runs_to_completion(server, titanic):
     assert page.status_code == 200 and d["BestCandidate"]["CandidateName"] in page.text
     cpage = requests.get(f"{server.url}/jobs/titanic-20s/candidates/{cands[0]['CandidateName']}", timeout=10)
     assert cpage.status_code == 200 and "Validation metrics" in cpage.text
-    # Notebooks are not generated yet: a clear 404.
+    # The exploration notebook downloads as nbformat 4.5; the candidate notebook is not generated yet.
     nb = requests.get(server.url + "/api/automl-jobs/titanic-20s/notebooks/data-exploration.ipynb", timeout=10)
-    assert nb.status_code == 404 and "error" in nb.json()
+    assert nb.status_code == 200, nb.text
+    assert nb.json()["nbformat"] == 4 and nb.json()["nbformat_minor"] == 5
+    assert "attachment" in nb.headers["content-disposition"]
+    cd = requests.get(server.url + "/api/automl-jobs/titanic-20s/notebooks/candidate-definition.ipynb", timeout=10)
+    assert cd.status_code == 404 and "error" in cd.json()
 
 
 @pytest.mark.parametrize("what,mutate,field", [
