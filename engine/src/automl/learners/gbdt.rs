@@ -11,7 +11,7 @@ use forust_ml::sampler::SampleMethod;
 use forust_ml::{GradientBooster, Matrix as FMatrix};
 use serde::{Deserialize, Serialize};
 
-use super::{get_f64, get_usize, Learner, Params, Task, TrainData};
+use super::{binary_proba, get_f64, get_usize, sigmoid, Learner, Params, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -94,10 +94,6 @@ impl GbdtModel {
     }
 }
 
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
-}
-
 impl Learner for GbdtModel {
     fn fit(&mut self, d: &TrainData) -> Result<(), String> {
         self.n_features = d.x.cols;
@@ -171,16 +167,7 @@ impl Learner for GbdtModel {
             .collect();
         match self.task {
             Task::Regression => Predictions::Values(raw.into_iter().next().unwrap_or_default()),
-            Task::Classification { n_classes: 2 } => Predictions::Proba {
-                p: raw[0]
-                    .iter()
-                    .flat_map(|&z| {
-                        let q = sigmoid(z);
-                        [1.0 - q, q]
-                    })
-                    .collect(),
-                k: 2,
-            },
+            Task::Classification { n_classes: 2 } => binary_proba(&raw[0]),
             Task::Classification { n_classes } => {
                 let mut p = Vec::with_capacity(m.rows * n_classes);
                 for i in 0..m.rows {

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{get_f64, get_str, Learner, Params, Task, TrainData};
+use super::{binary_proba, get_f64, get_str, sigmoid, Learner, Params, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -52,15 +52,6 @@ impl LinearModel {
                 z
             })
             .collect()
-    }
-}
-
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
     }
 }
 
@@ -368,16 +359,7 @@ impl Learner for LinearModel {
         let z = self.scores(x);
         match self.task {
             Task::Regression => Predictions::Values(z.into_iter().next().unwrap_or_default()),
-            Task::Classification { n_classes: 2 } => Predictions::Proba {
-                p: z[0]
-                    .iter()
-                    .flat_map(|&v| {
-                        let q = sigmoid(v);
-                        [1.0 - q, q]
-                    })
-                    .collect(),
-                k: 2,
-            },
+            Task::Classification { n_classes: 2 } => binary_proba(&z[0]),
             Task::Classification { n_classes } => {
                 let mut p = Vec::with_capacity(x.rows * n_classes);
                 for i in 0..x.rows {

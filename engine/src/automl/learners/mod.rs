@@ -282,6 +282,30 @@ pub fn sample_weights(p: &Params, task: Task, y: &[f64]) -> Vec<f64> {
     }
 }
 
+/// The logistic function, without overflow for large |z|.
+pub(crate) fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+/// Two-class probabilities from one score per row (the positive class's log-odds).
+pub(crate) fn binary_proba(scores: &[f64]) -> Predictions {
+    Predictions::Proba {
+        p: scores
+            .iter()
+            .flat_map(|&z| {
+                let q = sigmoid(z);
+                [1.0 - q, q]
+            })
+            .collect(),
+        k: 2,
+    }
+}
+
 /// Predictions from one output vector per row: class probabilities, or a single value.
 pub fn rows_to_predictions(task: Task, rows: Vec<Vec<f64>>) -> Predictions {
     match task {
