@@ -107,3 +107,26 @@ fn regression_with_missing_values_and_categories() {
     assert!(r2 > 0.75, "R² {r2}");
     assert_eq!(out.resolved.validation, "stratified 3-fold");
 }
+
+#[test]
+fn hpo_mode_uses_successive_halving() {
+    use glassbox_engine::automl::job::{Mode, Quiet};
+    let Some(t) = table("penguins.csv", "species") else {
+        return;
+    };
+    let mut spec = JobSpec::new("species");
+    spec.algorithms = Some(vec![Algorithm::Gbdt]);
+    spec.max_candidates = Some(5);
+    spec.mode = Mode::HyperparameterTuning;
+    let out = run_job(&t, &spec, None, &mut Quiet).unwrap();
+    // Three portfolio candidates, then two brackets of 4 + 2 low-fidelity trials each.
+    assert_eq!(out.candidates.len(), 5);
+    assert_eq!(out.low_fidelity_trials, 12);
+    assert!(
+        out.candidates.iter().all(|c| c.algorithm.is_some()),
+        "no ensemble in HPO mode"
+    );
+    spec.mode = Mode::Ensembling;
+    let out = run_job(&t, &spec, None, &mut Quiet).unwrap();
+    assert_eq!(out.low_fidelity_trials, 0);
+}

@@ -221,6 +221,9 @@ pub struct JobOutcome {
     pub best: Option<String>,
     pub secondary_status: SecondaryStatus,
     pub elapsed_seconds: f64,
+    /// Successive-halving trials on part of the training rows (HPO mode); they are not
+    /// candidates.
+    pub low_fidelity_trials: usize,
 }
 
 /// Hooks for the caller: save candidates as they finish, report progress, ask to stop.
@@ -582,6 +585,7 @@ impl Search<'_> {
         def: &CandidateDefinition,
         deadline: Option<Instant>,
         stop: &dyn Fn() -> bool,
+        fraction: f64,
     ) -> (CandidateResult, Option<(CandidateModel, Predictions)>) {
         let started = Instant::now();
         let data = self.fold_data(&def.pipeline);
@@ -597,17 +601,45 @@ impl Search<'_> {
             let out: std::result::Result<Vec<(AnyModel, Predictions)>, String> = worker_data
                 .iter()
                 .map(|f| {
-                    let w = sample_weights(&params, task, &f.y_train);
-                    let mut m = AnyModel::new(algo, task, &params, f.train.cols);
+                    // Lower fidelity (successive halving): a seeded share of the training rows.
+                    let subset = (fraction < 1.0).then(|| {
+                        let n = f.train.rows;
+                        let mut idx: Vec<usize> = (0..n).collect();
+                        let mut rng = Rng::new(seed ^ 0xF1DE);
+                        for i in (1..n).rev() {
+                            idx.swap(i, rng.below(i + 1));
+                        }
+                        idx.truncate(((n as f64 * fraction).ceil() as usize).max(2).min(n));
+                        idx.sort_unstable();
+                        (
+                            f.train.select_rows(&idx),
+                            idx.iter().map(|&i| f.y_train[i]).collect::<Vec<f64>>(),
+                        )
+                    });
+                    let (x, y) = match &subset {
+                        Some((x, y)) => (x, y.as_slice()),
+                        None => (&f.train, f.y_train.as_slice()),
+                    };
+                    let w = sample_weights(&params, task, y);
+                    let mut m = AnyModel::new(algo, task, &params, x.cols);
                     m.fit(&TrainData {
-                        x: &f.train,
-                        y: &f.y_train,
+                        x,
+                        y,
                         weights: &w,
                         eval: Some((&f.valid, &f.y_valid)),
                         deadline,
                         seed,
                     })?;
                     let p = m.predict(&f.valid);
+                    let finite = match &p {
+                        Predictions::Proba { p, .. } | Predictions::Values(p) => {
+                            p.iter().all(|v| v.is_finite())
+                        }
+                    };
+                    if !finite {
+                        return Err("the model diverged: its predictions are not finite numbers"
+                            .to_string());
+                    }
                     Ok((m, p))
                 })
                 .collect();
@@ -845,6 +877,7 @@ pub fn run_prepared(
         best: None,
         secondary_status: SecondaryStatus::CandidateDefinitionsGenerated,
         elapsed_seconds: 0.0,
+        low_fidelity_trials: 0,
     };
     if spec.candidates_only && keep_searching {
         obs.on_status(SecondaryStatus::CandidateDefinitionsGenerated, 1.0);
@@ -935,6 +968,20 @@ fn train_definitions(
     // Best score and params per (algorithm, pipeline) arm, and every trial for TPE.
     let mut arms: BTreeMap<(Algorithm, String), (f64, Params)> = BTreeMap::new();
     let mut history: Vec<Trial> = Vec::new();
+    // Without a per-candidate limit, no candidate may take more than a quarter of the
+    // job's budget, so one slow learner cannot starve the search.
+    let per_candidate = prep
+        .resolved
+        .max_runtime_per_candidate
+        .or(prep.resolved.max_job_runtime.map(|s| (s / 4.0).max(5.0)));
+    let candidate_deadline = || match (deadline, per_candidate) {
+        (Some(d), Some(s)) => Some(d.min(Instant::now() + Duration::from_secs_f64(s))),
+        (Some(d), None) => Some(d),
+        (None, Some(s)) => Some(Instant::now() + Duration::from_secs_f64(s)),
+        (None, None) => None,
+    };
+    let hpo = prep.resolved.mode == Mode::HyperparameterTuning;
+    let mut empty_brackets = 0;
     // The best models so far, with their validation predictions, for the ensemble.
     let mut kept: Vec<Kept> = Vec::new();
     let mut index = queue.len();
@@ -953,6 +1000,52 @@ fn train_definitions(
         }
         let def = match queue.pop_front() {
             Some(d) => d,
+            None if keep_searching && hpo && !algorithms.is_empty() && !arms.is_empty() => {
+                // Successive halving: four proposals on 25% of the training rows, the
+                // better half on 50%, the best on all rows as a real candidate.
+                let mut bracket: Vec<CandidateDefinition> = (0..4)
+                    .map(|_| {
+                        index += 1;
+                        propose(&arms, &history, &algorithms, prep, &mut rng, index)
+                    })
+                    .collect();
+                for fraction in [0.25, 0.5] {
+                    let mut scored: Vec<(f64, CandidateDefinition)> = Vec::new();
+                    for def in bracket.drain(..) {
+                        if obs.stop_requested() || deadline.is_some_and(|d| Instant::now() >= d) {
+                            break;
+                        }
+                        let (r, _) = search.train(
+                            &def,
+                            candidate_deadline(),
+                            &|| obs.stop_requested(),
+                            fraction,
+                        );
+                        outcome.low_fidelity_trials += 1;
+                        if let (Some(o), CandidateStatus::Completed) = (r.objective, r.status) {
+                            scored.push((metric.score(o), def));
+                        }
+                    }
+                    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    let keep = scored.len().div_ceil(2);
+                    bracket = scored.into_iter().take(keep).map(|(_, d)| d).collect();
+                }
+                match bracket.into_iter().next() {
+                    Some(d) => {
+                        empty_brackets = 0;
+                        d
+                    }
+                    // Nothing survived: time ran out (the limits end the search next time
+                    // round) or every trial failed (three such brackets end it).
+                    None => {
+                        empty_brackets += 1;
+                        if empty_brackets >= 3 {
+                            return (SecondaryStatus::Completed, kept);
+                        }
+                        continue;
+                    }
+                }
+            }
             None if keep_searching && !algorithms.is_empty() && !arms.is_empty() => {
                 index += 1;
                 propose(&arms, &history, &algorithms, prep, &mut rng, index)
@@ -961,19 +1054,8 @@ fn train_definitions(
                 return (SecondaryStatus::Completed, kept);
             }
         };
-        // Without a per-candidate limit, no candidate may take more than a quarter of the
-        // job's budget, so one slow learner cannot starve the search.
-        let per_candidate = prep
-            .resolved
-            .max_runtime_per_candidate
-            .or(prep.resolved.max_job_runtime.map(|s| (s / 4.0).max(5.0)));
-        let cand_deadline = match (deadline, per_candidate) {
-            (Some(d), Some(s)) => Some(d.min(Instant::now() + Duration::from_secs_f64(s))),
-            (Some(d), None) => Some(d),
-            (None, Some(s)) => Some(Instant::now() + Duration::from_secs_f64(s)),
-            (None, None) => None,
-        };
-        let (result, fitted) = search.train(&def, cand_deadline, &|| obs.stop_requested());
+        let cand_deadline = candidate_deadline();
+        let (result, fitted) = search.train(&def, cand_deadline, &|| obs.stop_requested(), 1.0);
         if let (Some(obj), Some((model, oof))) = (result.objective, fitted) {
             let score = metric.score(obj);
             let arm = arms

@@ -120,6 +120,9 @@ impl Learner for GbdtModel {
             };
             b.fit(&x, y, d.weights, eval_data)
                 .map_err(|e| format!("forust: {e}"))?;
+            // The per-round metric log is not needed to predict, and can hold NaN, which
+            // JSON cannot carry.
+            b.evaluation_history = None;
             Ok(b)
         };
         self.boosters = match self.task {

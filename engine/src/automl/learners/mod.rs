@@ -127,6 +127,12 @@ pub fn search_space(algo: Algorithm, task: Task) -> BTreeMap<String, Range> {
         Algorithm::Linear => match task {
             Task::Classification { .. } => {
                 s.insert("C".into(), f(1e-3, 100.0, true));
+                s.insert(
+                    "penalty".into(),
+                    Range::Choice {
+                        values: vec!["l2".into(), "l1".into()],
+                    },
+                );
             }
             Task::Regression => {
                 s.insert(
@@ -434,11 +440,12 @@ mod tests {
         let params = portfolio(algo, task, x.cols)[0].clone();
         let mut m = AnyModel::new(algo, task, &params, x.cols);
         let w = vec![1.0; y.len()];
+        // With an evaluation set, as jobs train (early stopping state must save too).
         m.fit(&TrainData {
             x: &x,
             y: &y,
             weights: &w,
-            eval: None,
+            eval: Some((&xv, &yv)),
             deadline: None,
             seed: 0,
         })
