@@ -1,24 +1,16 @@
 // Upload titanic.csv through the page and read the dashboard as a person would.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, datasetPath, watchConsole } from "./harness.mjs";
+import { serverAndBrowser, datasetPath, watchConsole } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serverAndBrowser();
 
 test("upload titanic, pick the target, read the dashboard", async (t) => {
   const file = datasetPath("titanic.csv");
   if (!file) return t.skip("../shared/datasets/titanic.csv not found");
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = watchConsole(page);
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
   assert.match(await page.textContent("h1"), /Explore a data set/);
 
   // Upload with the progress bar. The upload is throttled so progress events arrive
@@ -81,14 +73,14 @@ test("upload titanic, pick the target, read the dashboard", async (t) => {
   assert.ok(await page.locator("#heatmap svg").count() === 1, "correlation heat map");
   assert.ok(await page.locator("#distributions svg").count() >= 4, "histograms");
   assert.match(await page.textContent("#sample"), /Braund, Mr. Owen Harris/);
-  await page.screenshot({ path: `${server.dataDir}/dashboard.png`, fullPage: true });
+  await page.screenshot({ path: `${env.server.dataDir}/dashboard.png`, fullPage: true });
   assert.deepEqual(errors, [], "no errors in the browser console");
 });
 
 test("a broken file shows its error on the page", async () => {
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = watchConsole(page);
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
   await page.setInputFiles("#upload-file", {
     name: "ragged.csv",
     mimeType: "text/csv",
@@ -99,7 +91,7 @@ test("a broken file shows its error on the page", async () => {
   await page.waitForSelector("#dataset-error", { timeout: 30000 });
   assert.match(await page.textContent("#dataset-error"), /ragged\.csv line 3: expected 3 fields, found 2/);
   // The home page lists both data sets with their status.
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
   const table = await page.textContent("#datasets");
   assert.match(table, /titanic\.csv/);
   assert.match(table, /Failed/);

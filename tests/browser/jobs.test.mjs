@@ -1,24 +1,16 @@
 // Upload → new job → watch it finish live → open the best candidate and read its metrics.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { startServer, launchBrowser, datasetPath, watchConsole } from "./harness.mjs";
+import { serverAndBrowser, datasetPath, watchConsole } from "./harness.mjs";
 
-let server, browser;
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  server?.stop();
-});
+const env = serverAndBrowser();
 
 test("start a job from the data set page and watch it finish", async (t) => {
   const file = datasetPath("titanic.csv");
   if (!file) return t.skip("../shared/datasets/titanic.csv not found");
-  const page = await browser.newPage();
+  const page = await env.browser.newPage();
   const errors = watchConsole(page);
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
   await page.setInputFiles("#upload-file", file);
   await page.fill("#upload-target", "Survived");
   await page.click("#upload-form button[type=submit]");
@@ -31,7 +23,7 @@ test("start a job from the data set page and watch it finish", async (t) => {
   // Ids and constants are not offered as features; the target is not either.
   const features = await page.$$eval("input[name=features]", (xs) => xs.map((x) => x.value));
   assert.ok(!features.includes("PassengerId") && features.includes("Sex"), features.join(","));
-  await page.screenshot({ path: `${server.dataDir}/new-job.png`, fullPage: true });
+  await page.screenshot({ path: `${env.server.dataDir}/new-job.png`, fullPage: true });
   await page.fill("#job-runtime", "15");
   await page.fill("input[name=max_candidates]", "8");
   await page.click("#start-job");
@@ -49,7 +41,7 @@ test("start a job from the data set page and watch it finish", async (t) => {
   assert.ok(rows >= 3, `leaderboard rows: ${rows}`);
   assert.equal(await page.locator("#leaderboard tr.best").count(), 1, "the best is marked");
   assert.equal(await page.locator("#stop-job").count(), 0, "no Stop button once finished");
-  await page.screenshot({ path: `${server.dataDir}/job.png`, fullPage: true });
+  await page.screenshot({ path: `${env.server.dataDir}/job.png`, fullPage: true });
 
   // Sort by a metric, then open the best candidate.
   await page.locator("#leaderboard th", { hasText: "AUC" }).click();
@@ -59,11 +51,11 @@ test("start a job from the data set page and watch it finish", async (t) => {
   assert.match(metrics, /F1\s*0\.\d{4}/);
   assert.match(metrics, /AUC\s*0\.\d{4}/);
   assert.match(await page.textContent("#candidate-definition"), /Algorithm:/);
-  await page.screenshot({ path: `${server.dataDir}/candidate.png`, fullPage: true });
+  await page.screenshot({ path: `${env.server.dataDir}/candidate.png`, fullPage: true });
   await page.click("#back-to-job");
   await page.waitForSelector("#leaderboard");
   // Every page is reachable from the home page through the navigation.
-  await page.goto(server.url + "/");
+  await page.goto(env.server.url + "/");
   await page.click("nav a[href='/jobs']");
   await page.waitForSelector("#jobs");
   assert.ok((await page.locator("#jobs tbody tr").count()) >= 1);
@@ -71,8 +63,8 @@ test("start a job from the data set page and watch it finish", async (t) => {
 });
 
 test("form errors are shown on the form", async (t) => {
-  const page = await browser.newPage();
-  await page.goto(server.url + "/jobs");
+  const page = await env.browser.newPage();
+  await page.goto(env.server.url + "/jobs");
   const link = page.locator("#jobs a[href^='/datasets/']").first();
   if ((await link.count()) === 0) return t.skip("needs the job of the first test");
   await link.click();
