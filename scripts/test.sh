@@ -23,7 +23,7 @@ log "node packages (tests/browser)"
 
 log "python venv ($VENV)"
 stamp="$VENV/.requirements.sha"
-want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+want=$(cat tests/requirements.txt templates/requirements.txt | sha256sum | cut -d' ' -f1)
 if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt

@@ -224,8 +224,12 @@ pub fn job_live(job: &Value, candidates: &[Value]) -> String {
         .collect_view();
     let failure = s(job, "FailureReason");
     let problem = s(job, "ProblemType");
+    let notebooks = (!running && !problem.is_empty()).then(|| notebooks_card(&name));
+    // A candidates-only job waiting for its review: the page reloads to show the form.
+    let review = status == "Completed"
+        && s(job, "AutoMLJobSecondaryStatus") == "CandidateDefinitionsGenerated";
     let view = view! {
-        <div data-final=if running { "0" } else { "1" }>
+        <div data-final=if running { "0" } else { "1" } data-review=if review { "1" } else { "0" }>
             <p class="muted" id="job-problem">{if problem.is_empty() {
                 "Analysing the data: problem type and objective come next.".to_string()
             } else {
@@ -241,6 +245,7 @@ pub fn job_live(job: &Value, candidates: &[Value]) -> String {
             </section>
             <progress id="job-progress" max="100" value=format!("{:.0}", progress * 100.0)></progress>
             {(!failure.is_empty()).then(|| view! { <p class="error" id="job-failure">{failure.clone()}</p> })}
+            {notebooks}
             <section class="card">
                 <h2>"Leaderboard"</h2>
                 <p class="muted small">"Best first by the objective; click a heading to sort by any metric."</p>
@@ -259,10 +264,134 @@ pub fn job_live(job: &Value, candidates: &[Value]) -> String {
     view.to_html()
 }
 
-pub fn job_page(job: &Value, candidates: &[Value]) -> String {
+/// Downloads and read-only views of the job's notebooks and the files beside them.
+fn notebooks_card(name: &str) -> impl IntoView {
+    let api = format!("/api/automl-jobs/{name}/notebooks");
+    let notebook = |kind: &str, title: &str, what: &str| {
+        view! {
+            <li>
+                <strong>{title.to_string()}</strong>" — "{what.to_string()}" "
+                <a href=format!("/jobs/{name}/notebooks/{kind}") id=format!("view-{kind}")>"view"</a>
+                " · "
+                <a href=format!("{api}/{kind}.ipynb") download="" id=format!("download-{kind}")>"download .ipynb"</a>
+            </li>
+        }
+    };
+    view! {
+        <section class="card" id="notebooks">
+            <h2>"Notebooks"</h2>
+            <p class="muted small">"They run offline on a laptop and reproduce this page's numbers: pip install -r requirements.txt, keep glassbox_helpers.py and splits.json beside them."</p>
+            <ul class="downloads">
+                {notebook("data-exploration", "Data exploration", "recomputes every number of the data set's dashboard")}
+                {notebook("candidate-definition", "Candidate definitions", "every candidate as scikit-learn code; retrains them and scores the saved models")}
+            </ul>
+            <p>
+                <a href=format!("{api}/requirements.txt") download="">"requirements.txt"</a>" · "
+                <a href=format!("{api}/glassbox_helpers.py") download="">"glassbox_helpers.py"</a>" · "
+                <a href=format!("{api}/splits.json") download="">"splits.json"</a>" · "
+                <a href=format!("{api}/notebooks.zip") download="" id="download-zip">"everything as one zip"</a>
+                <span class="muted small">" (with the data and the candidates' model files)"</span>
+            </p>
+        </section>
+    }
+}
+
+/// The review form of a candidates-only job: choose candidates, edit their ranges, train.
+fn review_form(name: &str, definitions: &[Value], error: Option<&str>) -> impl IntoView {
+    let rows = definitions
+        .iter()
+        .map(|d| {
+            let cname = s(d, "name");
+            let params = d
+                .get("hyperparameters")
+                .and_then(Value::as_object)
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let ranges = d
+                .get("ranges")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(param, r)| {
+                    let field = format!("range.{cname}.{param}");
+                    let editor = match r.get("type").and_then(Value::as_str) {
+                        Some("choice") => r
+                            .get("values")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|v| {
+                                let label = if v.is_null() { "none".to_string() } else { v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()) };
+                                view! {
+                                    <label class="choice"><input type="checkbox" name=format!("{field}.choice") value=v.to_string() checked=true/>" "{label}</label>
+                                }
+                            })
+                            .collect_view()
+                            .into_any(),
+                        kind => {
+                            let step = if kind == Some("int") { "1" } else { "any" };
+                            let scale = if r.get("log").and_then(Value::as_bool).unwrap_or(false) { "log scale" } else { "linear" };
+                            view! {
+                                <input class="bound" type="number" step=step name=format!("{field}.low") value=r.get("low").map(|v| v.to_string()).unwrap_or_default() aria-label=format!("{param} low")/>
+                                " to "
+                                <input class="bound" type="number" step=step name=format!("{field}.high") value=r.get("high").map(|v| v.to_string()).unwrap_or_default() aria-label=format!("{param} high")/>
+                                <span class="muted small">" "{scale}</span>
+                            }
+                            .into_any()
+                        }
+                    };
+                    view! { <tr><td class="nowrap">{param.clone()}</td><td>{editor}</td></tr> }
+                })
+                .collect_view();
+            view! {
+                <div class="definition" data-candidate=cname.clone()>
+                    <label class="pick">
+                        <input type="checkbox" name="candidate" value=cname.clone() checked=true/>
+                        " " <strong>{cname.clone()}</strong>
+                        <span class="muted">{format!(" {} · {}", s(d, "algorithm"), s(d, "pipeline"))}</span>
+                    </label>
+                    <p class="muted small">"starts at " {params}</p>
+                    <details>
+                        <summary>"search ranges"</summary>
+                        <table class="grid ranges"><tbody>{ranges}</tbody></table>
+                    </details>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" id="review">
+            <h2>"Review the candidates"</h2>
+            <p class="muted small">"This job generated its candidate definitions without training. Untick the ones you do not want and narrow their search ranges; training then continues in this job, within its limits, drawing new candidates only from the chosen ones' ranges."</p>
+            {error.map(|e| view! { <p class="error" id="review-error">{e.to_string()}</p> })}
+            <form method="post" action=format!("/jobs/{name}/train") id="review-form">
+                {rows}
+                <button type="submit" class="primary" id="train-chosen">"Train the chosen candidates"</button>
+            </form>
+        </section>
+    }
+}
+
+pub fn job_page(
+    job: &Value,
+    candidates: &[Value],
+    definitions: &[Value],
+    review_error: Option<&str>,
+) -> String {
     let name = s(job, "AutoMLJobName");
     let status = s(job, "AutoMLJobStatus");
     let running = status == "InProgress" || status == "Stopping";
+    let reviewing = status == "Completed"
+        && s(job, "AutoMLJobSecondaryStatus") == "CandidateDefinitionsGenerated";
+    let review = (reviewing && !definitions.is_empty())
+        .then(|| review_form(&name, definitions, review_error));
     let live = job_live(job, candidates);
     let dataset = s(job, "DatasetId");
     let body = view! {
@@ -280,6 +409,7 @@ pub fn job_page(job: &Value, candidates: &[Value]) -> String {
                 </form>
             })}
         </section>
+        {review}
         <div id="live" data-live=if running { format!("/jobs/{name}/live") } else { String::new() } inner_html=live></div>
     };
     document(&name, body)

@@ -7,9 +7,11 @@
 pub mod charts;
 mod jobs_pages;
 pub mod model;
+mod notebook_view;
 mod pages;
 
 pub use jobs_pages::{candidate_page, job_live, job_page, jobs_page, new_job_page};
+pub use notebook_view::{markdown_html, notebook_page};
 pub use pages::{dataset_page, home_page, not_found_page};
 
 /// The stylesheet, served at `/static/glassbox.css`.

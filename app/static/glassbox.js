@@ -139,6 +139,11 @@ function liveJob() {
         el.innerHTML = await r.text();
         sortableTables(el);
         if (el.querySelector("[data-final='1']")) {
+          // Candidates to review: the form is part of the page, so load the page again.
+          if (el.querySelector("[data-review='1']") && !document.getElementById("review-form")) {
+            window.location.reload();
+            return;
+          }
           const stop = document.getElementById("stop-job");
           if (stop) stop.closest("form").remove();
           return;

@@ -130,3 +130,94 @@ fn hpo_mode_uses_successive_halving() {
     let out = run_job(&t, &spec, None, &mut Quiet).unwrap();
     assert_eq!(out.low_fidelity_trials, 0);
 }
+
+#[test]
+fn chosen_definitions_restrict_the_search_to_their_arms_and_ranges() {
+    use glassbox_engine::automl::job::{prepare, run_prepared, Quiet};
+    use glassbox_engine::automl::learners::Range;
+    let Some(t) = table("penguins.csv", "species") else {
+        return;
+    };
+    let mut spec = JobSpec::new("species");
+    spec.candidates_only = true;
+    spec.max_candidates = Some(7);
+    spec.seed = 5;
+    let prep = prepare(&t, &spec, None).unwrap();
+    let offered = run_prepared(&t, &spec, &prep, None, None, &mut Quiet);
+    assert_eq!(
+        offered.secondary_status,
+        SecondaryStatus::CandidateDefinitionsGenerated
+    );
+    assert!(offered.candidates.is_empty(), "nothing trained yet");
+    let mut chosen: Vec<_> = offered
+        .definitions
+        .iter()
+        .filter(|d| d.algorithm == Algorithm::Gbdt && d.pipeline == "dpp0")
+        .take(1)
+        .cloned()
+        .collect();
+    assert_eq!(chosen.len(), 1);
+    let narrowed = Range::Float {
+        low: 0.05,
+        high: 0.08,
+        log: true,
+    };
+    narrowed
+        .check_edit(&chosen[0].ranges["learning_rate"])
+        .unwrap();
+    chosen[0]
+        .ranges
+        .insert("learning_rate".into(), narrowed.clone());
+    let done = run_prepared(&t, &spec, &prep, Some(chosen.clone()), None, &mut Quiet);
+    let trained = done
+        .candidates
+        .iter()
+        .filter(|c| c.algorithm.is_some())
+        .count();
+    assert_eq!(
+        trained, 7,
+        "the limit counts the chosen and the searched ones"
+    );
+    assert_eq!(
+        done.candidates[0].name, chosen[0].name,
+        "the chosen one first"
+    );
+    let mut names: Vec<&str> = done.candidates.iter().map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(
+        names.len(),
+        done.candidates.len(),
+        "new candidates get new names"
+    );
+    for c in done.candidates.iter().skip(1) {
+        if c.algorithm.is_none() {
+            continue; // the ensemble
+        }
+        assert_eq!(c.algorithm, Some(Algorithm::Gbdt), "{}", c.name);
+        assert_eq!(c.pipeline, "dpp0");
+        let lr = c.hyperparameters["learning_rate"].as_f64().unwrap();
+        assert!((0.05..=0.08).contains(&lr), "{} learning_rate {lr}", c.name);
+    }
+    // Edits that do not fit are refused.
+    let original = &offered.definitions[0].ranges["learning_rate"];
+    for bad in [
+        Range::Float {
+            low: 0.3,
+            high: 0.1,
+            log: false,
+        },
+        Range::Float {
+            low: 0.0,
+            high: 0.1,
+            log: true,
+        },
+        Range::Int {
+            low: 1,
+            high: 2,
+            log: false,
+        },
+    ] {
+        assert!(bad.check_edit(original).is_err(), "{bad:?}");
+    }
+}

@@ -31,6 +31,7 @@ use crate::service::Service;
         describe_job,
         list_candidates,
         stop_job,
+        train_job,
         notebook
     ),
     components(schemas(
@@ -41,6 +42,7 @@ use crate::service::Service;
         ErrorBody,
         JobArn,
         CreateJob,
+        crate::jobs::TrainRequest,
         crate::jobs::Channel,
         crate::jobs::DataSource,
         crate::jobs::Objective,
@@ -99,6 +101,7 @@ pub fn routes() -> Router<Service> {
         .route("/api/automl-jobs/{name}", get(describe_job))
         .route("/api/automl-jobs/{name}/candidates", get(list_candidates))
         .route("/api/automl-jobs/{name}/stop", post(stop_job))
+        .route("/api/automl-jobs/{name}/train", post(train_job))
         .route("/api/automl-jobs/{name}/notebooks/{file}", get(notebook))
         .route("/api/{*rest}", any(api_not_found))
 }
@@ -268,17 +271,30 @@ async fn stop_job(
     Ok(Json(serde_json::json!({})))
 }
 
-#[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb or candidate-definition.ipynb")), responses((status = 200, description = "The notebook (nbformat 4.5 JSON)", content_type = "application/x-ipynb+json"), (status = 404, description = "Unknown job, or not generated yet", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/automl-jobs/{name}/train", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName")), request_body = crate::jobs::TrainRequest, responses((status = 200, description = "Training the chosen candidates in the same job", body = serde_json::Value), (status = 400, description = "Unknown candidate or hyperparameter, or a range that does not fit; `field` names it", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "Not a candidates-only job waiting for its candidates to be chosen", body = ErrorBody)))]
+async fn train_job(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let req: crate::jobs::TrainRequest = parse_body(&body)?;
+    svc.train_job(&name, req).await?;
+    Ok(Json(serde_json::json!({})))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb, candidate-definition.ipynb, requirements.txt, glassbox_helpers.py, splits.json, or notebooks.zip (all of them with the candidates' model files and the data)")), responses((status = 200, description = "The file: a notebook (nbformat 4.5 JSON), text, or a zip", content_type = "application/x-ipynb+json"), (status = 404, description = "Unknown job or file, or not generated yet", body = ErrorBody)))]
 async fn notebook(
     State(svc): State<Service>,
     Path((name, file)): Path<(String, String)>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let bytes = svc.notebook(&name, &file).await?;
-    let kind = if file.ends_with(".ipynb") {
-        "application/x-ipynb+json"
-    } else {
-        "text/plain; charset=utf-8"
+    let kind = match file.rsplit('.').next() {
+        Some("ipynb") => "application/x-ipynb+json",
+        Some("zip") => "application/zip",
+        Some("json") => "application/json",
+        Some("py") => "text/x-python; charset=utf-8",
+        _ => "text/plain; charset=utf-8",
     };
     let disposition = format!("attachment; filename=\"{}\"", file.replace('"', ""));
     Ok((

@@ -9,15 +9,17 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use glassbox_engine::automl::job::{
-    self, CandidateResult, JobObserver, JobSpec, Mode, Resolved, SecondaryStatus,
+    self, CandidateDefinition, CandidateResult, JobObserver, JobSpec, Mode, Resolved,
+    SecondaryStatus,
 };
-use glassbox_engine::automl::learners::{Algorithm, ALL_ALGORITHMS};
+use glassbox_engine::automl::learners::{Algorithm, Range, ALL_ALGORITHMS};
 use glassbox_engine::automl::metrics::{Metric, ALL_METRICS};
 use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{self, ColumnKind, ProblemType, Table};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::candidate_notebook::DataSource as NotebookSource;
 use crate::error::ApiError;
 use crate::runner::save_candidate;
 use crate::service::{now, write_json, Service};
@@ -141,6 +143,20 @@ pub struct FeatureSpecification {
 pub struct AlgorithmsConfig {
     #[serde(rename = "AutoMLAlgorithms")]
     pub algorithms: Vec<String>,
+}
+
+/// `POST /api/automl-jobs/{name}/train`: the candidates to train after a candidates-only
+/// job, and optionally edited search ranges (same shape as `candidate_definitions.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainRequest {
+    #[serde(rename = "Candidates")]
+    pub candidates: Vec<String>,
+    /// Candidate name → hyperparameter name → range, e.g.
+    /// `{"cand-001-gbdt-dpp0": {"learning_rate": {"type": "float", "low": 0.02, "high": 0.1, "log": true}}}`.
+    #[serde(rename = "HyperparameterRanges", default)]
+    #[schema(value_type = Option<Object>)]
+    pub ranges: Option<BTreeMap<String, BTreeMap<String, Range>>>,
 }
 
 /// Parse a request body, naming the JSON path of whatever is wrong.
@@ -430,7 +446,7 @@ impl Service {
             }
         }
         inserted?;
-        self.spawn_job(req.name.clone(), valid);
+        self.spawn_job(req.name.clone(), valid, None);
         Ok(shapes::arn(&req.name))
     }
 
@@ -438,7 +454,7 @@ impl Service {
         self.settings.data_dir.join("jobs").join(name)
     }
 
-    fn spawn_job(&self, name: String, valid: ValidJob) {
+    fn spawn_job(&self, name: String, valid: ValidJob, chosen: Option<Vec<CandidateDefinition>>) {
         let svc = self.clone();
         let stop = Arc::new(AtomicBool::new(false));
         svc.stops.lock().unwrap().insert(name.clone(), stop.clone());
@@ -448,7 +464,7 @@ impl Service {
             let svc2 = svc.clone();
             let name2 = name.clone();
             let outcome = tokio::task::spawn_blocking(move || {
-                run_blocking(&svc2, &handle, &name2, valid, stop)
+                run_blocking(&svc2, &handle, &name2, valid, chosen, stop)
             })
             .await
             .unwrap_or_else(|e| Err(format!("the job crashed: {e}")));
@@ -480,6 +496,59 @@ impl Service {
             }
             svc.stops.lock().unwrap().remove(&name);
         });
+    }
+
+    /// The candidate definitions a job generated (empty before it has).
+    pub async fn candidate_definitions(
+        &self,
+        name: &str,
+    ) -> Result<Vec<CandidateDefinition>, ApiError> {
+        self.describe_job(name).await?;
+        match tokio::fs::read(self.job_dir(name).join("candidate_definitions.json")).await {
+            Ok(b) => serde_json::from_slice(&b).map_err(ApiError::internal),
+            Err(_) => Ok(vec![]),
+        }
+    }
+
+    /// Train chosen candidates of a candidates-only job, in the same job.
+    pub async fn train_job(&self, name: &str, req: TrainRequest) -> Result<(), ApiError> {
+        let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+            "SELECT status, secondary_status, dataset_id, spec, request FROM jobs WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(&self.db)
+        .await?;
+        let Some((status, secondary, dataset_id, spec, request)) = row else {
+            return Err(ApiError::not_found(format!("no job named {name:?}")));
+        };
+        if status != "Completed" || secondary != "CandidateDefinitionsGenerated" {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                format!("only a candidates-only job that has generated its candidate definitions can train them; this job is {status} ({secondary})"),
+            ));
+        }
+        let definitions = self.candidate_definitions(name).await?;
+        let chosen = choose_definitions(&definitions, &req)?;
+        let spec: JobSpec = serde_json::from_str(&spec).map_err(ApiError::internal)?;
+        let create: CreateJob = serde_json::from_str(&request).map_err(ApiError::internal)?;
+        let validation_dataset = create
+            .input
+            .iter()
+            .find(|c| c.channel_type.as_deref() == Some("validation"))
+            .map(|c| c.data_source.dataset_id.clone());
+        let valid = ValidJob {
+            spec,
+            dataset_id,
+            validation_dataset,
+        };
+        let t = now();
+        sqlx::query("UPDATE jobs SET status = 'InProgress', secondary_status = 'Starting', progress = 0, stop_requested = 0, ended_at = NULL, updated_at = ? WHERE name = ?")
+            .bind(&t)
+            .bind(name)
+            .execute(&self.db)
+            .await?;
+        self.spawn_job(name.to_string(), valid, Some(chosen));
+        Ok(())
     }
 
     pub async fn stop_job(&self, name: &str) -> Result<(), ApiError> {
@@ -683,29 +752,73 @@ impl Service {
             .collect())
     }
 
-    /// A generated notebook file of a job, by its SPEC name.
+    /// A generated notebook file of a job, by its SPEC name (`data-exploration.ipynb`,
+    /// `candidate-definition.ipynb`), or one of the files beside them, or
+    /// `notebooks.zip`: everything needed to run them offline.
     pub async fn notebook(&self, job: &str, file: &str) -> Result<Vec<u8>, ApiError> {
         self.describe_job(job).await?;
-        let stored =
-            match file {
-                "data-exploration.ipynb" => "data_exploration.ipynb",
-                "requirements.txt" => "requirements.txt",
-                "candidate-definition.ipynb" => return Err(ApiError::not_found(
-                    "candidate-definition.ipynb is not generated yet in this version of Glassbox",
-                )),
-                other => {
-                    return Err(ApiError::not_found(format!(
-                        "{other:?}: use data-exploration.ipynb or candidate-definition.ipynb"
-                    )))
-                }
-            };
+        if file == "notebooks.zip" {
+            return self.notebook_bundle(job).await;
+        }
+        let stored = NOTEBOOK_FILES
+            .iter()
+            .find(|(public, _)| *public == file)
+            .map(|(_, stored)| *stored)
+            .ok_or_else(|| {
+                ApiError::not_found(format!(
+                    "{file:?}: use {} or notebooks.zip",
+                    NOTEBOOK_FILES
+                        .iter()
+                        .map(|f| f.0)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })?;
         tokio::fs::read(self.job_dir(job).join("notebooks").join(stored))
             .await
             .map_err(|_| {
                 ApiError::not_found(format!(
-                    "{file} is not ready: the job has not analysed its data yet"
+                    "{file} is not ready: {}",
+                    if stored == "data_exploration.ipynb" {
+                        "the job has not analysed its data yet"
+                    } else {
+                        "it is written when the job has generated its candidates"
+                    }
                 ))
             })
+    }
+
+    /// A zip of the job folder a notebook needs: `NAME/notebooks/…`, each trained
+    /// candidate's `NAME/candidates/C/model.json`, and the data in `NAME/data/` (when
+    /// below 200 MB; otherwise the notebook asks for its path).
+    async fn notebook_bundle(&self, job: &str) -> Result<Vec<u8>, ApiError> {
+        let dir = self.job_dir(job);
+        if !dir
+            .join("notebooks")
+            .join("candidate_definition.ipynb")
+            .exists()
+        {
+            return Err(ApiError::not_found(
+                "notebooks.zip is not ready: it is made when the job has generated its candidates",
+            ));
+        }
+        let dataset: Option<(String,)> =
+            sqlx::query_as("SELECT dataset_id FROM jobs WHERE name = ?")
+                .bind(job)
+                .fetch_optional(&self.db)
+                .await?;
+        let data = match dataset {
+            Some((id,)) => {
+                let ds = self.get_dataset(&id).await?;
+                Some((self.dataset_file(&id), ds.name))
+            }
+            None => None,
+        };
+        let job = job.to_string();
+        tokio::task::spawn_blocking(move || zip_bundle(&dir, &job, data))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
     }
 
     pub async fn candidate(&self, job: &str, name: &str) -> Result<Value, ApiError> {
@@ -803,6 +916,145 @@ impl JobRow {
         }
         v
     }
+}
+
+/// The definitions a train request picks, with its edited ranges; a 400 naming the field
+/// for an unknown candidate or hyperparameter, or a range that does not fit.
+fn choose_definitions(
+    definitions: &[CandidateDefinition],
+    req: &TrainRequest,
+) -> Result<Vec<CandidateDefinition>, ApiError> {
+    if req.candidates.is_empty() {
+        return Err(bad("Candidates", "choose at least one candidate"));
+    }
+    let mut chosen: Vec<CandidateDefinition> = Vec::new();
+    for (i, name) in req.candidates.iter().enumerate() {
+        let Some(d) = definitions.iter().find(|d| &d.name == name) else {
+            return Err(bad(
+                &format!("Candidates[{i}]"),
+                format!("no candidate definition named {name:?}"),
+            ));
+        };
+        if chosen.iter().any(|c| &c.name == name) {
+            return Err(bad(
+                &format!("Candidates[{i}]"),
+                format!("{name:?} is chosen twice"),
+            ));
+        }
+        chosen.push(d.clone());
+    }
+    for (cand, edits) in req.ranges.iter().flatten() {
+        let Some(def) = chosen.iter_mut().find(|d| &d.name == cand) else {
+            return Err(bad(
+                &format!("HyperparameterRanges.{cand}"),
+                format!("{cand:?} is not among the chosen candidates"),
+            ));
+        };
+        for (param, range) in edits {
+            let field = format!("HyperparameterRanges.{cand}.{param}");
+            let Some(original) = def.ranges.get(param) else {
+                return Err(bad(
+                    &field,
+                    format!(
+                        "{cand} has no hyperparameter {param:?}; its ranges are {}",
+                        def.ranges.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                ));
+            };
+            range.check_edit(original).map_err(|e| bad(&field, e))?;
+            def.ranges.insert(param.clone(), range.clone());
+        }
+    }
+    Ok(chosen)
+}
+
+/// Public names of the files in a job's `notebooks/` folder, and their stored names.
+pub const NOTEBOOK_FILES: [(&str, &str); 5] = [
+    ("data-exploration.ipynb", "data_exploration.ipynb"),
+    ("candidate-definition.ipynb", "candidate_definition.ipynb"),
+    ("requirements.txt", "requirements.txt"),
+    ("glassbox_helpers.py", "glassbox_helpers.py"),
+    ("splits.json", "splits.json"),
+];
+
+/// Files larger than this stay out of `notebooks.zip` (a README says where they are).
+const BUNDLE_FILE_LIMIT: u64 = 200 * 1024 * 1024;
+
+type Zip = zip::ZipWriter<std::io::Cursor<Vec<u8>>>;
+
+fn zip_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true)
+}
+
+/// Add the file at `path` as `name`, or, above the size limit, a README saying where it is.
+fn zip_add(
+    zip: &mut Zip,
+    name: &str,
+    path: &std::path::Path,
+    whereabouts: &str,
+) -> anyhow::Result<()> {
+    use std::io::Write;
+    let size = std::fs::metadata(path)?.len();
+    if size <= BUNDLE_FILE_LIMIT {
+        zip.start_file(name, zip_options())?;
+        std::io::copy(&mut std::fs::File::open(path)?, zip)?;
+    } else {
+        let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
+        zip.start_file(format!("{folder}/README.txt"), zip_options())?;
+        writeln!(
+            zip,
+            "{file} ({size} bytes) is too large for this download; {whereabouts}"
+        )?;
+    }
+    Ok(())
+}
+
+fn zip_bundle(
+    dir: &std::path::Path,
+    job: &str,
+    data: Option<(PathBuf, String)>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut zip: Zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (_, stored) in NOTEBOOK_FILES {
+        let path = dir.join("notebooks").join(stored);
+        if path.exists() {
+            zip_add(&mut zip, &format!("{job}/notebooks/{stored}"), &path, "")?;
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(dir.join("candidates")) {
+        let mut names: Vec<String> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        for c in names {
+            let path = dir.join("candidates").join(&c).join("model.json");
+            if path.exists() {
+                zip_add(
+                    &mut zip,
+                    &format!("{job}/candidates/{c}/model.json"),
+                    &path,
+                    &format!("copy it from the server's data folder (jobs/{job}/candidates/{c}/)."),
+                )?;
+            }
+        }
+    }
+    if let Some((path, name)) = data {
+        let safe: String = name
+            .chars()
+            .map(|c| if matches!(c, '/' | '\\') { '_' } else { c })
+            .collect();
+        zip_add(
+            &mut zip,
+            &format!("{job}/data/{safe}"),
+            &path,
+            "put it here, or set DATA_FILE in the notebooks.",
+        )?;
+    }
+    Ok(zip.finish()?.into_inner())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -928,6 +1180,7 @@ fn run_blocking(
     handle: &tokio::runtime::Handle,
     name: &str,
     valid: ValidJob,
+    chosen: Option<Vec<CandidateDefinition>>,
     stop: Arc<AtomicBool>,
 ) -> Result<(&'static str, &'static str), String> {
     let started = Instant::now();
@@ -946,8 +1199,9 @@ fn run_blocking(
         job::prepare(&table, &valid.spec, valid_rows.as_deref()).map_err(|e| e.to_string())?;
     let dir = svc.job_dir(name);
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    // The exploration notebook for this job's target (validation-file rows excluded).
-    if valid.validation_dataset.is_none() {
+    // The exploration notebook for this job's target (validation-file rows excluded);
+    // already written when training chosen candidates.
+    if valid.validation_dataset.is_none() && chosen.is_none() {
         let p = glassbox_engine::profile::profile_table(&table, Some(&valid.spec.target));
         crate::notebooks::write_data_exploration(
             &dir.join("notebooks"),
@@ -976,13 +1230,47 @@ fn run_blocking(
         best: None,
         last_write: None,
     };
-    let outcome = job::run_prepared(&table, &valid.spec, &prep, None, deadline, &mut obs);
+    let training_chosen = chosen.is_some();
+    let outcome = job::run_prepared(&table, &valid.spec, &prep, chosen, deadline, &mut obs);
     write_json(&dir.join("splits.json"), &outcome.split).map_err(|e| e.to_string())?;
-    write_json(
-        &dir.join("candidate_definitions.json"),
-        &outcome.definitions,
+    // After training chosen candidates the file keeps every definition offered.
+    if !training_chosen {
+        write_json(
+            &dir.join("candidate_definitions.json"),
+            &outcome.definitions,
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    let ds = handle
+        .block_on(svc.get_dataset(&valid.dataset_id))
+        .map_err(|e| e.message)?;
+    let validation = match &valid.validation_dataset {
+        Some(v) => Some((
+            svc.dataset_file(v),
+            handle
+                .block_on(svc.get_dataset(v))
+                .map_err(|e| e.message)?
+                .name,
+        )),
+        None => None,
+    };
+    let data_file = svc.dataset_file(&valid.dataset_id);
+    let source = NotebookSource {
+        path: &data_file,
+        file_name: &ds.name,
+        delimiter: table.raw.delimiter,
+        format: table.raw.format,
+        validation: validation.as_ref().map(|(p, n)| (p.as_path(), n.as_str())),
+    };
+    crate::candidate_notebook::write_candidate_definition(
+        &dir.join("notebooks"),
+        name,
+        &valid.spec.target,
+        &source,
+        &outcome,
+        valid.spec.seed,
     )
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| format!("writing the candidate notebook: {e}"))?;
     if let Some(best) = &outcome.best {
         let _ = handle.block_on(
             sqlx::query("UPDATE jobs SET best_candidate = ? WHERE name = ?")

@@ -1,6 +1,7 @@
 //! `glassbox`: one binary for the server and the command line.
 
 mod api;
+mod candidate_notebook;
 mod db;
 mod error;
 mod jobs;

@@ -42,6 +42,27 @@ pub fn python_literal(v: &Value) -> String {
     }
 }
 
+/// A dict as Python source with one entry per line, indented for a keyword argument.
+pub fn python_block(v: &Value, indent: usize) -> String {
+    match v {
+        Value::Object(o) if !o.is_empty() => {
+            let pad = " ".repeat(indent + 4);
+            let entries: Vec<String> = o
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{pad}{}: {},",
+                        serde_json::to_string(k).expect("keys serialise"),
+                        python_literal(v)
+                    )
+                })
+                .collect();
+            format!("{{\n{}\n{}}}", entries.join("\n"), " ".repeat(indent))
+        }
+        other => python_literal(other),
+    }
+}
+
 /// Text safe inside markdown prose or a table cell.
 pub fn markdown_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -61,10 +82,13 @@ pub fn markdown_text(s: &str) -> String {
     out
 }
 
-fn environment() -> Environment<'static> {
+pub(crate) fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.add_filter("py", |v: minijinja::Value| -> String {
         python_literal(&serde_json::to_value(&v).unwrap_or(Value::Null))
+    });
+    env.add_filter("pyblock", |v: minijinja::Value| -> String {
+        python_block(&serde_json::to_value(&v).unwrap_or(Value::Null), 4)
     });
     env.add_filter("md", |v: minijinja::Value| -> String {
         markdown_text(
@@ -77,7 +101,7 @@ fn environment() -> Environment<'static> {
 }
 
 /// Split rendered percent-form text into nbformat cells.
-fn cells(text: &str, outputs: &std::collections::BTreeMap<&str, Value>) -> Vec<Value> {
+pub(crate) fn cells(text: &str, outputs: &std::collections::BTreeMap<&str, Value>) -> Vec<Value> {
     let mut cells = Vec::new();
     let mut current: Option<(String, Option<String>, Vec<&str>)> = None;
     let flush = |cur: Option<(String, Option<String>, Vec<&str>)>, cells: &mut Vec<Value>| {
@@ -122,7 +146,7 @@ fn cells(text: &str, outputs: &std::collections::BTreeMap<&str, Value>) -> Vec<V
     cells
 }
 
-fn notebook(cells: Vec<Value>) -> Value {
+pub(crate) fn notebook(cells: Vec<Value>) -> Value {
     json!({
         "nbformat": 4,
         "nbformat_minor": 5,
@@ -217,6 +241,10 @@ mod tests {
         assert_eq!(
             python_literal(&json!({"a": [1, null, true]})),
             "{\"a\": [1, None, True]}"
+        );
+        assert_eq!(
+            python_block(&json!({"a": 1, "b": {"c": null}}), 4),
+            "{\n        \"a\": 1,\n        \"b\": {\"c\": None},\n    }"
         );
         assert_eq!(
             markdown_text("a|b <i>*x*</i>\nc"),

@@ -98,8 +98,10 @@ use glassbox_engine::data::ColumnKind;
 
 use crate::jobs::{
     AlgorithmsConfig, CandidateQuery, Channel, Completion, CreateJob, DataSource,
-    FeatureSpecification, Generation, JobConfig, Objective, SplitConfig,
+    FeatureSpecification, Generation, JobConfig, Objective, SplitConfig, TrainRequest,
 };
+use glassbox_engine::automl::job::CandidateDefinition;
+use glassbox_engine::automl::learners::Range;
 
 pub fn job_routes() -> Router<Service> {
     Router::new()
@@ -110,6 +112,8 @@ pub fn job_routes() -> Router<Service> {
         .route("/jobs/{name}/live", get(job_live))
         .route("/jobs/{name}/stop", post(stop_job))
         .route("/jobs/{name}/candidates/{candidate}", get(candidate))
+        .route("/jobs/{name}/train", post(train_job))
+        .route("/jobs/{name}/notebooks/{kind}", get(notebook_view))
 }
 
 async fn jobs_list(State(svc): State<Service>) -> Response {
@@ -345,9 +349,149 @@ async fn job_data(
     Ok((job, candidates))
 }
 
+async fn render_job(svc: &Service, name: &str, review_error: Option<&str>) -> Response {
+    match job_data(svc, name).await {
+        Ok((j, c)) => {
+            let definitions: Vec<serde_json::Value> = svc
+                .candidate_definitions(name)
+                .await
+                .ok()
+                .and_then(|d| serde_json::to_value(d).ok())
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default();
+            let page = glassbox_app::job_page(&j, &c, &definitions, review_error);
+            if review_error.is_some() {
+                (StatusCode::BAD_REQUEST, Html(page)).into_response()
+            } else {
+                Html(page).into_response()
+            }
+        }
+        Err(e) => error_page(e),
+    }
+}
+
 async fn job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
-    match job_data(&svc, &name).await {
-        Ok((j, c)) => Html(glassbox_app::job_page(&j, &c)).into_response(),
+    render_job(&svc, &name, None).await
+}
+
+/// The review form's fields as a train request: `candidate` per chosen candidate, and
+/// per range `range.C.P.low` / `.high`, or `range.C.P.choice` per kept value.
+fn train_request(body: &[u8], definitions: &[CandidateDefinition]) -> Result<TrainRequest, String> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
+    let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim());
+    let candidates: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "candidate")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let mut ranges = std::collections::BTreeMap::new();
+    for d in definitions.iter().filter(|d| candidates.contains(&d.name)) {
+        let mut edited = std::collections::BTreeMap::new();
+        for (param, original) in &d.ranges {
+            let key = format!("range.{}.{param}", d.name);
+            let bound = |which: &str| -> Result<Option<&str>, String> {
+                Ok(field(&format!("{key}.{which}")).filter(|v| !v.is_empty()))
+            };
+            let range = match original {
+                Range::Float { low, high, log } => {
+                    let parse = |v: Option<&str>, default: f64| -> Result<f64, String> {
+                        v.map_or(Ok(default), |v| {
+                            v.parse()
+                                .map_err(|_| format!("{}: {param}: {v:?} is not a number", d.name))
+                        })
+                    };
+                    Range::Float {
+                        low: parse(bound("low")?, *low)?,
+                        high: parse(bound("high")?, *high)?,
+                        log: *log,
+                    }
+                }
+                Range::Int { low, high, log } => {
+                    let parse = |v: Option<&str>, default: i64| -> Result<i64, String> {
+                        v.map_or(Ok(default), |v| {
+                            v.parse().map_err(|_| {
+                                format!("{}: {param}: {v:?} is not a whole number", d.name)
+                            })
+                        })
+                    };
+                    Range::Int {
+                        low: parse(bound("low")?, *low)?,
+                        high: parse(bound("high")?, *high)?,
+                        log: *log,
+                    }
+                }
+                Range::Choice { .. } => Range::Choice {
+                    values: pairs
+                        .iter()
+                        .filter(|(k, _)| *k == format!("{key}.choice"))
+                        .map(|(_, v)| {
+                            serde_json::from_str(v).unwrap_or(serde_json::Value::String(v.clone()))
+                        })
+                        .collect(),
+                },
+            };
+            if &range != original {
+                edited.insert(param.clone(), range);
+            }
+        }
+        if !edited.is_empty() {
+            ranges.insert(d.name.clone(), edited);
+        }
+    }
+    Ok(TrainRequest {
+        candidates,
+        ranges: Some(ranges),
+    })
+}
+
+async fn train_job(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let definitions = match svc.candidate_definitions(&name).await {
+        Ok(d) => d,
+        Err(e) => return error_page(e),
+    };
+    let req = match train_request(&body, &definitions) {
+        Ok(r) => r,
+        Err(msg) => return render_job(&svc, &name, Some(&msg)).await,
+    };
+    match svc.train_job(&name, req).await {
+        Ok(()) => Redirect::to(&format!("/jobs/{name}")).into_response(),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            let msg = match &e.field {
+                Some(f) => format!("{f}: {}", e.message),
+                None => e.message.clone(),
+            };
+            render_job(&svc, &name, Some(&msg)).await
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+/// A read-only view of a job's notebook.
+async fn notebook_view(
+    State(svc): State<Service>,
+    Path((name, kind)): Path<(String, String)>,
+) -> Response {
+    let title = match kind.as_str() {
+        "data-exploration" => "Data exploration notebook",
+        "candidate-definition" => "Candidate definition notebook",
+        _ => return not_found().await,
+    };
+    let file = format!("{kind}.ipynb");
+    match svc.notebook(&name, &file).await {
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(nb) => Html(glassbox_app::notebook_page(
+                &name,
+                title,
+                &format!("/api/automl-jobs/{name}/notebooks/{file}"),
+                &nb,
+            ))
+            .into_response(),
+            Err(e) => error_page(crate::error::ApiError::internal(e)),
+        },
         Err(e) => error_page(e),
     }
 }

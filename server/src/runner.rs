@@ -15,6 +15,7 @@ use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{self, ReadOptions, Table};
 use glassbox_engine::profile;
 
+use crate::candidate_notebook::DataSource;
 use crate::service::write_json;
 use crate::shapes;
 
@@ -216,7 +217,34 @@ pub fn run_to_dir(
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "glassbox-job".into());
     write_outputs(out, &name, file, spec, &created, &outcome)?;
+    let validation = validation.map(|v| {
+        (
+            std::fs::canonicalize(v).unwrap_or_else(|_| v.to_path_buf()),
+            file_name(v),
+        )
+    });
+    let source = DataSource {
+        path: &data_file,
+        file_name: &table.file_name,
+        delimiter: table.raw.delimiter,
+        format: table.raw.format,
+        validation: validation.as_ref().map(|(p, n)| (p.as_path(), n.as_str())),
+    };
+    crate::candidate_notebook::write_candidate_definition(
+        &out.join("notebooks"),
+        &name,
+        &spec.target,
+        &source,
+        &outcome,
+        spec.seed,
+    )?;
     Ok(outcome)
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// `glassbox predict`: one row per input row, in input order.

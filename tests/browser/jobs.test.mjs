@@ -75,3 +75,60 @@ test("form errors are shown on the form", async (t) => {
   assert.match(await page.textContent("#job-error"), /AutoMLJobName/);
   assert.equal(await page.inputValue("#job-name"), "bad name!", "the form keeps what was typed");
 });
+
+test("review generated candidates, train the chosen ones, read the notebook", async (t) => {
+  const page = await env.browser.newPage();
+  const errors = watchConsole(page);
+  await page.goto(env.server.url + "/jobs");
+  const link = page.locator("#jobs a[href^='/datasets/']").first();
+  if ((await link.count()) === 0) return t.skip("needs the data set of the first test");
+  await link.click();
+  await page.click("#new-job-link");
+  await page.fill("#job-name", "titanic-review");
+  await page.fill("input[name=max_candidates]", "4");
+  await page.check("input[name=candidates_only]");
+  await page.click("#start-job");
+  await page.waitForURL(/\/jobs\/titanic-review$/, { timeout: 15000 });
+  // The job stops at its definitions; the live view then loads the page with the review.
+  await page.waitForSelector("#review-form", { timeout: 60000 });
+  assert.equal(await page.textContent("#job-secondary"), "CandidateDefinitionsGenerated");
+  const offered = await page.$$eval("input[name=candidate]", (xs) => xs.map((x) => x.value));
+  assert.ok(offered.length >= 6, offered.join(","));
+  // Keep the booster and the linear model only; narrow the booster's learning rate.
+  for (const name of offered) {
+    if (name !== "cand-001-gbdt-dpp0" && name !== "cand-002-linear-dpp1") {
+      await page.uncheck(`input[name=candidate][value="${name}"]`);
+    }
+  }
+  const gbdt = page.locator('.definition[data-candidate="cand-001-gbdt-dpp0"]');
+  await gbdt.locator("summary").click();
+  await gbdt.locator('input[name="range.cand-001-gbdt-dpp0.learning_rate.low"]').fill("0.05");
+  await gbdt.locator('input[name="range.cand-001-gbdt-dpp0.learning_rate.high"]').fill("0.08");
+  await page.screenshot({ path: `${env.server.dataDir}/review.png`, fullPage: true });
+  await page.click("#train-chosen");
+  await page.waitForURL(/\/jobs\/titanic-review$/, { timeout: 15000 });
+  await page.waitForFunction(
+    () => document.getElementById("job-status")?.textContent.trim() === "Completed",
+    null,
+    { timeout: 120000 },
+  );
+  const names = await page.$$eval("#leaderboard tbody tr td:nth-child(2) a", (as) => as.map((a) => a.textContent));
+  assert.ok(names.includes("cand-001-gbdt-dpp0") && names.includes("cand-002-linear-dpp1"), names.join(","));
+  assert.ok(!names.some((n) => /random-forest|extra-trees|knn|mlp/.test(n)), `only chosen arms: ${names}`);
+  assert.equal(await page.locator("#review-form").count(), 0, "the review is over");
+
+  // Notebooks: view the candidate notebook in the browser; the download link serves it.
+  await page.waitForSelector("#notebooks");
+  const href = await page.getAttribute("#download-candidate-definition", "href");
+  const nb = await (await fetch(env.server.url + href)).json();
+  assert.equal(nb.nbformat, 4);
+  await page.click("#view-candidate-definition");
+  await page.waitForSelector("#notebook");
+  const text = await page.textContent("#notebook");
+  assert.match(text, /cand-001-gbdt-dpp0/);
+  assert.match(text, /ColumnTransformer/);
+  assert.ok((await page.locator("#notebook .nb-code").count()) > 5);
+  assert.ok((await page.locator("#notebook .nb-markdown table").count()) >= 1, "markdown tables render");
+  await page.screenshot({ path: `${env.server.dataDir}/notebook.png`, fullPage: true });
+  assert.deepEqual(errors, []);
+});

@@ -46,12 +46,19 @@ def test_exploration_notebook_reproduces_the_profile(tmp_path, name, target):
     assert checked_count(nb) >= 3 * profile["columns"]
 
 
-def test_hostile_names_stay_data(tmp_path):
+def evil_csv(tmp_path):
+    """Column names and values with quotes, backslashes, a newline, template syntax,
+    </script> and Python code."""
     evil = ['</script><b>x</b>', "q'''\"uote", "{{ x }}", "back\\slash", "new\nline", "__import__('os').system('false')"]
     header = ",".join('"' + c.replace('"', '""') + '"' for c in evil) + ",y\n"
     rows = "".join(f'"v{i % 3}</script>","{i}","a{i % 2}","x\\\\y",{i * 1.5},"{{{{ z }}}}",{i % 2}\n' for i in range(60))
     path = tmp_path / "evil.csv"
     path.write_text(header + rows)
+    return path
+
+
+def test_hostile_names_stay_data(tmp_path):
+    path = evil_csv(tmp_path)
     out = tmp_path / "profile"
     r = subprocess.run([str(glassbox_binary()), "profile", str(path), "--target", "y", "--out", str(out)],
                        capture_output=True, text=True)
@@ -61,3 +68,74 @@ def test_hostile_names_stay_data(tmp_path):
     assert "</script>" not in markdown and "<b>" not in markdown
     nb = run_notebook(out / "data_exploration.ipynb", out)
     assert checked_count(nb) > 20
+
+
+def printed(nb, marker):
+    """The stream text of the cell that printed a line starting with `marker`."""
+    for c in nb.cells:
+        for o in c.get("outputs", []):
+            text = o.get("text", "") if o.get("output_type") == "stream" else ""
+            for line in text.splitlines():
+                if line.startswith(marker):
+                    return line
+    raise AssertionError(f"no output line starting with {marker!r}")
+
+
+def completed(out):
+    board = json.loads((out / "leaderboard.json").read_text())["Candidates"]
+    return [c for c in board if c["CandidateStatus"] == "Completed"]
+
+
+# Each job is kept small enough for CI: its notebook retrains every candidate.
+JOBS = [
+    ("titanic.csv", "Survived", ["--max-candidates", "8", "--seed", "1"]),
+    ("penguins.csv", "species", ["--max-candidates", "8", "--seed", "2"]),
+    ("california_housing.csv", "median_house_value",
+     ["--max-candidates", "4", "--seed", "3", "--algorithms", "gbdt,linear,random-forest"]),
+    ("womens_clothing_ecommerce_reviews.csv", "Recommended IND",
+     ["--max-candidates", "3", "--seed", "4", "--algorithms", "gbdt,linear"]),
+]
+
+
+@pytest.mark.parametrize("name,target,args", JOBS, ids=[j[0] for j in JOBS])
+def test_candidate_notebook_reproduces_the_leaderboard(tmp_path, name, target, args):
+    out = tmp_path / "run"
+    r = subprocess.run([str(glassbox_binary()), "run", str(dataset(name)), "--target", target, "--out", str(out), *args],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    nbdir = out / "notebooks"
+    for f in ["candidate_definition.ipynb", "glassbox_helpers.py", "splits.json", "requirements.txt"]:
+        assert (nbdir / f).exists(), f
+    assert "forust==" in (nbdir / "requirements.txt").read_text()
+    raw = json.loads((nbdir / "candidate_definition.ipynb").read_text())
+    assert raw["nbformat"] == 4 and raw["nbformat_minor"] == 5
+    code = "".join("".join(c["source"]) for c in raw["cells"] if c["cell_type"] == "code")
+    assert "ColumnTransformer" in code and "◀ knob" in code
+    trained = completed(out)
+    assert len(trained) >= 3
+    nb = run_notebook(nbdir / "candidate_definition.ipynb", nbdir)
+    # Every trained candidate retrained within its tolerance (the notebook asserts it too),
+    # and every saved model scored exactly.
+    line = printed(nb, "reproduced ")
+    assert line == f"reproduced {len(trained)} candidates, {len(trained)} within their tolerance", line
+    line = printed(nb, "scored ")
+    assert line.startswith(f"scored {len(trained)} saved models"), line
+    assert float(line.rsplit(" ", 1)[1]) <= 1e-9
+
+
+def test_hostile_names_in_the_candidate_notebook(tmp_path):
+    out = tmp_path / "run"
+    r = subprocess.run([str(glassbox_binary()), "run", str(evil_csv(tmp_path)), "--target", "y", "--out", str(out),
+                        "--max-candidates", "3", "--algorithms", "gbdt,linear", "--seed", "7"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    nbdir = out / "notebooks"
+    raw = json.loads((nbdir / "candidate_definition.ipynb").read_text())
+    markdown = "".join("".join(c["source"]) for c in raw["cells"] if c["cell_type"] == "markdown")
+    assert "</script>" not in markdown and "<b>" not in markdown
+    nb = run_notebook(nbdir / "candidate_definition.ipynb", nbdir)
+    trained = completed(out)
+    assert printed(nb, "reproduced ") == f"reproduced {len(trained)} candidates, {len(trained)} within their tolerance"
+    # The hostile names reached Python as data: the features list names every column.
+    features = next(c for c in nb.cells if c.cell_type == "code" and "FEATURES = " in c.source)
+    assert "__import__('os').system('false')" in features.source

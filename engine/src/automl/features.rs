@@ -5,7 +5,7 @@
 //! |---|---|
 //! | numeric block | `SimpleImputer(strategy="median", add_indicator=True)` then, if scaled, `StandardScaler()` over all its outputs |
 //! | one-hot | `SimpleImputer(strategy="constant", fill_value="__missing__")` then `OneHotEncoder(min_frequency=m, handle_unknown="infrequent_if_exist")` |
-//! | ordinal | `OrdinalEncoder(categories=[<fitted order>], handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)`; categories ordered by their smoothed training-target mean (regression), or share of the most frequent class (classification), so that tree splits on the codes group similar categories |
+//! | ordinal | `OrdinalEncoder(categories=[<fitted order>], min_frequency=m, handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)`; frequent categories ordered by their smoothed training-target mean (regression), or share of the most frequent class (classification), so that tree splits on the codes group similar categories; infrequent ones share the last code |
 //! | text | `TfidfVectorizer(ngram_range=(1, n), vocabulary=<the fitted vocabulary>)`; the vocabulary is the `max_features` most frequent n-grams of the training rows (ties alphabetical) |
 //! | datetime | year, month, day, weekday (Monday = 0), hour, days since 1970 — then the numeric block |
 //!
@@ -147,9 +147,11 @@ pub struct FeatureColumn {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CategoricalState {
     pub column: String,
-    /// Ordinal: every training category, sorted. One-hot: the frequent ones, sorted.
+    /// The frequent training categories (seen at least `min_frequency` times): sorted
+    /// (one-hot), or in code order (ordinal).
     pub categories: Vec<String>,
-    /// One-hot only: training categories grouped as infrequent, sorted.
+    /// Training categories grouped as infrequent, sorted: one column (one-hot) or the
+    /// code `categories.len()` (ordinal).
     pub infrequent: Vec<String>,
 }
 
@@ -320,34 +322,30 @@ impl FittedPipeline {
                     }
                     let mut all: Vec<&str> = counts.keys().copied().collect();
                     all.sort_unstable();
-                    let (categories, infrequent) = match spec.categorical {
-                        CategoricalEncoding::Ordinal => {
-                            if let Some(t) = target {
-                                // Smoothed mean of the target score per category, ties alphabetical.
-                                let mut sums: HashMap<&str, f64> = HashMap::new();
-                                for &r in rows {
-                                    if let Some(l) = label(col, r) {
-                                        *sums.entry(l).or_default() += t.score(r);
-                                    }
-                                }
-                                let m = 10.0;
-                                let key = |c: &str| {
-                                    (sums.get(c).copied().unwrap_or(0.0) + m * t.prior)
-                                        / (counts[c] as f64 + m)
-                                };
-                                all.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.cmp(b)));
+                    // Categories seen fewer than `min_frequency` times are grouped as
+                    // infrequent (one code, or one column), as scikit-learn's encoders do.
+                    // Ordering rare categories by their own rows' target would leak it.
+                    let (mut freq, inf): (Vec<&str>, Vec<&str>) =
+                        all.iter().partition(|s| counts[*s] >= spec.min_frequency);
+                    if let (CategoricalEncoding::Ordinal, Some(t)) = (spec.categorical, target) {
+                        // Smoothed mean of the target score per category, ties alphabetical.
+                        let mut sums: HashMap<&str, f64> = HashMap::new();
+                        for &r in rows {
+                            if let Some(l) = label(col, r) {
+                                *sums.entry(l).or_default() += t.score(r);
                             }
-                            (all.iter().map(|s| s.to_string()).collect(), vec![])
                         }
-                        CategoricalEncoding::OneHot => {
-                            let (freq, inf): (Vec<&str>, Vec<&str>) =
-                                all.iter().partition(|s| counts[*s] >= spec.min_frequency);
-                            (
-                                freq.iter().map(|s| s.to_string()).collect(),
-                                inf.iter().map(|s| s.to_string()).collect(),
-                            )
-                        }
-                    };
+                        let m = 10.0;
+                        let key = |c: &str| {
+                            (sums.get(c).copied().unwrap_or(0.0) + m * t.prior)
+                                / (counts[c] as f64 + m)
+                        };
+                        freq.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.cmp(b)));
+                    }
+                    let (categories, infrequent): (Vec<String>, Vec<String>) = (
+                        freq.iter().map(|s| s.to_string()).collect(),
+                        inf.iter().map(|s| s.to_string()).collect(),
+                    );
                     categorical.push(CategoricalState {
                         column: f.name.clone(),
                         categories,
@@ -520,13 +518,16 @@ impl FittedPipeline {
                 .collect();
             match self.spec.categorical {
                 CategoricalEncoding::Ordinal => {
+                    let infrequent: std::collections::HashSet<&str> =
+                        c.infrequent.iter().map(String::as_str).collect();
+                    let code = |l: &str| match index.get(l) {
+                        Some(&i) => i as f64,
+                        None if infrequent.contains(l) => c.categories.len() as f64,
+                        None => -1.0,
+                    };
                     out.push(
                         rows.iter()
-                            .map(|&r| {
-                                label(col, r)
-                                    .and_then(|l| index.get(l))
-                                    .map_or(-1.0, |&i| i as f64)
-                            })
+                            .map(|&r| label(col, r).map_or(-1.0, code))
                             .collect(),
                     );
                 }
@@ -556,7 +557,8 @@ impl FittedPipeline {
                 .collect();
             let mut block = vec![vec![0.0; rows.len()]; t.vocabulary.len()];
             for (i, &r) in rows.iter().enumerate() {
-                let mut counts: HashMap<usize, f64> = HashMap::new();
+                // Ordered by column, so the norm sums in scikit-learn's order.
+                let mut counts: std::collections::BTreeMap<usize, f64> = Default::default();
                 for tok in analyze(label(col, r).unwrap_or(""), t.ngram_max) {
                     if let Some(&j) = index.get(tok.as_str()) {
                         *counts.entry(j).or_default() += 1.0;
@@ -653,7 +655,10 @@ mod tests {
             kind: ColumnKind::Categorical,
             date_format: None,
         }];
-        let spec = PipelineSpec::standard(100)[0].clone();
+        let spec = PipelineSpec {
+            min_frequency: 2,
+            ..PipelineSpec::standard(100)[0].clone()
+        };
         let rows = [0, 1, 2, 3, 4, 5];
         let sorted = FittedPipeline::fit(&spec, &f, &cols, &rows, None);
         assert_eq!(sorted.categorical[0].categories, vec!["a", "b", "z"]);
@@ -675,6 +680,15 @@ mod tests {
             by_target.transform(&cols, &[4, 2, 0]).col(0),
             &[0.0, 1.0, 2.0]
         );
+        // A category seen once is infrequent: the code after the frequent ones; an
+        // unseen one is -1.
+        let t = table("c,n\nb,0\nb,1\na,2\na,3\nq,4\n");
+        let cols: Vec<&Column> = t.columns.iter().collect();
+        let rows = [0, 1, 2, 3, 4];
+        let p = FittedPipeline::fit(&spec, &f, &cols, &rows, None);
+        assert_eq!(p.categorical[0].categories, vec!["a", "b"]);
+        assert_eq!(p.categorical[0].infrequent, vec!["q"]);
+        assert_eq!(p.transform(&cols, &[4, 0, 2]).col(0), &[2.0, 1.0, 0.0]);
     }
 
     #[test]

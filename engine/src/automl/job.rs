@@ -816,7 +816,7 @@ fn sample_param(range: &Range, around: Option<&Value>, rng: &mut Rng) -> Value {
             Value::from(v.round().clamp(lo, hi) as i64)
         }
         Range::Choice { values } => match around {
-            Some(c) if rng.next_f64() > 0.2 => c.clone(),
+            Some(c) if values.contains(c) && rng.next_f64() > 0.2 => c.clone(),
             _ => values[rng.below(values.len())].clone(),
         },
     }
@@ -843,8 +843,9 @@ pub fn run_job(
     Ok(run_prepared(table, spec, &prep, None, deadline, obs))
 }
 
-/// Run an analysed job until `deadline`. `chosen`: train exactly these definitions (after
-/// a candidates-only job) instead of the portfolio followed by a search.
+/// Run an analysed job until `deadline`. `chosen`: train these definitions (after a
+/// candidates-only job) instead of the portfolio, then search on only their algorithm ×
+/// pipeline arms, drawing from their (possibly edited) ranges.
 pub fn run_prepared(
     table: &Table,
     spec: &JobSpec,
@@ -855,7 +856,7 @@ pub fn run_prepared(
 ) -> JobOutcome {
     let started = Instant::now();
     obs.on_status(SecondaryStatus::FeatureEngineering, 0.02);
-    let keep_searching = chosen.is_none();
+    let restricted = chosen.is_some();
     let definitions = chosen.unwrap_or_else(|| {
         let algorithms: Vec<Algorithm> = spec
             .algorithms
@@ -879,7 +880,7 @@ pub fn run_prepared(
         elapsed_seconds: 0.0,
         low_fidelity_trials: 0,
     };
-    if spec.candidates_only && keep_searching {
+    if spec.candidates_only && !restricted {
         obs.on_status(SecondaryStatus::CandidateDefinitionsGenerated, 1.0);
         outcome.elapsed_seconds = started.elapsed().as_secs_f64();
         return outcome;
@@ -895,7 +896,7 @@ pub fn run_prepared(
     let (status, kept) = train_definitions(
         &mut search,
         definitions,
-        keep_searching,
+        restricted,
         deadline,
         started,
         obs,
@@ -945,7 +946,7 @@ fn initial_definitions(prep: &Prepared, algorithms: &[Algorithm]) -> Vec<Candida
 fn train_definitions(
     search: &mut Search,
     definitions: Vec<CandidateDefinition>,
-    keep_searching: bool,
+    restricted: bool,
     deadline: Option<Instant>,
     started: Instant,
     obs: &mut dyn JobObserver,
@@ -953,18 +954,27 @@ fn train_definitions(
 ) -> (SecondaryStatus, Vec<Kept>) {
     let prep = search.prep;
     let metric = prep.resolved.metric;
+    // The arms the search may draw from, with their ranges: every algorithm's pipelines
+    // and standard ranges, or only the chosen definitions' arms with their own ranges.
+    let space: Space = if restricted {
+        definitions
+            .iter()
+            .map(|d| ((d.algorithm, d.pipeline.clone()), d.ranges.clone()))
+            .collect()
+    } else {
+        let mut algos: Vec<Algorithm> = definitions.iter().map(|d| d.algorithm).collect();
+        algos.dedup();
+        algos
+            .iter()
+            .flat_map(|&a| {
+                a.pipelines()
+                    .iter()
+                    .map(move |p| ((a, p.to_string()), search_space(a, prep.task)))
+            })
+            .collect()
+    };
     let mut queue: VecDeque<CandidateDefinition> = definitions.into();
     let mut rng = Rng::new(search.spec.seed ^ 0xA11CE);
-    let algorithms: Vec<Algorithm> =
-        queue
-            .iter()
-            .map(|d| d.algorithm)
-            .fold(Vec::new(), |mut v, a| {
-                if !v.contains(&a) {
-                    v.push(a);
-                }
-                v
-            });
     // Best score and params per (algorithm, pipeline) arm, and every trial for TPE.
     let mut arms: BTreeMap<(Algorithm, String), (f64, Params)> = BTreeMap::new();
     let mut history: Vec<Trial> = Vec::new();
@@ -984,7 +994,20 @@ fn train_definitions(
     let mut empty_brackets = 0;
     // The best models so far, with their validation predictions, for the ensemble.
     let mut kept: Vec<Kept> = Vec::new();
-    let mut index = queue.len();
+    // New candidates are numbered after every definition (chosen ones keep their names).
+    let mut index = queue
+        .iter()
+        .filter_map(|d| {
+            d.name
+                .strip_prefix("cand-")?
+                .split('-')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0)
+        .max(queue.len());
     obs.on_status(SecondaryStatus::ModelTuning, 0.05);
     loop {
         if obs.stop_requested() {
@@ -1000,13 +1023,13 @@ fn train_definitions(
         }
         let def = match queue.pop_front() {
             Some(d) => d,
-            None if keep_searching && hpo && !algorithms.is_empty() && !arms.is_empty() => {
+            None if hpo && !space.is_empty() && !arms.is_empty() => {
                 // Successive halving: four proposals on 25% of the training rows, the
                 // better half on 50%, the best on all rows as a real candidate.
                 let mut bracket: Vec<CandidateDefinition> = (0..4)
                     .map(|_| {
                         index += 1;
-                        propose(&arms, &history, &algorithms, prep, &mut rng, index)
+                        propose(&arms, &history, &space, &mut rng, index)
                     })
                     .collect();
                 for fraction in [0.25, 0.5] {
@@ -1046,9 +1069,9 @@ fn train_definitions(
                     }
                 }
             }
-            None if keep_searching && !algorithms.is_empty() && !arms.is_empty() => {
+            None if !space.is_empty() && !arms.is_empty() => {
                 index += 1;
-                propose(&arms, &history, &algorithms, prep, &mut rng, index)
+                propose(&arms, &history, &space, &mut rng, index)
             }
             None => {
                 return (SecondaryStatus::Completed, kept);
@@ -1206,11 +1229,13 @@ fn tpe(ranges: &BTreeMap<String, Range>, trials: &[&Trial], rng: &mut Rng) -> Pa
     best.map(|b| b.1).unwrap_or_default()
 }
 
+/// Search ranges per (algorithm, pipeline) arm.
+type Space = BTreeMap<(Algorithm, String), BTreeMap<String, Range>>;
+
 fn propose(
     arms: &BTreeMap<(Algorithm, String), (f64, Params)>,
     history: &[Trial],
-    algorithms: &[Algorithm],
-    prep: &Prepared,
+    space: &Space,
     rng: &mut Rng,
     index: usize,
 ) -> CandidateDefinition {
@@ -1219,14 +1244,14 @@ fn propose(
         .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
         .map(|(k, _)| k.clone());
     let (algorithm, pipeline) = match best_arm {
-        Some(arm) if rng.next_f64() > 0.25 => arm,
-        _ => {
-            let a = algorithms[rng.below(algorithms.len())];
-            let pipes = a.pipelines();
-            (a, pipes[rng.below(pipes.len())].to_string())
-        }
+        Some(arm) if rng.next_f64() > 0.25 && space.contains_key(&arm) => arm,
+        _ => space
+            .keys()
+            .nth(rng.below(space.len()))
+            .cloned()
+            .expect("a non-empty search space"),
     };
-    let ranges = search_space(algorithm, prep.task);
+    let ranges = space[&(algorithm, pipeline.clone())].clone();
     let trials: Vec<&Trial> = history
         .iter()
         .filter(|t| t.algorithm == algorithm && t.pipeline == pipeline)

@@ -1,9 +1,11 @@
-//! Random forests and extra trees: CART grown on features binned into at most 64 quantile
-//! bins (thresholds are real values, so prediction needs no binning). Random forest:
-//! bootstrap rows, best split among `max_features` features. Extra trees: all rows, one
-//! random threshold per candidate feature. Gini impurity for classes, squared error for
-//! numbers; leaves hold class frequencies or means. Trees grow in parallel; the deadline is
-//! checked between trees and the forest keeps the trees it has.
+//! Random forests and extra trees as scikit-learn grows them. Nodes of more than 1,024 rows
+//! split on features binned into at most 255 quantile bins, smaller nodes on exact values
+//! (thresholds are real values, so prediction needs no binning). Random forest: bootstrap
+//! rows, best split among `max_features` features. Extra trees: all rows, one threshold per
+//! candidate feature drawn uniformly between its smallest and largest value in the node.
+//! Gini impurity for classes, squared error for numbers; leaves hold class frequencies or
+//! means. Trees grow in parallel; the deadline is checked between trees and the forest
+//! keeps the trees it has.
 
 use std::time::Instant;
 
@@ -15,7 +17,7 @@ use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 use crate::profile::Rng;
 
-const MAX_BINS: usize = 64;
+const MAX_BINS: usize = 255;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Node {
@@ -45,10 +47,15 @@ struct Binned {
     bins: Vec<Vec<u8>>,
     /// Per feature: upper edge of each bin but the last (`x <= edge[b]` ⇔ bin ≤ b).
     edges: Vec<Vec<f64>>,
+    /// Per feature, per bin: the smallest and largest value in it.
+    range: Vec<Vec<(f64, f64)>>,
 }
 
+/// One feature's bins per row, bin edges, and (smallest, largest) value per bin.
+type BinnedColumn = (Vec<u8>, Vec<f64>, Vec<(f64, f64)>);
+
 fn bin_features(x: &Matrix) -> Binned {
-    let (bins, edges) = (0..x.cols)
+    let columns: Vec<BinnedColumn> = (0..x.cols)
         .into_par_iter()
         .map(|j| {
             let col = x.col(j);
@@ -62,24 +69,42 @@ fn bin_features(x: &Matrix) -> Binned {
                 e.dedup();
                 e
             };
+            let mut range = vec![(f64::INFINITY, f64::NEG_INFINITY); edges.len() + 1];
             let bins = col
                 .iter()
                 .map(|&v| {
                     if v.is_nan() {
                         0
                     } else {
-                        edges.partition_point(|&e| e < v) as u8
+                        let b = edges.partition_point(|&e| e < v);
+                        range[b] = (range[b].0.min(v), range[b].1.max(v));
+                        b as u8
                     }
                 })
                 .collect();
-            (bins, edges)
+            (bins, edges, range)
         })
-        .unzip();
-    Binned { bins, edges }
+        .collect();
+    let mut b = Binned {
+        bins: Vec::with_capacity(x.cols),
+        edges: Vec::with_capacity(x.cols),
+        range: Vec::with_capacity(x.cols),
+    };
+    for (bins, edges, range) in columns {
+        b.bins.push(bins);
+        b.edges.push(edges);
+        b.range.push(range);
+    }
+    b
 }
+
+/// Nodes with at most this many rows split on exact values (sorted), as scikit-learn does
+/// everywhere; larger nodes split on the quantile bins.
+const EXACT_ROWS: usize = 1024;
 
 struct Grower<'a> {
     b: &'a Binned,
+    x: &'a Matrix,
     y: &'a [f64],
     w: &'a [f64],
     k: usize, // classes, or 0 for regression
@@ -140,13 +165,22 @@ impl Grower<'_> {
         }
         let p = self.b.bins.len();
         let dim = s.len();
-        let mut best: Option<(f64, usize, usize)> = None; // (gain, feature, bin)
+        let mut best: Option<(f64, usize, f64)> = None; // (gain, feature, threshold)
         let mut feats: Vec<usize> = (0..p).collect();
         for i in 0..self.mtry.min(p) {
             let j = i + self.rng.below(p - i);
             feats.swap(i, j);
         }
+        let exact = rows.len() <= EXACT_ROWS;
         for &f in &feats[..self.mtry.min(p)] {
+            if exact {
+                if let Some((gain, t)) = self.exact_split(rows, f, &s, w, parent) {
+                    if best.is_none_or(|(g, _, _)| gain > g) {
+                        best = Some((gain, f, t));
+                    }
+                }
+                continue;
+            }
             let nb = self.b.edges[f].len() + 1;
             if nb < 2 {
                 continue;
@@ -173,7 +207,16 @@ impl Grower<'_> {
                 _ => continue,
             };
             let candidates: Vec<usize> = if self.extra {
-                vec![lo + self.rng.below(hi - lo)]
+                // A threshold drawn uniformly between the node's smallest and largest
+                // value (as scikit-learn's extra trees); rows go left up to the last bin
+                // starting at or below it.
+                let range = &self.b.range[f];
+                let (low, high) = (range[lo].0, range[hi].1);
+                let t = low + self.rng.next_f64() * (high - low);
+                let first_above = (lo..=hi)
+                    .find(|&b| hw[b] > 0.0 && range[b].0 > t)
+                    .unwrap_or(hi);
+                vec![first_above.saturating_sub(1).clamp(lo, hi - 1)]
             } else {
                 (lo..hi).collect()
             };
@@ -195,18 +238,19 @@ impl Grower<'_> {
                 let right: Vec<f64> = s.iter().zip(&left).map(|(a, b)| a - b).collect();
                 let gain = parent - self.impurity(&left, lw) - self.impurity(&right, rw);
                 if best.is_none_or(|(g, _, _)| gain > g) {
-                    best = Some((gain, f, cut));
+                    best = Some((gain, f, self.b.edges[f][cut]));
                 }
             }
         }
-        let Some((gain, f, cut)) = best.filter(|b| b.0 > 0.0) else {
+        let Some((gain, f, threshold)) = best.filter(|b| b.0 > 0.0) else {
             return self.leaf(&s, w);
         };
         self.importance[f] += gain;
-        let col = &self.b.bins[f];
+        // Missing values go left with the smallest ones.
         let mut i = 0;
         for j in 0..rows.len() {
-            if col[rows[j] as usize] as usize <= cut {
+            let v = self.x.get(rows[j] as usize, f);
+            if v.is_nan() || v <= threshold {
                 rows.swap(i, j);
                 i += 1;
             }
@@ -218,11 +262,106 @@ impl Grower<'_> {
         let right = self.grow(r, depth + 1);
         self.nodes[idx] = Node::Split {
             feature: f as u32,
-            threshold: self.b.edges[f][cut],
+            threshold,
             left,
             right,
         };
         idx as u32
+    }
+
+    /// The best split of feature `f` on exact values (random forest), or the split at a
+    /// threshold drawn uniformly between the node's smallest and largest value (extra
+    /// trees): (gain, threshold), missing values going left.
+    fn exact_split(
+        &mut self,
+        rows: &[u32],
+        f: usize,
+        s: &[f64],
+        w: f64,
+        parent: f64,
+    ) -> Option<(f64, f64)> {
+        let mut vals: Vec<(f64, u32)> = rows
+            .iter()
+            .map(|&r| (self.x.get(r as usize, f), r))
+            .collect();
+        // Missing values first, as the smallest.
+        vals.sort_unstable_by(|a, b| match (a.0.is_nan(), b.0.is_nan()) {
+            (true, true) => std::cmp::Ordering::Equal,
+            (true, false) => std::cmp::Ordering::Less,
+            (false, true) => std::cmp::Ordering::Greater,
+            _ => a.0.total_cmp(&b.0),
+        });
+        let dim = s.len();
+        let mut left = vec![0.0; dim];
+        let mut lw = 0.0;
+        let add = |g: &Self, left: &mut [f64], lw: &mut f64, r: usize| {
+            let wr = g.w[r];
+            *lw += wr;
+            if g.k == 0 {
+                left[0] += wr * g.y[r];
+                left[1] += wr * g.y[r] * g.y[r];
+            } else {
+                left[g.y[r] as usize] += wr;
+            }
+        };
+        let gain_of = |g: &Self, left: &[f64], lw: f64| -> Option<f64> {
+            let rw = w - lw;
+            if lw < g.min_leaf || rw < g.min_leaf {
+                return None;
+            }
+            // The right side's impurity without allocating its statistics.
+            let right = if g.k == 0 {
+                let (s0, s1) = (s[0] - left[0], s[1] - left[1]);
+                s1 - s0 * s0 / rw
+            } else {
+                rw - s
+                    .iter()
+                    .zip(left)
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    / rw
+            };
+            Some(parent - g.impurity(left, lw) - right)
+        };
+        if self.extra {
+            let numbers: Vec<f64> = vals.iter().map(|v| v.0).filter(|v| !v.is_nan()).collect();
+            let (lo, hi) = (*numbers.first()?, *numbers.last()?);
+            if hi <= lo {
+                return None;
+            }
+            let t = lo + self.rng.next_f64() * (hi - lo);
+            for &(v, r) in &vals {
+                if v.is_nan() || v <= t {
+                    add(self, &mut left, &mut lw, r as usize);
+                }
+            }
+            return gain_of(self, &left, lw).map(|g| (g, t));
+        }
+        let mut best: Option<(f64, f64)> = None;
+        for i in 0..vals.len() - 1 {
+            add(self, &mut left, &mut lw, vals[i].1 as usize);
+            let (a, b) = (vals[i].0, vals[i + 1].0);
+            if a == b || (a.is_nan() && b.is_nan()) {
+                continue;
+            }
+            let Some(gain) = gain_of(self, &left, lw) else {
+                continue;
+            };
+            if best.is_none_or(|(g, _)| gain > g) {
+                let t = if a.is_nan() {
+                    f64::NEG_INFINITY
+                } else {
+                    let mid = a / 2.0 + b / 2.0;
+                    if mid >= b {
+                        a
+                    } else {
+                        mid
+                    }
+                };
+                best = Some((gain, t));
+            }
+        }
+        best
     }
 }
 
@@ -272,7 +411,8 @@ impl Learner for ForestModel {
         let p = d.x.cols;
         self.n_features = p;
         let n_trees = get_usize(&self.params, "n_estimators", 200).max(1);
-        let mtry = ((get_f64(&self.params, "max_features", 1.0) * p as f64).round() as usize)
+        // scikit-learn: max(1, int(max_features · n_features)).
+        let mtry = ((get_f64(&self.params, "max_features", 1.0) * p as f64).floor() as usize)
             .clamp(1, p.max(1));
         let min_leaf = get_usize(&self.params, "min_samples_leaf", 1).max(1) as f64;
         let max_depth = get_usize(&self.params, "max_depth", 30).max(1);
@@ -298,6 +438,7 @@ impl Learner for ForestModel {
                 let mut rows: Vec<u32> = (0..n as u32).filter(|&r| w[r as usize] > 0.0).collect();
                 let mut g = Grower {
                     b: &binned,
+                    x: d.x,
                     y: d.y,
                     w: &w,
                     k,

@@ -10,6 +10,7 @@
 
 use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::{binary_proba, get_f64, get_str, sigmoid, Learner, Params, Task, TrainData};
@@ -82,7 +83,7 @@ fn lbfgs(
     let mut it = 0;
     while it < max_iter {
         let gmax = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        if gmax < 1e-9 || deadline.is_some_and(|t| Instant::now() > t) {
+        if gmax < 1e-7 || deadline.is_some_and(|t| Instant::now() > t) {
             break;
         }
         // Two-loop recursion for the direction d = -H g.
@@ -275,15 +276,21 @@ impl Learner for LinearModel {
                 let smooth = |theta: &[f64], grad: &mut [f64], l2: f64| -> f64 {
                     grad.iter_mut().for_each(|g| *g = 0.0);
                     let coef = |cl: usize| &theta[cl * (p + 1)..cl * (p + 1) + p];
-                    let mut z: Vec<Vec<f64>> =
-                        (0..k).map(|cl| vec![theta[cl * (p + 1) + p]; n]).collect();
-                    for (cl, zc) in z.iter_mut().enumerate() {
-                        for (j, wj) in coef(cl).iter().enumerate() {
-                            if *wj != 0.0 {
-                                axpy(*wj, d.x.col(j), zc);
-                            }
-                        }
-                    }
+                    // Scores per class, rows in parallel chunks.
+                    let z: Vec<Vec<f64>> = (0..k)
+                        .map(|cl| {
+                            let mut zc = vec![theta[cl * (p + 1) + p]; n];
+                            zc.par_chunks_mut(4096).enumerate().for_each(|(ci, chunk)| {
+                                let start = ci * 4096;
+                                for (j, wj) in coef(cl).iter().enumerate() {
+                                    if *wj != 0.0 {
+                                        axpy(*wj, &d.x.col(j)[start..start + chunk.len()], chunk);
+                                    }
+                                }
+                            });
+                            zc
+                        })
+                        .collect();
                     let mut loss = 0.0;
                     let mut resid: Vec<Vec<f64>> = vec![vec![0.0; n]; k];
                     for i in 0..n {
@@ -306,12 +313,13 @@ impl Learner for LinearModel {
                     let mut reg = 0.0;
                     for cl in 0..k {
                         let base = cl * (p + 1);
-                        for j in 0..p {
-                            let wj = theta[base + j];
-                            reg += wj * wj;
-                            grad[base + j] = dot(&resid[cl], d.x.col(j)) / sw + wj * l2;
-                        }
-                        grad[base + p] = resid[cl].iter().sum::<f64>() / sw;
+                        let r = &resid[cl];
+                        grad[base..base + p]
+                            .par_iter_mut()
+                            .enumerate()
+                            .for_each(|(j, g)| *g = dot(r, d.x.col(j)) / sw + theta[base + j] * l2);
+                        reg += theta[base..base + p].iter().map(|wj| wj * wj).sum::<f64>();
+                        grad[base + p] = r.iter().sum::<f64>() / sw;
                     }
                     loss / sw + 0.5 * reg * l2
                 };

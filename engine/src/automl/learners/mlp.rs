@@ -1,7 +1,9 @@
 //! A small multi-layer perceptron, as scikit-learn's `MLPClassifier` / `MLPRegressor`
-//! with one hidden layer: ReLU, Glorot-uniform initialisation, Adam, L2 penalty `alpha`,
-//! minibatches of 256, and early stopping on 10% of the training rows (10 epochs without
-//! improvement). Regression targets are standardised for training and mapped back.
+//! with one hidden layer and its defaults: ReLU, Glorot-uniform initialisation, Adam, L2
+//! penalty `alpha`, minibatches of 256, all training rows, at most `max_iter` epochs,
+//! stopping once the training loss has not improved by 1e-4 for more than 10 epochs.
+//! Regression targets are standardised for training and mapped back (the notebook wraps
+//! `MLPRegressor` in `TransformedTargetRegressor(transformer=StandardScaler())`).
 //! Randomised: another library reproduces it within a tolerance, not exactly.
 
 use std::time::Instant;
@@ -99,24 +101,6 @@ impl MlpModel {
             }
         }
     }
-
-    fn loss(&self, rows: &[Vec<f64>], y: &[f64], idx: &[usize]) -> f64 {
-        let mut h = vec![0.0; self.hidden];
-        let mut out = vec![0.0; self.n_out];
-        let mut total = 0.0;
-        for &i in idx {
-            self.forward(&rows[i], &mut h, &mut out);
-            total += match self.task {
-                Task::Regression => (out[0] - y[i]).powi(2) / 2.0,
-                Task::Classification { .. } => {
-                    let mx = out.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-                    let lse = mx + out.iter().map(|o| (o - mx).exp()).sum::<f64>().ln();
-                    lse - out[y[i] as usize]
-                }
-            };
-        }
-        total / idx.len().max(1) as f64
-    }
 }
 
 impl Learner for MlpModel {
@@ -164,26 +148,17 @@ impl Learner for MlpModel {
             }
             Task::Classification { .. } => d.y.to_vec(),
         };
-        // Early stopping on a seeded 10% of the training rows.
-        let mut order: Vec<usize> = (0..n).collect();
-        for i in (1..n).rev() {
-            order.swap(i, rng.below(i + 1));
-        }
-        let n_val = (n / 10).max(1).min(n - 1);
-        let (val, mut train) = (order[..n_val].to_vec(), order[n_val..].to_vec());
+        let mut train: Vec<usize> = (0..n).collect();
         let (mut a1, mut ab1, mut a2, mut ab2) = (
             Adam::new(self.w1.len()),
             Adam::new(self.hidden),
             Adam::new(self.w2.len()),
             Adam::new(self.n_out),
         );
-        let mut best = (
-            f64::INFINITY,
-            self.w1.clone(),
-            self.b1.clone(),
-            self.w2.clone(),
-            self.b2.clone(),
-        );
+        // scikit-learn's stopping rule without early stopping: stop once the epoch's
+        // training loss has not improved by `tol` for more than `n_iter_no_change` epochs.
+        let (tol, n_iter_no_change) = (1e-4, 10);
+        let mut best_loss = f64::INFINITY;
         let mut stale = 0;
         let batch = 256.min(train.len());
         let (mut h, mut out) = (vec![0.0; self.hidden], vec![0.0; self.n_out]);
@@ -194,6 +169,7 @@ impl Learner for MlpModel {
             for i in (1..train.len()).rev() {
                 train.swap(i, rng.below(i + 1));
             }
+            let mut epoch_loss = 0.0;
             for chunk in train.chunks(batch) {
                 let mut gw1 = vec![0.0; self.w1.len()];
                 let mut gb1 = vec![0.0; self.hidden];
@@ -202,17 +178,21 @@ impl Learner for MlpModel {
                 let mut dh = vec![0.0; self.hidden];
                 for &i in chunk {
                     self.forward(&rows[i], &mut h, &mut out);
+                    let w = d.weights[i];
                     // d loss / d output
                     match self.task {
-                        Task::Regression => out[0] -= y[i],
+                        Task::Regression => {
+                            out[0] -= y[i];
+                            epoch_loss += w * out[0] * out[0] / 2.0;
+                        }
                         Task::Classification { .. } => {
                             let mx = out.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
                             let s: f64 = out.iter().map(|o| (o - mx).exp()).sum();
+                            epoch_loss += w * (mx + s.ln() - out[y[i] as usize]);
                             out.iter_mut().for_each(|o| *o = (*o - mx).exp() / s);
                             out[y[i] as usize] -= 1.0;
                         }
                     }
-                    let w = d.weights[i];
                     dh.iter_mut().for_each(|v| *v = 0.0);
                     for j in 0..self.hidden {
                         if h[j] > 0.0 {
@@ -241,6 +221,8 @@ impl Learner for MlpModel {
                     }
                 }
                 let m = chunk.len() as f64;
+                let l2: f64 = self.w1.iter().chain(&self.w2).map(|w| w * w).sum();
+                epoch_loss += 0.5 * alpha * l2;
                 // Mean gradient plus the L2 term alpha·W / batch size, as scikit-learn.
                 gw1.iter_mut()
                     .zip(&self.w1)
@@ -256,25 +238,15 @@ impl Learner for MlpModel {
                 ab2.step(&mut self.b2, &gb2, lr);
             }
             self.epochs = epoch + 1;
-            let vl = self.loss(&rows, &y, &val);
-            if vl < best.0 - 1e-4 {
-                best = (
-                    vl,
-                    self.w1.clone(),
-                    self.b1.clone(),
-                    self.w2.clone(),
-                    self.b2.clone(),
-                );
-                stale = 0;
-            } else {
-                stale += 1;
-                if stale >= 10 {
-                    break;
-                }
+            let loss = epoch_loss / n as f64;
+            if !loss.is_finite() {
+                return Err("the network diverged (its training loss is not finite)".into());
             }
-        }
-        if best.0.is_finite() {
-            (self.w1, self.b1, self.w2, self.b2) = (best.1, best.2, best.3, best.4);
+            stale = if loss > best_loss - tol { stale + 1 } else { 0 };
+            best_loss = best_loss.min(loss);
+            if stale > n_iter_no_change {
+                break;
+            }
         }
         Ok(())
     }

@@ -110,6 +110,55 @@ pub enum Range {
     Choice { values: Vec<Value> },
 }
 
+impl Range {
+    /// Check an edited range against the one it replaces: the same kind, finite bounds
+    /// with low ≤ high (and low > 0 on a log scale), choices among the original ones.
+    pub fn check_edit(&self, original: &Range) -> Result<(), String> {
+        match (self, original) {
+            (Range::Float { low, high, log }, Range::Float { .. }) => {
+                if !low.is_finite() || !high.is_finite() || low > high {
+                    return Err(format!(
+                        "needs finite bounds with low <= high (got {low} and {high})"
+                    ));
+                }
+                if *log && *low <= 0.0 {
+                    return Err(format!("a log-scaled range needs low > 0 (got {low})"));
+                }
+                Ok(())
+            }
+            (Range::Int { low, high, log }, Range::Int { .. }) => {
+                if low > high {
+                    return Err(format!("needs low <= high (got {low} and {high})"));
+                }
+                if *log && *low <= 0 {
+                    return Err(format!("a log-scaled range needs low > 0 (got {low})"));
+                }
+                Ok(())
+            }
+            (Range::Choice { values }, Range::Choice { values: allowed }) => {
+                if values.is_empty() {
+                    return Err("needs at least one value".into());
+                }
+                match values.iter().find(|v| !allowed.contains(v)) {
+                    Some(v) => Err(format!(
+                        "{v} is not one of {}",
+                        Value::from(allowed.clone())
+                    )),
+                    None => Ok(()),
+                }
+            }
+            _ => Err(format!(
+                "must stay a {} range",
+                match original {
+                    Range::Float { .. } => "float",
+                    Range::Int { .. } => "int",
+                    Range::Choice { .. } => "choice",
+                }
+            )),
+        }
+    }
+}
+
 pub fn search_space(algo: Algorithm, task: Task) -> BTreeMap<String, Range> {
     let f = |low, high, log| Range::Float { low, high, log };
     let i = |low, high, log| Range::Int { low, high, log };
@@ -155,6 +204,7 @@ pub fn search_space(algo: Algorithm, task: Task) -> BTreeMap<String, Range> {
             s.insert("hidden_layer_sizes".into(), i(16, 256, true));
             s.insert("alpha".into(), f(1e-6, 1e-1, true));
             s.insert("learning_rate_init".into(), f(1e-4, 1e-2, true));
+            s.insert("max_iter".into(), i(50, 400, true));
         }
         Algorithm::Knn => {
             s.insert("n_neighbors".into(), i(3, 60, true));

@@ -1,0 +1,349 @@
+//! The candidate definition notebook: every candidate as scikit-learn code (pipeline and
+//! estimator), its search ranges, cells that retrain it on the job's split and compare
+//! with the leaderboard, and cells that score the saved model files. Written with the
+//! helper module and a copy of `splits.json` beside it.
+
+use std::path::Path;
+
+use glassbox_engine::automl::features::{CategoricalEncoding, PipelineSpec};
+use glassbox_engine::automl::job::{CandidateStatus, JobOutcome};
+use glassbox_engine::automl::learners::{
+    get_f64, get_str, get_usize, search_space, Algorithm, Params, Task,
+};
+use glassbox_engine::data::FileFormat;
+use minijinja::context;
+use serde_json::{json, Value};
+
+use crate::notebooks::{cells, environment, notebook, python_literal, REQUIREMENTS};
+
+const TEMPLATE: &str = include_str!("../../templates/candidate_definition.ipynb.j2");
+pub const HELPERS: &str = include_str!("../../templates/glassbox_helpers.py");
+
+/// Where the job's data came from, as the notebook reads it again.
+pub struct DataSource<'a> {
+    pub path: &'a Path,
+    pub file_name: &'a str,
+    pub delimiter: Option<char>,
+    pub format: FileFormat,
+    /// A separate validation file: (path, file name).
+    pub validation: Option<(&'a Path, &'a str)>,
+}
+
+fn lit(v: impl Into<Value>) -> String {
+    python_literal(&v.into())
+}
+
+fn param(p: &Params, key: &str, default: Value) -> String {
+    python_literal(p.get(key).unwrap_or(&default))
+}
+
+fn class_weight(p: &Params) -> String {
+    lit(get_str(p, "class_weight").map(str::to_string))
+}
+
+/// The estimator as Python source, and whether `class_weight="balanced"` must be passed
+/// as sample weights (estimators without a `class_weight` parameter).
+pub fn estimator_source(algo: Algorithm, task: Task, p: &Params) -> (String, bool) {
+    let classification = matches!(task, Task::Classification { .. });
+    let balanced = get_str(p, "class_weight") == Some("balanced");
+    match algo {
+        Algorithm::Gbdt => {
+            let subsample = get_f64(p, "subsample", 1.0);
+            (
+                format!(
+                    "gb.Forust(n_classes=K, iterations={}, learning_rate={}, max_depth={}, min_leaf_weight={}, l2={}, subsample={}, colsample_bytree={}, sample_method={}, missing_node_treatment=\"AssignToParent\", seed=SEED)",
+                    get_usize(p, "iterations", 500),
+                    param(p, "learning_rate", json!(0.1)),
+                    get_usize(p, "max_depth", 6),
+                    param(p, "min_leaf_weight", json!(1.0)),
+                    param(p, "l2", json!(1.0)),
+                    param(p, "subsample", json!(1.0)),
+                    param(p, "colsample_bytree", json!(1.0)),
+                    if subsample < 1.0 { "\"random\"" } else { "None" },
+                ),
+                balanced,
+            )
+        }
+        Algorithm::Linear if classification => {
+            let l1 = get_str(p, "penalty") == Some("l1");
+            (
+                format!(
+                    "LogisticRegression(C={}, l1_ratio={}, solver={}, tol=1e-7, max_iter=10000, class_weight={})",
+                    param(p, "C", json!(1.0)),
+                    if l1 { "1.0" } else { "0.0" },
+                    if l1 { "\"saga\"" } else { "\"lbfgs\"" },
+                    class_weight(p),
+                ),
+                false,
+            )
+        }
+        Algorithm::Linear => {
+            let alpha = param(p, "alpha", json!(1.0));
+            let code = match get_str(p, "penalty").unwrap_or("l2") {
+                "l1" => format!("Lasso(alpha={alpha}, tol=1e-10, max_iter=100000)"),
+                "elasticnet" => format!(
+                    "ElasticNet(alpha={alpha}, l1_ratio={}, tol=1e-10, max_iter=100000)",
+                    param(p, "l1_ratio", json!(0.5))
+                ),
+                _ => format!("Ridge(alpha={alpha})"),
+            };
+            (code, false)
+        }
+        Algorithm::RandomForest | Algorithm::ExtraTrees => {
+            let family = if algo == Algorithm::RandomForest {
+                "RandomForest"
+            } else {
+                "ExtraTrees"
+            };
+            let common = format!(
+                "n_estimators={}, max_features={}, min_samples_leaf={}, max_depth={}",
+                get_usize(p, "n_estimators", 200),
+                param(p, "max_features", json!(1.0)),
+                get_usize(p, "min_samples_leaf", 1),
+                get_usize(p, "max_depth", 30),
+            );
+            let code = if classification {
+                format!(
+                    "{family}Classifier({common}, class_weight={}, random_state=SEED, n_jobs=-1)",
+                    class_weight(p)
+                )
+            } else {
+                format!("{family}Regressor({common}, random_state=SEED, n_jobs=-1)")
+            };
+            (code, false)
+        }
+        Algorithm::Knn => (
+            format!(
+                "{}(n_neighbors={}, weights={})",
+                if classification {
+                    "KNeighborsClassifier"
+                } else {
+                    "KNeighborsRegressor"
+                },
+                get_usize(p, "n_neighbors", 5),
+                param(p, "weights", json!("uniform")),
+            ),
+            false,
+        ),
+        Algorithm::Mlp => {
+            let args = format!(
+                "hidden_layer_sizes=({},), alpha={}, learning_rate_init={}, max_iter={}, batch_size=256, random_state=SEED",
+                get_usize(p, "hidden_layer_sizes", 64),
+                param(p, "alpha", json!(1e-4)),
+                param(p, "learning_rate_init", json!(1e-3)),
+                get_usize(p, "max_iter", 200),
+            );
+            if classification {
+                (format!("MLPClassifier({args})"), balanced)
+            } else {
+                (
+                    format!("TransformedTargetRegressor(regressor=MLPRegressor({args}), transformer=StandardScaler())"),
+                    false,
+                )
+            }
+        }
+    }
+}
+
+fn algorithm_title(algo: Algorithm) -> &'static str {
+    match algo {
+        Algorithm::Gbdt => "Gradient-boosted trees (forust)",
+        Algorithm::Linear => "Linear model",
+        Algorithm::RandomForest => "Random forest",
+        Algorithm::ExtraTrees => "Extra trees",
+        Algorithm::Knn => "k nearest neighbours",
+        Algorithm::Mlp => "Neural network (one hidden layer)",
+    }
+}
+
+fn pipeline_context(p: &PipelineSpec) -> Value {
+    json!({
+        "name": p.name,
+        "categorical": match p.categorical {
+            CategoricalEncoding::Ordinal => "ordinal",
+            CategoricalEncoding::OneHot => "one_hot",
+        },
+        "min_frequency": p.min_frequency,
+        "scale": p.scale,
+        "text_max_features": p.text_max_features,
+        "text_ngram_max": p.text_ngram_max,
+        "description": p.describe().join("; "),
+    })
+}
+
+/// The notebook for a job's outcome (trained candidates, or only definitions).
+pub fn candidate_definition(
+    job_name: &str,
+    target: &str,
+    source: &DataSource,
+    outcome: &JobOutcome,
+    seed: u64,
+) -> anyhow::Result<Value> {
+    let r = &outcome.resolved;
+    let task = match r.classes.len() {
+        0 => Task::Regression,
+        n => Task::Classification { n_classes: n },
+    };
+    let ranges_of = |name: &str, algo: Algorithm| {
+        outcome
+            .definitions
+            .iter()
+            .find(|d| d.name == name)
+            .map(|d| d.ranges.clone())
+            .unwrap_or_else(|| search_space(algo, task))
+    };
+    let single = |name: &str, algo: Algorithm, pipeline: &str, hp: &Params, lb: Option<f64>| {
+        let (code, sample_weight) = estimator_source(algo, task, hp);
+        let exact = algo.deterministic();
+        json!({
+            "name": name,
+            "algorithm": algo.as_str(),
+            "algorithm_title": algorithm_title(algo),
+            "pipeline": pipeline,
+            "code": code,
+            "sample_weight": sample_weight,
+            "exact": exact,
+            "kind": if exact { "exact" } else { "within 0.01" },
+            "ranges": serde_json::to_value(ranges_of(name, algo)).unwrap_or(Value::Null),
+            "leaderboard": lb,
+            "members": [],
+        })
+    };
+    let trained: Vec<_> = outcome
+        .candidates
+        .iter()
+        .filter(|c| c.status == CandidateStatus::Completed && c.objective.is_some())
+        .collect();
+    let mut candidates: Vec<Value> = Vec::new();
+    for c in &trained {
+        match c.algorithm {
+            Some(a) => candidates.push(single(
+                &c.name,
+                a,
+                &c.pipeline,
+                &c.hyperparameters,
+                c.objective,
+            )),
+            None => candidates.push(json!({
+                "name": c.name,
+                "algorithm": "ensemble",
+                "pipeline": "(members')",
+                "kind": "as its members",
+                "leaderboard": c.objective,
+                "members": c.members.iter().map(|(n, w)| json!({"name": n, "weight": w})).collect::<Vec<_>>(),
+                "member_pairs": c.members.iter().map(|(n, w)| json!([n, w])).collect::<Vec<_>>(),
+            })),
+        }
+    }
+    // Definitions not trained (a candidates-only job, or ones the limits left out).
+    for d in &outcome.definitions {
+        if !outcome.candidates.iter().any(|c| c.name == d.name) {
+            candidates.push(single(
+                &d.name,
+                d.algorithm,
+                &d.pipeline,
+                &d.hyperparameters,
+                None,
+            ));
+        }
+    }
+    let leaderboard: serde_json::Map<String, Value> = trained
+        .iter()
+        .map(|c| (c.name.clone(), json!(c.objective)))
+        .collect();
+    let best = outcome.best.clone().or_else(|| {
+        candidates
+            .first()
+            .and_then(|c| c["name"].as_str().map(String::from))
+    });
+    let used: Vec<&str> = candidates
+        .iter()
+        .filter_map(|c| c["pipeline"].as_str())
+        .collect();
+    let pipelines: Vec<Value> = r
+        .pipelines
+        .iter()
+        .filter(|p| used.contains(&p.name.as_str()))
+        .map(pipeline_context)
+        .collect();
+    let features: Vec<Value> = r
+        .features
+        .iter()
+        .map(|f| json!([f.name, f.kind.as_str(), f.date_format]))
+        .collect();
+    let positive_id = r
+        .positive_class
+        .as_ref()
+        .and_then(|p| r.classes.iter().position(|c| c == p));
+    let env = environment();
+    let text = env.template_from_str(TEMPLATE)?.render(context! {
+        job_name => job_name,
+        file_name => source.file_name,
+        data_file => source.path.display().to_string(),
+        validation_file => source.validation.map(|v| v.0.display().to_string()),
+        validation_file_name => source.validation.map(|v| v.1),
+        delimiter => source.delimiter.map(|d| d.to_string()).unwrap_or_else(|| ",".into()),
+        compression => (source.format == FileFormat::CsvGzip).then_some("gzip"),
+        format => if source.format == FileFormat::Parquet { "parquet" } else { "csv" },
+        target => target,
+        problem_type => r.problem_type.as_str(),
+        metric => r.metric.as_str(),
+        maximize => r.metric.maximize(),
+        positive_class => r.positive_class,
+        positive_id => positive_id,
+        classes => r.classes,
+        validation => r.validation,
+        seed => seed,
+        features => features,
+        pipelines => pipelines,
+        candidates => candidates,
+        leaderboard => Value::Object(leaderboard),
+        best => best,
+    })?;
+    Ok(notebook(cells(&text, &Default::default())))
+}
+
+/// Write the candidate notebook, the helper module, `splits.json` and requirements.txt
+/// into `dir` (the job's `notebooks/` folder).
+pub fn write_candidate_definition(
+    dir: &Path,
+    job_name: &str,
+    target: &str,
+    source: &DataSource,
+    outcome: &JobOutcome,
+    seed: u64,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let nb = candidate_definition(job_name, target, source, outcome, seed)?;
+    std::fs::write(
+        dir.join("candidate_definition.ipynb"),
+        serde_json::to_vec_pretty(&nb)?,
+    )?;
+    std::fs::write(dir.join("glassbox_helpers.py"), HELPERS)?;
+    std::fs::write(dir.join("splits.json"), serde_json::to_vec(&outcome.split)?)?;
+    std::fs::write(dir.join("requirements.txt"), REQUIREMENTS)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn estimators_are_python_with_literal_values() {
+        let mut p = Params::new();
+        p.insert("C".into(), json!(0.5));
+        p.insert("penalty".into(), json!("l1"));
+        p.insert("class_weight".into(), json!("balanced"));
+        let (code, weights) =
+            estimator_source(Algorithm::Linear, Task::Classification { n_classes: 2 }, &p);
+        assert_eq!(code, "LogisticRegression(C=0.5, l1_ratio=1.0, solver=\"saga\", tol=1e-7, max_iter=10000, class_weight=\"balanced\")");
+        assert!(!weights);
+        let (code, weights) =
+            estimator_source(Algorithm::Mlp, Task::Classification { n_classes: 3 }, &p);
+        assert!(code.starts_with("MLPClassifier(hidden_layer_sizes=(64,)"));
+        assert!(weights, "MLP takes balanced weights at fit");
+        let (code, _) = estimator_source(Algorithm::Mlp, Task::Regression, &Params::new());
+        assert!(code.starts_with("TransformedTargetRegressor(regressor=MLPRegressor("));
+    }
+}
