@@ -428,6 +428,23 @@ class _Model:
         self.m = m
         task = m["task"]
         self.k = task["Classification"]["n_classes"] if isinstance(task, dict) else 0
+        if m["algorithm"] == "forest":
+            # Each tree as arrays: feature (-1 at a leaf), threshold, children, leaf value.
+            dim = max(self.k, 1)
+            self.trees = []
+            for tree in m.pop("trees"):
+                n = len(tree)
+                feature = np.full(n, -1, dtype=np.int64)
+                threshold = np.zeros(n)
+                left = np.zeros(n, dtype=np.int64)
+                right = np.zeros(n, dtype=np.int64)
+                value = np.zeros((n, dim))
+                for i, node in enumerate(tree):
+                    if node[0] == "S":
+                        _, feature[i], threshold[i], left[i], right[i] = node
+                    else:
+                        value[i] = node[1]
+                self.trees.append((feature, threshold, left, right, value))
         if m["algorithm"] == "gbdt":
             self.boosters = []
             for b in m["boosters"]:
@@ -486,15 +503,20 @@ class _Model:
         if a == "forest":
             dim = max(k, 1)
             acc = np.zeros((len(X), dim))
-            for tree in m["trees"]:
-                for i in range(len(X)):
-                    node = tree[0]
-                    while "Split" in node:
-                        sp = node["Split"]
-                        v = X[i, sp["feature"]]
-                        node = tree[sp["left"] if (np.isnan(v) or v <= sp["threshold"]) else sp["right"]]
-                    acc[i] += node["Leaf"]["value"]
-            acc /= max(len(m["trees"]), 1)
+            for feature, threshold, left, right, value in self.trees:
+                # Every row walks down at once; missing values go left.
+                node = np.zeros(len(X), dtype=np.int64)
+                while True:
+                    f = feature[node]
+                    inner = f >= 0
+                    if not inner.any():
+                        break
+                    rows = np.nonzero(inner)[0]
+                    v = X[rows, f[rows]]
+                    go_left = np.isnan(v) | (v <= threshold[node[rows]])
+                    node[rows] = np.where(go_left, left[node[rows]], right[node[rows]])
+                acc += value[node]
+            acc /= max(len(self.trees), 1)
             return acc[:, 0] if k == 0 else acc
         raise ValueError(f"unknown algorithm {a!r}")
 
@@ -526,12 +548,24 @@ class Candidate:
         return sum(self.predict_fold(X, f) for f in range(len(self.folds))) / len(self.folds)
 
 
+def _compact(d):
+    """Tree nodes become tuples as they are read, so a large forest never exists as
+    millions of dicts: ("S", feature, threshold, left, right) or ("L", value)."""
+    if len(d) == 1:
+        if "Split" in d:
+            s = d["Split"]
+            return ("S", s["feature"], s["threshold"], s["left"], s["right"])
+        if "Leaf" in d and isinstance(d["Leaf"], dict) and "value" in d["Leaf"]:
+            return ("L", d["Leaf"]["value"])
+    return d
+
+
 def load_candidate(path):
     """Read `candidates/NAME/model.json` (or the folder holding it)."""
     if os.path.isdir(path):
         path = os.path.join(path, "model.json")
     with open(path, encoding="utf-8") as f:
-        return Candidate(json.load(f))
+        return Candidate(json.load(f, object_hook=_compact))
 
 
 def out_of_fold(folds, n_rows, predict):

@@ -3,14 +3,15 @@
 //! with the leaderboard, and cells that score the saved model files. Written with the
 //! helper module and a copy of `splits.json` beside it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use glassbox_engine::automl::features::{CategoricalEncoding, PipelineSpec};
+use glassbox_engine::automl::job::JobSpec;
 use glassbox_engine::automl::job::{CandidateStatus, JobOutcome};
 use glassbox_engine::automl::learners::{
     get_f64, get_str, get_usize, search_space, Algorithm, Params, Task,
 };
-use glassbox_engine::data::FileFormat;
+use glassbox_engine::data::{FileFormat, Table};
 use minijinja::context;
 use serde_json::{json, Value};
 
@@ -20,13 +21,31 @@ const TEMPLATE: &str = include_str!("../../templates/candidate_definition.ipynb.
 pub const HELPERS: &str = include_str!("../../templates/glassbox_helpers.py");
 
 /// Where the job's data came from, as the notebook reads it again.
-pub struct DataSource<'a> {
-    pub path: &'a Path,
-    pub file_name: &'a str,
+pub struct DataSource {
+    pub path: PathBuf,
+    pub file_name: String,
     pub delimiter: Option<char>,
     pub format: FileFormat,
     /// A separate validation file: (path, file name).
-    pub validation: Option<(&'a Path, &'a str)>,
+    pub validation: Option<(PathBuf, String)>,
+}
+
+impl DataSource {
+    /// The file `table` was read from (at `path`, shown as `file_name`).
+    pub fn of(
+        table: &Table,
+        path: PathBuf,
+        file_name: String,
+        validation: Option<(PathBuf, String)>,
+    ) -> Self {
+        DataSource {
+            path,
+            file_name,
+            delimiter: table.raw.delimiter,
+            format: table.raw.format,
+            validation,
+        }
+    }
 }
 
 fn lit(v: impl Into<Value>) -> String {
@@ -280,8 +299,8 @@ pub fn candidate_definition(
         job_name => job_name,
         file_name => source.file_name,
         data_file => source.path.display().to_string(),
-        validation_file => source.validation.map(|v| v.0.display().to_string()),
-        validation_file_name => source.validation.map(|v| v.1),
+        validation_file => source.validation.as_ref().map(|v| v.0.display().to_string()),
+        validation_file_name => source.validation.as_ref().map(|v| v.1.clone()),
         delimiter => source.delimiter.map(|d| d.to_string()).unwrap_or_else(|| ",".into()),
         compression => (source.format == FileFormat::CsvGzip).then_some("gzip"),
         format => if source.format == FileFormat::Parquet { "parquet" } else { "csv" },
@@ -308,13 +327,12 @@ pub fn candidate_definition(
 pub fn write_candidate_definition(
     dir: &Path,
     job_name: &str,
-    target: &str,
+    spec: &JobSpec,
     source: &DataSource,
     outcome: &JobOutcome,
-    seed: u64,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let nb = candidate_definition(job_name, target, source, outcome, seed)?;
+    let nb = candidate_definition(job_name, &spec.target, source, outcome, spec.seed)?;
     std::fs::write(
         dir.join("candidate_definition.ipynb"),
         serde_json::to_vec_pretty(&nb)?,

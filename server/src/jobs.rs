@@ -1254,21 +1254,18 @@ fn run_blocking(
         )),
         None => None,
     };
-    let data_file = svc.dataset_file(&valid.dataset_id);
-    let source = NotebookSource {
-        path: &data_file,
-        file_name: &ds.name,
-        delimiter: table.raw.delimiter,
-        format: table.raw.format,
-        validation: validation.as_ref().map(|(p, n)| (p.as_path(), n.as_str())),
-    };
+    let source = NotebookSource::of(
+        &table,
+        svc.dataset_file(&valid.dataset_id),
+        ds.name,
+        validation,
+    );
     crate::candidate_notebook::write_candidate_definition(
         &dir.join("notebooks"),
         name,
-        &valid.spec.target,
+        &valid.spec,
         &source,
         &outcome,
-        valid.spec.seed,
     )
     .map_err(|e| format!("writing the candidate notebook: {e}"))?;
     if let Some(best) = &outcome.best {

@@ -223,20 +223,13 @@ pub fn run_to_dir(
             file_name(v),
         )
     });
-    let source = DataSource {
-        path: &data_file,
-        file_name: &table.file_name,
-        delimiter: table.raw.delimiter,
-        format: table.raw.format,
-        validation: validation.as_ref().map(|(p, n)| (p.as_path(), n.as_str())),
-    };
+    let source = DataSource::of(&table, data_file, table.file_name.clone(), validation);
     crate::candidate_notebook::write_candidate_definition(
         &out.join("notebooks"),
         &name,
-        &spec.target,
+        spec,
         &source,
         &outcome,
-        spec.seed,
     )?;
     Ok(outcome)
 }
