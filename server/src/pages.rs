@@ -374,6 +374,20 @@ async fn job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
     render_job(&svc, &name, None).await
 }
 
+/// A range bound as typed in the review form, or the original one where the field is empty.
+fn bound<T: std::str::FromStr>(
+    typed: Option<&str>,
+    original: T,
+    what: impl FnOnce() -> String,
+) -> Result<T, String> {
+    match typed.filter(|v| !v.is_empty()) {
+        None => Ok(original),
+        Some(v) => v
+            .parse()
+            .map_err(|_| format!("{}: {v:?} is not a number", what())),
+    }
+}
+
 /// The review form's fields as a train request: `candidate` per chosen candidate, and
 /// per range `range.C.P.low` / `.high`, or `range.C.P.choice` per kept value.
 fn train_request(body: &[u8], definitions: &[CandidateDefinition]) -> Result<TrainRequest, String> {
@@ -389,37 +403,28 @@ fn train_request(body: &[u8], definitions: &[CandidateDefinition]) -> Result<Tra
         let mut edited = std::collections::BTreeMap::new();
         for (param, original) in &d.ranges {
             let key = format!("range.{}.{param}", d.name);
-            let bound = |which: &str| -> Result<Option<&str>, String> {
-                Ok(field(&format!("{key}.{which}")).filter(|v| !v.is_empty()))
-            };
+            let what = || format!("{}: {param}", d.name);
+            let low = field(&format!("{key}.low"));
+            let high = field(&format!("{key}.high"));
             let range = match original {
-                Range::Float { low, high, log } => {
-                    let parse = |v: Option<&str>, default: f64| -> Result<f64, String> {
-                        v.map_or(Ok(default), |v| {
-                            v.parse()
-                                .map_err(|_| format!("{}: {param}: {v:?} is not a number", d.name))
-                        })
-                    };
-                    Range::Float {
-                        low: parse(bound("low")?, *low)?,
-                        high: parse(bound("high")?, *high)?,
-                        log: *log,
-                    }
-                }
-                Range::Int { low, high, log } => {
-                    let parse = |v: Option<&str>, default: i64| -> Result<i64, String> {
-                        v.map_or(Ok(default), |v| {
-                            v.parse().map_err(|_| {
-                                format!("{}: {param}: {v:?} is not a whole number", d.name)
-                            })
-                        })
-                    };
-                    Range::Int {
-                        low: parse(bound("low")?, *low)?,
-                        high: parse(bound("high")?, *high)?,
-                        log: *log,
-                    }
-                }
+                Range::Float {
+                    low: l,
+                    high: h,
+                    log,
+                } => Range::Float {
+                    low: bound(low, *l, what)?,
+                    high: bound(high, *h, what)?,
+                    log: *log,
+                },
+                Range::Int {
+                    low: l,
+                    high: h,
+                    log,
+                } => Range::Int {
+                    low: bound(low, *l, what)?,
+                    high: bound(high, *h, what)?,
+                    log: *log,
+                },
                 Range::Choice { .. } => Range::Choice {
                     values: pairs
                         .iter()

@@ -21,7 +21,11 @@ CASES = [
 def run_notebook(path, cwd):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    try:
+        NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}).execute()
+    finally:
+        # Kept beside it (in pytest's temporary folder) to read what it printed.
+        nbformat.write(nb, path.with_name(path.stem + ".executed.ipynb"))
     return nb
 
 

@@ -4,10 +4,10 @@
 //! |---|---|---|
 //! | `gbdt` | forust-ml 0.8 (XGBoost-style histogram GBM; one booster per class for multiclass) | `forust.GradientBooster` 0.8, same core |
 //! | `linear` | own: L2 logistic regression (L-BFGS); Ridge (Cholesky); Lasso / ElasticNet (coordinate descent) | `LogisticRegression`, `Ridge`, `Lasso`, `ElasticNet` |
-//! | `random-forest` | own CART on 64 quantile bins, bootstrap | `RandomForestClassifier/Regressor` (randomized) |
-//! | `extra-trees` | own CART with random thresholds, no bootstrap | `ExtraTreesClassifier/Regressor` (randomized) |
+//! | `random-forest` | own CART (255 quantile bins in large nodes, exact values in small ones), bootstrap | `RandomForestClassifier/Regressor` (randomized) |
+//! | `extra-trees` | own CART, thresholds uniform between the node's extremes, no bootstrap | `ExtraTreesClassifier/Regressor` (randomized) |
 //! | `knn` | own brute force, Euclidean | `KNeighborsClassifier/Regressor` |
-//! | `mlp` | own: one ReLU hidden layer, Adam, early stopping | `MLPClassifier/Regressor` (randomized) |
+//! | `mlp` | own: one ReLU hidden layer, Adam, scikit-learn's stopping rule | `MLPClassifier/Regressor` (randomized) |
 
 mod forest;
 mod gbdt;
