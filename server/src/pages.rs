@@ -355,10 +355,10 @@ async fn render_job(svc: &Service, name: &str, review_error: Option<&str>) -> Re
             let definitions: Vec<serde_json::Value> = svc
                 .candidate_definitions(name)
                 .await
-                .ok()
-                .and_then(|d| serde_json::to_value(d).ok())
-                .and_then(|v| serde_json::from_value(v).ok())
-                .unwrap_or_default();
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| serde_json::to_value(d).ok())
+                .collect();
             let page = glassbox_app::job_page(&j, &c, &definitions, review_error);
             if review_error.is_some() {
                 (StatusCode::BAD_REQUEST, Html(page)).into_response()

@@ -586,6 +586,14 @@ mod tests {
     use super::*;
     use crate::data::{read_bytes, ReadOptions, Table, TypeOverrides};
 
+    fn one_feature(name: &str, kind: ColumnKind) -> Vec<FeatureColumn> {
+        vec![FeatureColumn {
+            name: name.into(),
+            kind,
+            date_format: None,
+        }]
+    }
+
     fn table(csv: &str) -> Table {
         let raw = read_bytes("t.csv", csv.as_bytes().to_vec(), &ReadOptions::default()).unwrap();
         Table::from_raw(raw, None, &TypeOverrides::new()).unwrap()
@@ -607,11 +615,7 @@ mod tests {
     fn one_hot_with_infrequent_and_unknown() {
         let t = table("c,i\na,0\na,1\na,2\nb,3\nb,4\nb,5\nz,6\n,7\n");
         let cols: Vec<&Column> = t.columns.iter().collect();
-        let f = vec![FeatureColumn {
-            name: "c".into(),
-            kind: ColumnKind::Categorical,
-            date_format: None,
-        }];
+        let f = one_feature("c", ColumnKind::Categorical);
         let spec = PipelineSpec {
             min_frequency: 2,
             ..PipelineSpec::standard(100)[1].clone()
@@ -631,11 +635,7 @@ mod tests {
     fn median_indicator_and_scaler() {
         let t = table("x,y\n1,a\n,b\n3,a\n5,b\n");
         let cols: Vec<&Column> = t.columns.iter().collect();
-        let f = vec![FeatureColumn {
-            name: "x".into(),
-            kind: ColumnKind::Numeric,
-            date_format: None,
-        }];
+        let f = one_feature("x", ColumnKind::Numeric);
         let spec = PipelineSpec::standard(100)[1].clone();
         let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2, 3], None);
         assert_eq!(p.medians, vec![3.0]);
@@ -650,11 +650,7 @@ mod tests {
     fn ordinal_codes_follow_the_target() {
         let t = table("c,n\nb,0\nb,1\na,2\na,3\nz,4\nz,5\n");
         let cols: Vec<&Column> = t.columns.iter().collect();
-        let f = vec![FeatureColumn {
-            name: "c".into(),
-            kind: ColumnKind::Categorical,
-            date_format: None,
-        }];
+        let f = one_feature("c", ColumnKind::Categorical);
         let spec = PipelineSpec {
             min_frequency: 2,
             ..PipelineSpec::standard(100)[0].clone()
@@ -696,11 +692,7 @@ mod tests {
         // TfidfVectorizer(vocabulary=["cat", "dog", "the"]).fit_transform(docs), sklearn 1.9.1
         let t = table("d\nthe cat\nthe dog dog\nbird\n");
         let cols: Vec<&Column> = t.columns.iter().collect();
-        let f = vec![FeatureColumn {
-            name: "d".into(),
-            kind: ColumnKind::Text,
-            date_format: None,
-        }];
+        let f = one_feature("d", ColumnKind::Text);
         let mut spec = PipelineSpec::standard(100)[0].clone();
         spec.text_ngram_max = 1;
         let p = FittedPipeline::fit(&spec, &f, &cols, &[0, 1, 2], None);

@@ -962,11 +962,10 @@ fn train_definitions(
             .map(|d| ((d.algorithm, d.pipeline.clone()), d.ranges.clone()))
             .collect()
     } else {
-        let mut algos: Vec<Algorithm> = definitions.iter().map(|d| d.algorithm).collect();
-        algos.dedup();
-        algos
+        definitions
             .iter()
-            .flat_map(|&a| {
+            .map(|d| d.algorithm)
+            .flat_map(|a| {
                 a.pipelines()
                     .iter()
                     .map(move |p| ((a, p.to_string()), search_space(a, prep.task)))
