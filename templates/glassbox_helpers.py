@@ -479,8 +479,9 @@ class _Model:
         if a == "knn":
             train = np.array(m["x"]).reshape(-1, m["cols"])
             y = np.array(m["y"])
-            kk = min(max(int(round(m["params"].get("n_neighbors", 5))), 1), len(y))
-            by_distance = m["params"].get("weights") == "distance"
+            # model.json holds the complete, resolved hyperparameters: no defaults here.
+            kk = min(max(int(m["params"]["n_neighbors"]), 1), len(y))
+            by_distance = m["params"]["weights"] == "distance"
             rows = []
             for q in X:
                 d = ((train - q) ** 2).sum(axis=1)

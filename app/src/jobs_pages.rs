@@ -5,6 +5,11 @@
 use leptos::prelude::*;
 use serde_json::Value;
 
+use glassbox_engine::automl::job::ALL_MODES;
+use glassbox_engine::automl::learners::ALL_ALGORITHMS;
+use glassbox_engine::automl::metrics::ALL_METRICS;
+use glassbox_engine::data::ALL_PROBLEM_TYPES;
+
 use crate::model::{DatasetInfo, JobForm};
 use crate::pages::document;
 
@@ -88,15 +93,27 @@ pub fn new_job_page(
             |c| view! { <option value=c.clone() selected={*c == form.target}>{c.clone()}</option> },
         )
         .collect_view();
-    let choice = |name: &'static str, options: &[(&str, &str)], current: &str| {
+    let choice = |name: &'static str, options: &[(&str, String)], current: &str| {
         let opts = options
             .iter()
-            .map(|(v, label)| view! { <option value=v.to_string() selected={*v == current}>{label.to_string()}</option> })
+            .map(|(v, label)| view! { <option value=v.to_string() selected={*v == current}>{label.clone()}</option> })
             .collect_view();
         view! { <select name=name id=format!("job-{name}")>{opts}</select> }
     };
-    let algos = ["gbdt", "linear", "random-forest", "extra-trees", "knn", "mlp"]
+    // The choices come from the engine, so the form offers exactly what a job accepts.
+    let same = |v: &'static str| (v, v.to_string());
+    let problem_types: Vec<(&str, String)> =
+        std::iter::once(("", "infer (Autopilot's rule)".to_string()))
+            .chain(ALL_PROBLEM_TYPES.iter().map(|p| same(p.as_str())))
+            .collect();
+    let metrics: Vec<(&str, String)> =
+        std::iter::once(("", "default (F1 / Accuracy / MSE)".to_string()))
+            .chain(ALL_METRICS.iter().map(|m| same(m.as_str())))
+            .collect();
+    let modes: Vec<(&str, String)> = ALL_MODES.iter().map(|m| same(m.as_str())).collect();
+    let algos = ALL_ALGORITHMS
         .iter()
+        .map(|a| a.as_str())
         .map(|a| {
             let checked = form.algorithms.iter().any(|x| x == a);
             view! { <label class="check"><input type="checkbox" name="algorithms" value=a.to_string() checked=checked/>" "{a.to_string()}</label> }
@@ -121,9 +138,9 @@ pub fn new_job_page(
                 <label>"Job name" <input type="text" name="name" id="job-name" value=form.name.clone() required/></label>
                 <label>"Target column" <select name="target" id="job-target">{targets}</select></label>
                 <p class="muted small" id="inferred">{inferred.map(|p| format!("Inferred problem type for this target: {p}")).unwrap_or_else(|| "The problem type is inferred from the target when the job starts.".into())}</p>
-                <label>"Problem type" {choice("problem_type", &[("", "infer (Autopilot's rule)"), ("BinaryClassification", "BinaryClassification"), ("MulticlassClassification", "MulticlassClassification"), ("Regression", "Regression")], &form.problem_type)}</label>
-                <label>"Objective metric" {choice("metric", &[("", "default (F1 / Accuracy / MSE)"), ("Accuracy", "Accuracy"), ("BalancedAccuracy", "BalancedAccuracy"), ("F1", "F1"), ("F1macro", "F1macro"), ("AUC", "AUC"), ("Precision", "Precision"), ("PrecisionMacro", "PrecisionMacro"), ("Recall", "Recall"), ("RecallMacro", "RecallMacro"), ("LogLoss", "LogLoss"), ("MSE", "MSE"), ("RMSE", "RMSE"), ("MAE", "MAE"), ("R2", "R2")], &form.metric)}</label>
-                <label>"Mode" {choice("mode", &[("AUTO", "AUTO"), ("ENSEMBLING", "ENSEMBLING"), ("HYPERPARAMETER_TUNING", "HYPERPARAMETER_TUNING")], &form.mode)}</label>
+                <label>"Problem type" {choice("problem_type", &problem_types, &form.problem_type)}</label>
+                <label>"Objective metric" {choice("metric", &metrics, &form.metric)}</label>
+                <label>"Mode" {choice("mode", &modes, &form.mode)}</label>
                 <label>"Max candidates" <input type="number" min="1" name="max_candidates" value=form.max_candidates.clone()/></label>
                 <label>"Max job runtime (s)" <input type="number" min="1" step="any" name="max_job_runtime" id="job-runtime" value=form.max_job_runtime.clone()/></label>
                 <label>"Max runtime per candidate (s)" <input type="number" min="1" step="any" name="max_runtime_per_candidate" value=form.max_runtime_per_candidate.clone()/></label>

@@ -4,6 +4,7 @@
 //! (serde structs) that the callers store, serve or render.
 
 pub mod automl;
+pub mod common;
 pub mod data;
 pub mod error;
 pub mod profile;

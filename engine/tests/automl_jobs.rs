@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use glassbox_engine::automl::features::Pipeline;
 use glassbox_engine::automl::job::{
     run_job, CandidateResult, JobObserver, JobSpec, SecondaryStatus,
 };
@@ -10,16 +11,18 @@ use glassbox_engine::automl::learners::Algorithm;
 use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{read_file, Column, ReadOptions, Table, TypeOverrides};
 
-fn table(name: &str, target: &str) -> Option<Table> {
+/// A shared data set; the test fails, saying where it looked, when it is missing.
+fn table(name: &str, target: &str) -> Table {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../shared/datasets")
         .join(name);
-    if !p.exists() {
-        eprintln!("skipping: {} not found", p.display());
-        return None;
-    }
+    assert!(
+        p.exists(),
+        "{} not found: these tests need the shared data sets in ../shared/datasets",
+        p.display()
+    );
     let raw = read_file(&p, &ReadOptions::default()).unwrap();
-    Some(Table::from_raw(raw, Some(target), &TypeOverrides::new()).unwrap())
+    Table::from_raw(raw, Some(target), &TypeOverrides::new()).unwrap()
 }
 
 /// Checks every candidate as it finishes: save, load, predict the same.
@@ -30,7 +33,10 @@ struct RoundTrip<'a> {
 }
 
 impl JobObserver for RoundTrip<'_> {
-    fn on_candidate(&mut self, result: &CandidateResult, model: &CandidateModel) {
+    fn on_candidate(&mut self, result: &CandidateResult, model: Option<&CandidateModel>) {
+        let Some(model) = model else {
+            return;
+        };
         let cols: Vec<&Column> = self.table.columns.iter().collect();
         let rows: Vec<usize> = (0..self.table.n_rows()).collect();
         let before = model.predict_columns(&cols, &rows);
@@ -56,9 +62,7 @@ impl JobObserver for RoundTrip<'_> {
 
 #[test]
 fn every_candidate_round_trips() {
-    let Some(t) = table("penguins.csv", "species") else {
-        return;
-    };
+    let t = table("penguins.csv", "species");
     let mut spec = JobSpec::new("species");
     spec.max_candidates = Some(7);
     let mut obs = RoundTrip {
@@ -86,9 +90,7 @@ fn every_candidate_round_trips() {
 
 #[test]
 fn regression_with_missing_values_and_categories() {
-    let Some(t) = table("california_housing.csv", "median_house_value") else {
-        return;
-    };
+    let t = table("california_housing.csv", "median_house_value");
     let mut spec = JobSpec::new("median_house_value");
     spec.max_candidates = Some(2);
     spec.algorithms = Some(vec![Algorithm::Linear, Algorithm::Gbdt]);
@@ -111,9 +113,7 @@ fn regression_with_missing_values_and_categories() {
 #[test]
 fn hpo_mode_uses_successive_halving() {
     use glassbox_engine::automl::job::{Mode, Quiet};
-    let Some(t) = table("penguins.csv", "species") else {
-        return;
-    };
+    let t = table("penguins.csv", "species");
     let mut spec = JobSpec::new("species");
     spec.algorithms = Some(vec![Algorithm::Gbdt]);
     spec.max_candidates = Some(5);
@@ -135,9 +135,7 @@ fn hpo_mode_uses_successive_halving() {
 fn chosen_definitions_restrict_the_search_to_their_arms_and_ranges() {
     use glassbox_engine::automl::job::{prepare, run_prepared, Quiet};
     use glassbox_engine::automl::learners::Range;
-    let Some(t) = table("penguins.csv", "species") else {
-        return;
-    };
+    let t = table("penguins.csv", "species");
     let mut spec = JobSpec::new("species");
     spec.candidates_only = true;
     spec.max_candidates = Some(7);
@@ -152,7 +150,7 @@ fn chosen_definitions_restrict_the_search_to_their_arms_and_ranges() {
     let mut chosen: Vec<_> = offered
         .definitions
         .iter()
-        .filter(|d| d.algorithm == Algorithm::Gbdt && d.pipeline == "dpp0")
+        .filter(|d| d.algorithm == Algorithm::Gbdt && d.pipeline == Pipeline::Dpp0)
         .take(1)
         .cloned()
         .collect();
@@ -195,7 +193,7 @@ fn chosen_definitions_restrict_the_search_to_their_arms_and_ranges() {
             continue; // the ensemble
         }
         assert_eq!(c.algorithm, Some(Algorithm::Gbdt), "{}", c.name);
-        assert_eq!(c.pipeline, "dpp0");
+        assert_eq!(c.pipeline, Some(Pipeline::Dpp0));
         let lr = c.hyperparameters["learning_rate"].as_f64().unwrap();
         assert!((0.05..=0.08).contains(&lr), "{} learning_rate {lr}", c.name);
     }

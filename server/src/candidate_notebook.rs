@@ -3,18 +3,21 @@
 //! with the leaderboard, and cells that score the saved model files. Written with the
 //! helper module and a copy of `splits.json` beside it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use glassbox_engine::automl::features::Pipeline;
 use glassbox_engine::automl::features::{CategoricalEncoding, PipelineSpec};
 use glassbox_engine::automl::job::JobSpec;
 use glassbox_engine::automl::job::{CandidateStatus, JobOutcome};
+use glassbox_engine::automl::learners::params::Penalty;
 use glassbox_engine::automl::learners::{
-    get_f64, get_str, get_usize, search_space, Algorithm, Params, Task,
+    search_space, Algorithm, ClassWeight, HyperParams, Params, Task,
 };
 use glassbox_engine::data::{FileFormat, Table};
 use minijinja::context;
 use serde_json::{json, Value};
 
+use crate::job_run::{JobFolder, NotebookFile};
 use crate::notebooks::{cells, environment, notebook, python_literal, REQUIREMENTS};
 
 const TEMPLATE: &str = include_str!("../../templates/candidate_definition.ipynb.j2");
@@ -52,86 +55,81 @@ fn lit(v: impl Into<Value>) -> String {
     python_literal(&v.into())
 }
 
-fn param(p: &Params, key: &str, default: Value) -> String {
-    python_literal(p.get(key).unwrap_or(&default))
+fn opt<T: serde::Serialize>(v: &T) -> String {
+    python_literal(&serde_json::to_value(v).unwrap_or(Value::Null))
 }
 
-fn class_weight(p: &Params) -> String {
-    lit(get_str(p, "class_weight").map(str::to_string))
-}
-
-/// The estimator as Python source, and whether `class_weight="balanced"` must be passed
-/// as sample weights (estimators without a `class_weight` parameter).
-pub fn estimator_source(algo: Algorithm, task: Task, p: &Params) -> (String, bool) {
+/// The estimator as Python source, from the candidate's typed hyperparameters (every
+/// value written out, so no default of either library matters), and whether
+/// `class_weight="balanced"` must be passed as sample weights (estimators without a
+/// `class_weight` parameter).
+pub fn estimator_source(params: &HyperParams, task: Task) -> (String, bool) {
     let classification = matches!(task, Task::Classification { .. });
-    let balanced = get_str(p, "class_weight") == Some("balanced");
-    match algo {
-        Algorithm::Gbdt => {
-            let subsample = get_f64(p, "subsample", 1.0);
-            (
-                format!(
-                    "gb.Forust(n_classes=K, iterations={}, learning_rate={}, max_depth={}, min_leaf_weight={}, l2={}, subsample={}, colsample_bytree={}, sample_method={}, missing_node_treatment=\"AssignToParent\", seed=SEED)",
-                    get_usize(p, "iterations", 500),
-                    param(p, "learning_rate", json!(0.1)),
-                    get_usize(p, "max_depth", 6),
-                    param(p, "min_leaf_weight", json!(1.0)),
-                    param(p, "l2", json!(1.0)),
-                    param(p, "subsample", json!(1.0)),
-                    param(p, "colsample_bytree", json!(1.0)),
-                    if subsample < 1.0 { "\"random\"" } else { "None" },
-                ),
-                balanced,
-            )
-        }
-        Algorithm::Linear if classification => {
-            let l1 = get_str(p, "penalty") == Some("l1");
+    let balanced = params.class_weight() == Some(ClassWeight::Balanced);
+    match params {
+        HyperParams::Gbdt(p) => (
+            format!(
+                "gb.Forust(n_classes=K, iterations={}, learning_rate={}, max_depth={}, min_leaf_weight={}, l2={}, subsample={}, colsample_bytree={}, sample_method={}, missing_node_treatment=\"AssignToParent\", seed=SEED)",
+                p.iterations,
+                lit(p.learning_rate),
+                p.max_depth,
+                lit(p.min_leaf_weight),
+                lit(p.l2),
+                lit(p.subsample),
+                lit(p.colsample_bytree),
+                if p.subsample < 1.0 { "\"random\"" } else { "None" },
+            ),
+            balanced,
+        ),
+        HyperParams::Linear(p) if classification => {
+            let l1 = p.penalty == Penalty::L1;
             (
                 format!(
                     "LogisticRegression(C={}, l1_ratio={}, solver={}, tol=1e-7, max_iter=10000, class_weight={})",
-                    param(p, "C", json!(1.0)),
+                    lit(p.c),
                     if l1 { "1.0" } else { "0.0" },
                     if l1 { "\"saga\"" } else { "\"lbfgs\"" },
-                    class_weight(p),
+                    opt(&p.class_weight),
                 ),
                 false,
             )
         }
-        Algorithm::Linear => {
-            let alpha = param(p, "alpha", json!(1.0));
-            let code = match get_str(p, "penalty").unwrap_or("l2") {
-                "l1" => format!("Lasso(alpha={alpha}, tol=1e-10, max_iter=100000)"),
-                "elasticnet" => format!(
+        HyperParams::Linear(p) => {
+            let alpha = lit(p.alpha);
+            let code = match p.penalty {
+                Penalty::L1 => format!("Lasso(alpha={alpha}, tol=1e-10, max_iter=100000)"),
+                Penalty::Elasticnet => format!(
                     "ElasticNet(alpha={alpha}, l1_ratio={}, tol=1e-10, max_iter=100000)",
-                    param(p, "l1_ratio", json!(0.5))
+                    lit(p.l1_ratio)
                 ),
-                _ => format!("Ridge(alpha={alpha})"),
+                Penalty::L2 => format!("Ridge(alpha={alpha})"),
             };
             (code, false)
         }
-        Algorithm::RandomForest | Algorithm::ExtraTrees => {
-            let family = if algo == Algorithm::RandomForest {
+        HyperParams::RandomForest(p) | HyperParams::ExtraTrees(p) => {
+            let family = if matches!(params, HyperParams::RandomForest(_)) {
                 "RandomForest"
             } else {
                 "ExtraTrees"
             };
             let common = format!(
                 "n_estimators={}, max_features={}, min_samples_leaf={}, max_depth={}",
-                get_usize(p, "n_estimators", 200),
-                param(p, "max_features", json!(1.0)),
-                get_usize(p, "min_samples_leaf", 1),
-                get_usize(p, "max_depth", 30),
+                p.n_estimators,
+                lit(p.max_features),
+                p.min_samples_leaf,
+                p.max_depth,
             );
             let code = if classification {
                 format!(
                     "{family}Classifier({common}, class_weight={}, random_state=SEED, n_jobs=-1)",
-                    class_weight(p)
+                    opt(&p.class_weight)
                 )
             } else {
                 format!("{family}Regressor({common}, random_state=SEED, n_jobs=-1)")
             };
             (code, false)
         }
-        Algorithm::Knn => (
+        HyperParams::Knn(p) => (
             format!(
                 "{}(n_neighbors={}, weights={})",
                 if classification {
@@ -139,18 +137,18 @@ pub fn estimator_source(algo: Algorithm, task: Task, p: &Params) -> (String, boo
                 } else {
                     "KNeighborsRegressor"
                 },
-                get_usize(p, "n_neighbors", 5),
-                param(p, "weights", json!("uniform")),
+                p.n_neighbors,
+                opt(&p.weights),
             ),
             false,
         ),
-        Algorithm::Mlp => {
+        HyperParams::Mlp(p) => {
             let args = format!(
                 "hidden_layer_sizes=({},), alpha={}, learning_rate_init={}, max_iter={}, batch_size=256, random_state=SEED",
-                get_usize(p, "hidden_layer_sizes", 64),
-                param(p, "alpha", json!(1e-4)),
-                param(p, "learning_rate_init", json!(1e-3)),
-                get_usize(p, "max_iter", 200),
+                p.hidden_layer_sizes,
+                lit(p.alpha),
+                lit(p.learning_rate_init),
+                p.max_iter,
             );
             if classification {
                 (format!("MLPClassifier({args})"), balanced)
@@ -211,14 +209,20 @@ pub fn candidate_definition(
             .map(|d| d.ranges.clone())
             .unwrap_or_else(|| search_space(algo, task))
     };
-    let single = |name: &str, algo: Algorithm, pipeline: &str, hp: &Params, lb: Option<f64>| {
-        let (code, sample_weight) = estimator_source(algo, task, hp);
+    let single = |name: &str,
+                  algo: Algorithm,
+                  pipeline: Pipeline,
+                  hp: &Params,
+                  lb: Option<f64>|
+     -> anyhow::Result<Value> {
+        let params = HyperParams::read(algo, hp).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+        let (code, sample_weight) = estimator_source(&params, task);
         let exact = algo.deterministic();
-        json!({
+        Ok(json!({
             "name": name,
             "algorithm": algo.as_str(),
             "algorithm_title": algorithm_title(algo),
-            "pipeline": pipeline,
+            "pipeline": pipeline.as_str(),
             "code": code,
             "sample_weight": sample_weight,
             "exact": exact,
@@ -226,7 +230,7 @@ pub fn candidate_definition(
             "ranges": serde_json::to_value(ranges_of(name, algo)).unwrap_or(Value::Null),
             "leaderboard": lb,
             "members": [],
-        })
+        }))
     };
     let trained: Vec<_> = outcome
         .candidates
@@ -235,15 +239,15 @@ pub fn candidate_definition(
         .collect();
     let mut candidates: Vec<Value> = Vec::new();
     for c in &trained {
-        match c.algorithm {
-            Some(a) => candidates.push(single(
+        match (c.algorithm, c.pipeline) {
+            (Some(a), Some(p)) => candidates.push(single(
                 &c.name,
                 a,
-                &c.pipeline,
+                p,
                 &c.hyperparameters,
                 c.objective,
-            )),
-            None => candidates.push(json!({
+            )?),
+            _ => candidates.push(json!({
                 "name": c.name,
                 "algorithm": "ensemble",
                 "pipeline": "(members')",
@@ -260,10 +264,10 @@ pub fn candidate_definition(
             candidates.push(single(
                 &d.name,
                 d.algorithm,
-                &d.pipeline,
+                d.pipeline,
                 &d.hyperparameters,
                 None,
-            ));
+            )?);
         }
     }
     let leaderboard: serde_json::Map<String, Value> = trained
@@ -323,23 +327,26 @@ pub fn candidate_definition(
 }
 
 /// Write the candidate notebook, the helper module, `splits.json` and requirements.txt
-/// into `dir` (the job's `notebooks/` folder).
+/// into the job's `notebooks/` folder.
 pub fn write_candidate_definition(
-    dir: &Path,
+    folder: &JobFolder,
     job_name: &str,
     spec: &JobSpec,
     source: &DataSource,
     outcome: &JobOutcome,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(folder.notebooks())?;
     let nb = candidate_definition(job_name, &spec.target, source, outcome, spec.seed)?;
     std::fs::write(
-        dir.join("candidate_definition.ipynb"),
+        folder.notebook(NotebookFile::CandidateDefinition),
         serde_json::to_vec_pretty(&nb)?,
     )?;
-    std::fs::write(dir.join("glassbox_helpers.py"), HELPERS)?;
-    std::fs::write(dir.join("splits.json"), serde_json::to_vec(&outcome.split)?)?;
-    std::fs::write(dir.join("requirements.txt"), REQUIREMENTS)?;
+    std::fs::write(folder.notebook(NotebookFile::Helpers), HELPERS)?;
+    std::fs::write(
+        folder.notebook(NotebookFile::Splits),
+        serde_json::to_vec(&outcome.split)?,
+    )?;
+    std::fs::write(folder.notebook(NotebookFile::Requirements), REQUIREMENTS)?;
     Ok(())
 }
 
@@ -353,15 +360,27 @@ mod tests {
         p.insert("C".into(), json!(0.5));
         p.insert("penalty".into(), json!("l1"));
         p.insert("class_weight".into(), json!("balanced"));
-        let (code, weights) =
-            estimator_source(Algorithm::Linear, Task::Classification { n_classes: 2 }, &p);
+        let binary = Task::Classification { n_classes: 2 };
+        let linear = HyperParams::read(Algorithm::Linear, &p).unwrap();
+        let (code, weights) = estimator_source(&linear, binary);
         assert_eq!(code, "LogisticRegression(C=0.5, l1_ratio=1.0, solver=\"saga\", tol=1e-7, max_iter=10000, class_weight=\"balanced\")");
         assert!(!weights);
-        let (code, weights) =
-            estimator_source(Algorithm::Mlp, Task::Classification { n_classes: 3 }, &p);
-        assert!(code.starts_with("MLPClassifier(hidden_layer_sizes=(64,)"));
+        p.remove("C");
+        p.remove("penalty");
+        let mlp = HyperParams::read(Algorithm::Mlp, &p).unwrap();
+        let (code, weights) = estimator_source(&mlp, Task::Classification { n_classes: 3 });
+        assert!(
+            code.starts_with("MLPClassifier(hidden_layer_sizes=(64,)"),
+            "{code}"
+        );
         assert!(weights, "MLP takes balanced weights at fit");
-        let (code, _) = estimator_source(Algorithm::Mlp, Task::Regression, &Params::new());
+        let plain = HyperParams::read(Algorithm::Mlp, &Params::new()).unwrap();
+        let (code, _) = estimator_source(&plain, Task::Regression);
         assert!(code.starts_with("TransformedTargetRegressor(regressor=MLPRegressor("));
+        let knn = HyperParams::read(Algorithm::Knn, &Params::new()).unwrap();
+        assert_eq!(
+            estimator_source(&knn, Task::Regression).0,
+            "KNeighborsRegressor(n_neighbors=5, weights=\"uniform\")"
+        );
     }
 }

@@ -2,12 +2,14 @@
 
 mod api;
 mod candidate_notebook;
+mod cli;
 mod db;
 mod error;
+mod job_run;
 mod jobs;
 mod notebooks;
 mod pages;
-mod runner;
+mod predict;
 mod service;
 mod shapes;
 
@@ -16,10 +18,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use glassbox_engine::automl::job::{JobSpec, Mode};
-use glassbox_engine::automl::learners::{Algorithm, ALL_ALGORITHMS};
-use glassbox_engine::automl::metrics::{Metric, ALL_METRICS};
-use glassbox_engine::data::{ColumnKind, ProblemType, ReadOptions, TypeOverrides};
+use glassbox_engine::data::ReadOptions;
 use glassbox_engine::profile::ProfileOptions;
 use tower_http::trace::TraceLayer;
 
@@ -65,7 +64,7 @@ enum Command {
         feature_types: Vec<String>,
     },
     /// Train, tune and rank candidate models; write them to DIR.
-    Run(RunArgs),
+    Run(cli::RunArgs),
     /// Predict with a trained candidate.
     Predict {
         /// A candidate folder: DIR/candidates/NAME (or DIR/candidates/best).
@@ -75,111 +74,6 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
-}
-
-#[derive(clap::Args)]
-struct RunArgs {
-    file: PathBuf,
-    #[arg(long)]
-    target: String,
-    #[arg(long)]
-    out: PathBuf,
-    /// BinaryClassification | MulticlassClassification | Regression
-    #[arg(long)]
-    problem_type: Option<String>,
-    /// Accuracy, MSE, F1, F1macro, AUC, RMSE, MAE, R2, BalancedAccuracy, Precision, PrecisionMacro, Recall, RecallMacro, LogLoss
-    #[arg(long)]
-    metric: Option<String>,
-    /// AUTO | ENSEMBLING | HYPERPARAMETER_TUNING
-    #[arg(long, default_value = "AUTO")]
-    mode: String,
-    #[arg(long)]
-    max_candidates: Option<usize>,
-    #[arg(long)]
-    max_runtime_per_candidate: Option<f64>,
-    #[arg(long)]
-    max_job_runtime: Option<f64>,
-    #[arg(long, default_value_t = 0.2)]
-    validation_fraction: f64,
-    #[arg(long)]
-    validation_file: Option<PathBuf>,
-    /// Comma-separated: gbdt, linear, random-forest, extra-trees, knn, mlp
-    #[arg(long, value_delimiter = ',')]
-    algorithms: Option<Vec<String>>,
-    /// Comma-separated feature columns to use (default: all but ids and constants).
-    #[arg(long, value_delimiter = ',')]
-    features: Option<Vec<String>>,
-    /// COL=numeric|categorical|text|datetime (repeatable).
-    #[arg(long = "feature-type", value_name = "COL=TYPE")]
-    feature_types: Vec<String>,
-    /// Generate candidate definitions only, without training.
-    #[arg(long)]
-    candidates_only: bool,
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// No progress lines on stderr.
-    #[arg(long)]
-    quiet: bool,
-}
-
-fn job_spec(a: &RunArgs) -> Result<JobSpec, String> {
-    let mut spec = JobSpec::new(a.target.clone());
-    if let Some(p) = &a.problem_type {
-        spec.problem_type = Some(ProblemType::parse(p).ok_or_else(|| {
-            format!("--problem-type {p:?}: use BinaryClassification, MulticlassClassification or Regression")
-        })?);
-    }
-    if let Some(m) = &a.metric {
-        spec.metric = Some(Metric::parse(m).ok_or_else(|| {
-            let names: Vec<&str> = ALL_METRICS.iter().map(|m| m.as_str()).collect();
-            format!(
-                "--metric {m:?}: unknown metric; use one of {}",
-                names.join(", ")
-            )
-        })?);
-    }
-    spec.mode = Mode::parse(&a.mode).ok_or_else(|| {
-        format!(
-            "--mode {:?}: use AUTO, ENSEMBLING or HYPERPARAMETER_TUNING",
-            a.mode
-        )
-    })?;
-    spec.max_candidates = a.max_candidates;
-    spec.max_runtime_per_candidate = a.max_runtime_per_candidate;
-    spec.max_job_runtime = a.max_job_runtime;
-    spec.validation_fraction = a.validation_fraction;
-    if let Some(list) = &a.algorithms {
-        let mut algos = Vec::new();
-        for name in list.iter().filter(|n| !n.trim().is_empty()) {
-            algos.push(Algorithm::parse(name).ok_or_else(|| {
-                let names: Vec<&str> = ALL_ALGORITHMS.iter().map(|a| a.as_str()).collect();
-                format!(
-                    "--algorithms: unknown algorithm {name:?}; use {}",
-                    names.join(", ")
-                )
-            })?);
-        }
-        spec.algorithms = Some(algos);
-    }
-    spec.features = a.features.clone();
-    spec.type_overrides = parse_overrides(&a.feature_types)?;
-    spec.candidates_only = a.candidates_only;
-    spec.seed = a.seed;
-    spec.validate().map_err(|e| format!("--{e}"))?;
-    Ok(spec)
-}
-
-fn parse_overrides(items: &[String]) -> Result<TypeOverrides, String> {
-    let mut out = TypeOverrides::new();
-    for item in items {
-        let (col, kind) = item.rsplit_once('=').ok_or_else(|| {
-            format!("--feature-type {item:?}: expected COL=numeric|categorical|text|datetime")
-        })?;
-        let kind = ColumnKind::parse(kind)
-            .ok_or_else(|| format!("--feature-type {item:?}: unknown type {kind:?}; use numeric, categorical, text or datetime"))?;
-        out.insert(col.to_string(), kind);
-    }
-    Ok(out)
 }
 
 fn report(r: anyhow::Result<()>) -> ExitCode {
@@ -227,46 +121,11 @@ fn main() -> ExitCode {
             }
         }
         Command::Run(args) => {
-            let run = || -> anyhow::Result<()> {
-                let spec = job_spec(&args).map_err(anyhow::Error::msg)?;
-                let outcome = runner::run_to_dir(
-                    &args.file,
-                    args.validation_file.as_deref(),
-                    &spec,
-                    &args.out,
-                    !args.quiet,
-                )?;
-                let best = outcome
-                    .best
-                    .as_ref()
-                    .and_then(|b| outcome.candidates.iter().find(|c| &c.name == b));
-                match best {
-                    Some(best) if !args.quiet => eprintln!(
-                        "{}: best {} with {} = {:.5} of {} candidates in {:.1} s → {}",
-                        shapes::secondary(outcome.secondary_status),
-                        best.name,
-                        outcome.resolved.metric.as_str(),
-                        best.objective.unwrap_or(f64::NAN),
-                        outcome.candidates.len(),
-                        outcome.elapsed_seconds,
-                        args.out.display()
-                    ),
-                    Some(_) => {}
-                    None if spec.candidates_only => eprintln!(
-                        "{} candidate definitions written to {}",
-                        outcome.definitions.len(),
-                        args.out.display()
-                    ),
-                    None => {
-                        anyhow::bail!("no candidate finished training; raise --max-job-runtime")
-                    }
-                }
-                Ok(())
-            };
-            report(run())
+            let started = std::time::Instant::now();
+            report(cli::run(&args, started).map(|_| ()))
         }
         Command::Predict { model, file, out } => report(
-            runner::predict_to_csv(&model, &file, &out)
+            predict::predict_to_csv(&model, &file, &out)
                 .map(|n| eprintln!("{n} predictions → {}", out.display())),
         ),
         Command::Profile {
@@ -276,7 +135,7 @@ fn main() -> ExitCode {
             feature_types,
         } => {
             let run = || -> anyhow::Result<()> {
-                let overrides = parse_overrides(&feature_types).map_err(anyhow::Error::msg)?;
+                let overrides = cli::parse_overrides(&feature_types)?;
                 let opts = ProfileOptions {
                     target,
                     overrides,
@@ -294,13 +153,7 @@ fn main() -> ExitCode {
                 );
                 Ok(())
             };
-            match run() {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
+            report(run())
         }
     }
 }
@@ -334,7 +187,6 @@ async fn serve(
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .merge(api::routes())
         .merge(pages::routes())
-        .merge(pages::job_routes())
         .fallback(pages::not_found)
         .layer(TraceLayer::new_for_http())
         .with_state(svc);

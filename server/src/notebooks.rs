@@ -14,6 +14,8 @@ use glassbox_engine::profile::Profile;
 use minijinja::{context, Environment};
 use serde_json::{json, Value};
 
+use crate::job_run::NotebookFile;
+
 const DATA_EXPLORATION: &str = include_str!("../../templates/data_exploration.ipynb.j2");
 pub const REQUIREMENTS: &str = include_str!("../../templates/requirements.txt");
 
@@ -221,10 +223,13 @@ pub fn write_data_exploration(
     std::fs::create_dir_all(dir)?;
     let nb = data_exploration(profile, data_file)?;
     std::fs::write(
-        dir.join("data_exploration.ipynb"),
+        dir.join(NotebookFile::DataExploration.stored_name()),
         serde_json::to_vec_pretty(&nb)?,
     )?;
-    std::fs::write(dir.join("requirements.txt"), REQUIREMENTS)?;
+    std::fs::write(
+        dir.join(NotebookFile::Requirements.stored_name()),
+        REQUIREMENTS,
+    )?;
     Ok(())
 }
 

@@ -26,25 +26,22 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
             "StandardMetricName": resolved.metric.as_str(),
         })
     });
-    let status = match c.status {
-        CandidateStatus::Completed => "Completed",
-        CandidateStatus::Failed => "Failed",
-        CandidateStatus::Stopped => "Stopped",
-    };
+    let status = candidate_status(c.status);
     let objective_status = match (c.status, c.objective) {
         (CandidateStatus::Completed, Some(_)) => "Succeeded",
         (CandidateStatus::Completed, None) => "Pending",
         _ => "Failed",
     };
+    let pipeline = c.pipeline.map_or(ENSEMBLE_PIPELINE, |p| p.as_str());
     let mut steps = Vec::new();
-    if c.algorithm.is_some() {
-        steps.push(json!({"CandidateStepType": "Glassbox::FeaturePipeline", "CandidateStepName": c.pipeline}));
+    if c.pipeline.is_some() {
+        steps.push(json!({"CandidateStepType": "Glassbox::FeaturePipeline", "CandidateStepName": pipeline}));
     }
     steps.push(json!({"CandidateStepType": "Glassbox::Training", "CandidateStepName": c.name}));
     let pipeline_steps = resolved
         .pipelines
         .iter()
-        .find(|p| p.name == c.pipeline)
+        .find(|p| Some(p.name) == c.pipeline)
         .map(|p| p.describe())
         .unwrap_or_default();
     json!({
@@ -66,7 +63,7 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
             })).collect::<Vec<_>>(),
         },
         "Algorithm": c.algorithm.map(|a| a.as_str()).unwrap_or("ensemble"),
-        "FeaturePipeline": c.pipeline,
+        "FeaturePipeline": pipeline,
         "FeaturePipelineSteps": pipeline_steps,
         "Hyperparameters": c.hyperparameters,
         "EnsembleMembers": c.members.iter().map(|(n, w)| json!({"CandidateName": n, "Weight": w})).collect::<Vec<_>>(),
@@ -74,6 +71,17 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
         "Deterministic": c.deterministic,
         "FeatureImportance": c.feature_importance.iter().take(30).map(|(n, v)| json!({"Feature": n, "Importance": v})).collect::<Vec<_>>(),
     })
+}
+
+/// What the leaderboard shows as an ensemble's pipeline.
+const ENSEMBLE_PIPELINE: &str = "per member";
+
+pub fn candidate_status(s: CandidateStatus) -> &'static str {
+    match s {
+        CandidateStatus::Completed => "Completed",
+        CandidateStatus::Failed => "Failed",
+        CandidateStatus::Stopped => "Stopped",
+    }
 }
 
 pub fn leaderboard(outcome: &JobOutcome, time: &str) -> Value {

@@ -1,6 +1,6 @@
 // Shared helpers for browser tests: start a real glassbox server and a headless Chromium.
 import { spawn } from "node:child_process";
-import { mkdtempSync, existsSync, openSync } from "node:fs";
+import { mkdtempSync, existsSync, openSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { createServer } from "node:net";
@@ -12,9 +12,32 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = resolve(here, "..", "..");
 export const DATASETS = resolve(ROOT, "..", "shared", "datasets");
 
+/// A shared data set's path; throws, saying where it looked, when it is missing, so a
+/// test that needs it fails instead of passing silently.
 export function datasetPath(name) {
   const p = join(DATASETS, name);
-  return existsSync(p) ? p : null;
+  if (!existsSync(p)) throw new Error(`${p} not found: the browser tests need ../shared/datasets`);
+  return p;
+}
+
+/// Upload a shared data set through the REST API (with `target`, when given) and wait
+/// until it is profiled; returns its id. Tests that are not about uploading start from
+/// their own data set this way, so none depends on what another left behind.
+export async function uploadDataset(server, name, target) {
+  const form = new FormData();
+  if (target) form.append("target", target);
+  form.append("file", new Blob([readFileSync(datasetPath(name))]), name);
+  const r = await fetch(`${server.url}/api/datasets`, { method: "POST", body: form });
+  if (r.status !== 201) throw new Error(`upload of ${name}: ${r.status} ${await r.text()}`);
+  const id = (await r.json()).DatasetId;
+  const deadline = Date.now() + 60000;
+  while (Date.now() < deadline) {
+    const ds = await (await fetch(`${server.url}/api/datasets/${id}`)).json();
+    if (ds.DatasetStatus === "Ready") return id;
+    if (ds.DatasetStatus === "Failed") throw new Error(`${name}: ${ds.FailureReason}`);
+    await new Promise((ok) => setTimeout(ok, 200));
+  }
+  throw new Error(`${name} was not profiled within 60 s`);
 }
 
 function freePort() {

@@ -5,6 +5,7 @@ regenerated notebooks (downloaded as one zip) run offline and match the leaderbo
 
 import io
 import json
+import re
 import zipfile
 
 import nbformat
@@ -36,37 +37,40 @@ def test_candidates_only_review_then_train(server, penguins, tmp_path):
     assert (d["AutoMLJobStatus"], d["AutoMLJobSecondaryStatus"]) == ("Completed", "CandidateDefinitionsGenerated")
     assert candidates(server, "penguins-review") == []
 
+    # The review page offers every definition; the names come from the job.
+    page = requests.get(f"{server.url}/jobs/penguins-review", timeout=10).text
+    assert 'id="review-form"' in page and page.count('name="candidate"') >= 6
+    offered = re.findall(r'class="definition" data-candidate="([^"]+)"', page)
+    gbdt = next(n for n in offered if n.endswith("-gbdt-dpp0"))
+    linear = next(n for n in offered if "-linear-" in n)
+
     # Both notebooks are there before any training; the candidate one lists the definitions.
     r = notebook_file(server, "penguins-review", "candidate-definition.ipynb")
     assert r.status_code == 200, r.text
     nb = nbformat.reads(r.text, as_version=4)
     nbformat.validate(nb)
     text = "".join(c.source for c in nb.cells)
-    assert "cand-001-gbdt-dpp0" in text and "not trained" in text
+    assert gbdt in text and "not trained" in text
     assert "LEADERBOARD = {}" in text
     assert notebook_file(server, "penguins-review", "data-exploration.ipynb").status_code == 200
-
-    # The review page offers every definition.
-    page = requests.get(f"{server.url}/jobs/penguins-review", timeout=10).text
-    assert 'id="review-form"' in page and page.count('name="candidate"') >= 6
 
     # Bad requests name the field; nothing starts.
     cases = [
         ({"Candidates": []}, "Candidates"),
         ({"Candidates": ["cand-999-nope"]}, "Candidates[0]"),
-        ({"Candidates": ["cand-001-gbdt-dpp0", "cand-001-gbdt-dpp0"]}, "Candidates[1]"),
-        ({"Candidates": ["cand-001-gbdt-dpp0"], "HyperparameterRanges": {"cand-002-linear-dpp1": {}}},
-         "HyperparameterRanges.cand-002-linear-dpp1"),
-        ({"Candidates": ["cand-001-gbdt-dpp0"],
-          "HyperparameterRanges": {"cand-001-gbdt-dpp0": {"momentum": {"type": "float", "low": 0, "high": 1, "log": False}}}},
-         "HyperparameterRanges.cand-001-gbdt-dpp0.momentum"),
-        ({"Candidates": ["cand-001-gbdt-dpp0"],
-          "HyperparameterRanges": {"cand-001-gbdt-dpp0": {"learning_rate": {"type": "float", "low": 0.3, "high": 0.1, "log": True}}}},
-         "HyperparameterRanges.cand-001-gbdt-dpp0.learning_rate"),
-        ({"Candidates": ["cand-001-gbdt-dpp0"],
-          "HyperparameterRanges": {"cand-001-gbdt-dpp0": {"max_depth": {"type": "choice", "values": [3]}}}},
-         "HyperparameterRanges.cand-001-gbdt-dpp0.max_depth"),
-        ({"Candidates": ["cand-001-gbdt-dpp0"], "Extra": 1}, None),
+        ({"Candidates": [gbdt, gbdt]}, "Candidates[1]"),
+        ({"Candidates": [gbdt], "HyperparameterRanges": {linear: {}}},
+         f"HyperparameterRanges.{linear}"),
+        ({"Candidates": [gbdt],
+          "HyperparameterRanges": {gbdt: {"momentum": {"type": "float", "low": 0, "high": 1, "log": False}}}},
+         f"HyperparameterRanges.{gbdt}.momentum"),
+        ({"Candidates": [gbdt],
+          "HyperparameterRanges": {gbdt: {"learning_rate": {"type": "float", "low": 0.3, "high": 0.1, "log": True}}}},
+         f"HyperparameterRanges.{gbdt}.learning_rate"),
+        ({"Candidates": [gbdt],
+          "HyperparameterRanges": {gbdt: {"max_depth": {"type": "choice", "values": [3]}}}},
+         f"HyperparameterRanges.{gbdt}.max_depth"),
+        ({"Candidates": [gbdt], "Extra": 1}, None),
     ]
     for bad, field in cases:
         r = train(server, "penguins-review", bad)
@@ -76,10 +80,10 @@ def test_candidates_only_review_then_train(server, penguins, tmp_path):
     assert wait_job(server, "penguins-review", 5)["AutoMLJobSecondaryStatus"] == "CandidateDefinitionsGenerated"
 
     # Train two of them, with a narrowed learning-rate range for the booster.
-    chosen = ["cand-001-gbdt-dpp0", "cand-002-linear-dpp1"]
+    chosen = [gbdt, linear]
     narrowed = {"type": "float", "low": 0.05, "high": 0.08, "log": True}
     r = train(server, "penguins-review", {"Candidates": chosen,
-                                          "HyperparameterRanges": {"cand-001-gbdt-dpp0": {"learning_rate": narrowed}}})
+                                          "HyperparameterRanges": {gbdt: {"learning_rate": narrowed}}})
     assert r.status_code == 200, r.text
     d = wait_job(server, "penguins-review", 240)
     assert d["AutoMLJobStatus"] == "Completed", d
@@ -111,7 +115,7 @@ def test_candidates_only_review_then_train(server, penguins, tmp_path):
     z.extractall(tmp_path)
     nbdir = tmp_path / "penguins-review" / "notebooks"
     nb = nbformat.read(nbdir / "candidate_definition.ipynb", as_version=4)
-    assert "cand-001-gbdt-dpp0" in "".join(c.source for c in nb.cells if c.cell_type == "code")
+    assert gbdt in "".join(c.source for c in nb.cells if c.cell_type == "code")
     # The edited range is the one the notebook shows for the chosen booster.
     assert '"learning_rate": {"high": 0.08, "log": True, "low": 0.05, "type": "float"}' in \
         "".join(c.source for c in nb.cells if c.cell_type == "code")

@@ -30,10 +30,55 @@ pub enum CategoricalEncoding {
     OneHot,
 }
 
+/// A feature pipeline's name. The names (dpp0, dpp1, …: "data processing pipeline")
+/// come from SageMaker Autopilot, whose candidate definition notebooks call its pipelines
+/// so; they serialise as those names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Pipeline {
+    /// For trees: ordinal codes, no scaling.
+    Dpp0,
+    /// For linear models, kNN and neural nets: one-hot, scaled.
+    Dpp1,
+    /// For trees, with one-hot columns instead of codes.
+    Dpp2,
+}
+
+impl Pipeline {
+    pub const ALL: [Pipeline; 3] = [Pipeline::Dpp0, Pipeline::Dpp1, Pipeline::Dpp2];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Pipeline::Dpp0 => "dpp0",
+            Pipeline::Dpp1 => "dpp1",
+            Pipeline::Dpp2 => "dpp2",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Pipeline> {
+        Pipeline::ALL.into_iter().find(|p| p.as_str() == s.trim())
+    }
+}
+
+impl std::fmt::Display for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A pipeline name, or `None` for anything else (an ensemble's "per member" in files
+/// written before ensembles had no pipeline).
+pub fn pipeline_or_none<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<Pipeline>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    Ok(s.as_deref().and_then(Pipeline::parse))
+}
+
 /// A pipeline definition, before fitting.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PipelineSpec {
-    pub name: String,
+    pub name: Pipeline,
     pub categorical: CategoricalEncoding,
     /// `min_frequency` of the one-hot encoder (an absolute row count).
     pub min_frequency: usize,
@@ -43,37 +88,30 @@ pub struct PipelineSpec {
 }
 
 impl PipelineSpec {
-    /// The pipelines a job generates, named dpp0, dpp1, …
-    /// dpp0 suits trees (ordinal codes, no scaling); dpp1 suits linear models, kNN and
-    /// neural nets (one-hot, scaled); dpp2 gives trees one-hot columns instead.
+    /// The pipelines a job generates, one of each kind.
     pub fn standard(n_train: usize) -> Vec<PipelineSpec> {
+        Pipeline::ALL
+            .into_iter()
+            .map(|p| PipelineSpec::new(p, n_train))
+            .collect()
+    }
+
+    /// `name`'s settings for `n_train` training rows.
+    pub fn new(name: Pipeline, n_train: usize) -> PipelineSpec {
         let min_frequency = (n_train / 200).max(5);
-        vec![
-            PipelineSpec {
-                name: "dpp0".into(),
-                categorical: CategoricalEncoding::Ordinal,
-                min_frequency,
-                scale: false,
-                text_max_features: 300,
-                text_ngram_max: 2,
-            },
-            PipelineSpec {
-                name: "dpp1".into(),
-                categorical: CategoricalEncoding::OneHot,
-                min_frequency,
-                scale: true,
-                text_max_features: 1000,
-                text_ngram_max: 2,
-            },
-            PipelineSpec {
-                name: "dpp2".into(),
-                categorical: CategoricalEncoding::OneHot,
-                min_frequency,
-                scale: false,
-                text_max_features: 300,
-                text_ngram_max: 1,
-            },
-        ]
+        let (categorical, scale, text_max_features, text_ngram_max) = match name {
+            Pipeline::Dpp0 => (CategoricalEncoding::Ordinal, false, 300, 2),
+            Pipeline::Dpp1 => (CategoricalEncoding::OneHot, true, 1000, 2),
+            Pipeline::Dpp2 => (CategoricalEncoding::OneHot, false, 300, 1),
+        };
+        PipelineSpec {
+            name,
+            categorical,
+            min_frequency,
+            scale,
+            text_max_features,
+            text_ngram_max,
+        }
     }
 
     pub fn describe(&self) -> Vec<String> {
@@ -256,7 +294,7 @@ fn nan_median(mut v: Vec<f64>) -> f64 {
         return f64::NAN;
     }
     v.sort_unstable_by(|a, b| a.total_cmp(b));
-    crate::profile::stats::median_sorted(&v)
+    crate::common::median_sorted(&v)
 }
 
 /// Look a feature column up by name among `columns`.

@@ -89,6 +89,37 @@ impl Metric {
         matches!(self, Metric::F1 | Metric::Precision | Metric::Recall)
     }
 
+    /// Whether this metric can score `problem`: the one home of the metric ↔ problem-type
+    /// rule (the job checks it, whichever edge the job came from).
+    pub fn check_fits(self, problem: ProblemType) -> Result<(), String> {
+        if problem.is_classification() != self.for_classification() {
+            let kind = if problem.is_classification() {
+                "classification"
+            } else {
+                "regression"
+            };
+            return Err(format!(
+                "{} is not a {kind} metric, and the problem is {}",
+                self.as_str(),
+                problem.as_str()
+            ));
+        }
+        if problem == ProblemType::MulticlassClassification && self.binary_only() {
+            let instead = match self {
+                Metric::Precision => Metric::PrecisionMacro,
+                Metric::Recall => Metric::RecallMacro,
+                _ => Metric::F1macro,
+            };
+            return Err(format!(
+                "{} is for binary classification; use {} for {}",
+                self.as_str(),
+                instead.as_str(),
+                problem.as_str()
+            ));
+        }
+        Ok(())
+    }
+
     /// Autopilot's defaults: F1 for binary, Accuracy for multiclass, MSE for regression.
     pub fn default_for(p: ProblemType) -> Metric {
         match p {

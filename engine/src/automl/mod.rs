@@ -1,6 +1,5 @@
 //! AutoML: feature pipelines, learners, metrics, search and ensembling.
 
-pub mod ensemble;
 pub mod features;
 pub mod job;
 pub mod learners;

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::features::{FeatureColumn, FittedPipeline};
+use super::features::{FeatureColumn, FittedPipeline, Pipeline};
 use super::learners::{Algorithm, AnyModel, Learner, Params};
 use super::metrics::Predictions;
 use crate::data::{typed_columns, Column, ProblemType, RawTable};
@@ -30,7 +30,9 @@ pub struct CandidateModel {
     pub positive_class: Option<String>,
     pub features: Vec<FeatureColumn>,
     pub algorithm: Option<Algorithm>,
-    pub pipeline: String,
+    /// `None` for an ensemble (each member has its own).
+    #[serde(deserialize_with = "super::features::pipeline_or_none")]
+    pub pipeline: Option<Pipeline>,
     pub hyperparameters: Params,
     pub folds: Vec<FoldModel>,
     /// For an ensemble: (weight, member).

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::profile::Rng;
+use crate::common::Rng;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Split {

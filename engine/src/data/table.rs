@@ -535,6 +535,12 @@ pub enum ProblemType {
     Regression,
 }
 
+pub const ALL_PROBLEM_TYPES: [ProblemType; 3] = [
+    ProblemType::BinaryClassification,
+    ProblemType::MulticlassClassification,
+    ProblemType::Regression,
+];
+
 impl ProblemType {
     pub fn as_str(self) -> &'static str {
         match self {

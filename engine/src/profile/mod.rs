@@ -17,8 +17,8 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use anomaly::{isolation_scores, Rng};
-pub use power::TargetValues;
+use crate::data::{target_values, TargetValues};
+pub use anomaly::isolation_scores;
 use stats::{numeric_stats, pearson, NumericStats};
 
 use crate::data::{
@@ -191,63 +191,7 @@ pub fn profile_file(path: &Path, opts: &ProfileOptions) -> Result<Profile> {
     Ok(p)
 }
 
-/// The target as class ids or numbers, for prediction power and class counts.
-pub fn target_values(col: &Column, problem: ProblemType) -> (TargetValues, Vec<String>) {
-    match (&col.values, problem.is_classification()) {
-        (Values::Numeric(v), false) => (
-            TargetValues::Numbers(v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect()),
-            vec![],
-        ),
-        (Values::Numeric(v), true) => {
-            let mut distinct: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-            distinct.sort_unstable_by(|a, b| a.total_cmp(b));
-            distinct.dedup();
-            let labels = distinct.iter().map(|x| format_number(*x)).collect();
-            let ids = v
-                .iter()
-                .map(|x| (!x.is_nan()).then(|| distinct.partition_point(|d| d < x)))
-                .collect();
-            (
-                TargetValues::Classes {
-                    ids,
-                    n_classes: distinct.len(),
-                },
-                labels,
-            )
-        }
-        (Values::Categorical { codes, levels }, _) => {
-            // Classes in sorted label order, as scikit-learn's LabelEncoder orders them.
-            let mut order: Vec<usize> = (0..levels.len()).collect();
-            order.sort_by(|&a, &b| levels[a].cmp(&levels[b]));
-            let mut rank = vec![0usize; levels.len()];
-            for (r, &l) in order.iter().enumerate() {
-                rank[l] = r;
-            }
-            let ids = codes
-                .iter()
-                .map(|&c| (c != u32::MAX).then(|| rank[c as usize]))
-                .collect();
-            let labels = order.iter().map(|&l| levels[l].clone()).collect();
-            (
-                TargetValues::Classes {
-                    ids,
-                    n_classes: levels.len(),
-                },
-                labels,
-            )
-        }
-        _ => (TargetValues::Numbers(vec![None; col.values.len()]), vec![]),
-    }
-}
-
-/// Numbers as Python prints them where it matters for labels: `1` not `1.0`.
-pub fn format_number(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        format!("{x}")
-    }
-}
+pub use crate::common::format_number;
 
 pub fn profile_table(table: &Table, target: Option<&str>) -> Profile {
     let start = Instant::now();
@@ -455,7 +399,7 @@ fn column_profile(col: &Column, n: usize) -> ColumnProfile {
                 sorted.sort_unstable_by(|a, b| a.total_cmp(b));
                 d.text = Some(TextStats {
                     words_mean: stats::mean(&words),
-                    words_median: stats::median_sorted(&sorted),
+                    words_median: crate::common::median_sorted(&sorted),
                     words_min: sorted[0] as usize,
                     words_max: sorted[sorted.len() - 1] as usize,
                     chars_mean: present
@@ -556,7 +500,7 @@ fn anomalies(table: &Table, target_idx: Option<usize>) -> Anomalies {
         .iter()
         .map(|c| {
             let v = c.values.numbers().unwrap();
-            let med = stats::median_sorted(&stats::sorted_present(v));
+            let med = crate::common::median_sorted(&stats::sorted_present(v));
             rows.iter()
                 .map(|&r| if v[r].is_nan() { med } else { v[r] })
                 .collect()

@@ -13,32 +13,7 @@ use std::collections::HashMap;
 
 use super::sample::{is_validation, stride_sample, SAMPLE_ROWS};
 use super::stats::quantile_sorted;
-use crate::data::{Column, Values};
-
-/// The target, ready for scoring: class indices or numbers, per row (None = missing).
-pub enum TargetValues {
-    Classes {
-        ids: Vec<Option<usize>>,
-        n_classes: usize,
-    },
-    Numbers(Vec<Option<f64>>),
-}
-
-impl TargetValues {
-    fn present(&self, row: usize) -> bool {
-        match self {
-            TargetValues::Classes { ids, .. } => ids[row].is_some(),
-            TargetValues::Numbers(v) => v[row].is_some(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            TargetValues::Classes { ids, .. } => ids.len(),
-            TargetValues::Numbers(v) => v.len(),
-        }
-    }
-}
+use crate::data::{Column, TargetValues, Values};
 
 /// The rows used for prediction power: a stride sample of rows with a target, split 80/20.
 pub struct PowerSample {

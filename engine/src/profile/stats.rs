@@ -1,6 +1,7 @@
 //! Descriptive statistics with the exact definitions pandas and numpy use, so that the
 //! exploration notebook can recompute every number and compare.
 
+use crate::common::median_sorted;
 use serde::{Deserialize, Serialize};
 
 /// Sorted finite values of a column (missing cells dropped).
@@ -28,16 +29,6 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
         b - d * (1.0 - t)
     } else {
         a + d * t
-    }
-}
-
-/// Median as numpy computes it: the mean of the two middle values for an even count.
-pub fn median_sorted(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
-    match n {
-        0 => f64::NAN,
-        _ if n % 2 == 1 => sorted[n / 2],
-        _ => (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0,
     }
 }
 

@@ -12,10 +12,11 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{get_f64, get_usize, rows_to_predictions, Learner, Params, Task, TrainData};
+use super::params::ForestParams;
+use super::{rows_to_predictions, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
-use crate::profile::Rng;
+use crate::common::Rng;
 
 const MAX_BINS: usize = 255;
 
@@ -35,7 +36,7 @@ pub enum Node {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ForestModel {
     pub task: Task,
-    pub params: Params,
+    pub params: ForestParams,
     pub extra: bool,
     pub trees: Vec<Vec<Node>>,
     pub importance: Vec<f64>,
@@ -366,7 +367,7 @@ impl Grower<'_> {
 }
 
 impl ForestModel {
-    pub fn new(task: Task, params: Params, extra: bool, n_features: usize) -> Self {
+    pub fn new(task: Task, params: ForestParams, extra: bool, n_features: usize) -> Self {
         ForestModel {
             task,
             params,
@@ -410,12 +411,11 @@ impl Learner for ForestModel {
         let binned = bin_features(d.x);
         let p = d.x.cols;
         self.n_features = p;
-        let n_trees = get_usize(&self.params, "n_estimators", 200).max(1);
+        let n_trees = self.params.n_estimators.max(1);
         // scikit-learn: max(1, int(max_features · n_features)).
-        let mtry = ((get_f64(&self.params, "max_features", 1.0) * p as f64).floor() as usize)
-            .clamp(1, p.max(1));
-        let min_leaf = get_usize(&self.params, "min_samples_leaf", 1).max(1) as f64;
-        let max_depth = get_usize(&self.params, "max_depth", 30).max(1);
+        let mtry = ((self.params.max_features * p as f64).floor() as usize).clamp(1, p.max(1));
+        let min_leaf = self.params.min_samples_leaf.max(1) as f64;
+        let max_depth = self.params.max_depth.max(1);
         let k = match self.task {
             Task::Classification { n_classes } => n_classes,
             Task::Regression => 0,

@@ -11,14 +11,15 @@ use forust_ml::sampler::SampleMethod;
 use forust_ml::{GradientBooster, Matrix as FMatrix};
 use serde::{Deserialize, Serialize};
 
-use super::{binary_proba, get_f64, get_usize, sigmoid, Learner, Params, Task, TrainData};
+use super::params::GbdtParams;
+use super::{binary_proba, sigmoid, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
 #[derive(Serialize, Deserialize)]
 pub struct GbdtModel {
     pub task: Task,
-    pub params: Params,
+    pub params: GbdtParams,
     /// One booster (binary, regression) or one per class, in forust's own serde form:
     /// each is what `forust.GradientBooster.load_booster` reads. `None` for a class absent
     /// from the training rows (a fold can lack a rare class): its probability is zero.
@@ -37,7 +38,7 @@ impl std::fmt::Debug for GbdtModel {
 }
 
 impl GbdtModel {
-    pub fn new(task: Task, params: Params) -> Self {
+    pub fn new(task: Task, params: GbdtParams) -> Self {
         GbdtModel {
             task,
             params,
@@ -55,28 +56,28 @@ impl GbdtModel {
         let p = &self.params;
         GradientBooster::new(
             objective,
-            get_usize(p, "iterations", 500),
-            get_f64(p, "learning_rate", 0.1) as f32,
-            get_usize(p, "max_depth", 6),
+            p.iterations,
+            p.learning_rate as f32,
+            p.max_depth,
             usize::MAX,
             0.0,
-            get_f64(p, "l2", 1.0) as f32,
+            p.l2 as f32,
             0.0,
             0.0,
-            get_f64(p, "min_leaf_weight", 1.0) as f32,
+            p.min_leaf_weight as f32,
             0.5,
             256,
             true,
             true,
             None,
-            get_f64(p, "subsample", 1.0) as f32,
+            p.subsample as f32,
             0.2,
             0.1,
-            get_f64(p, "colsample_bytree", 1.0),
+            p.colsample_bytree,
             seed,
             f64::NAN,
             false,
-            if get_f64(p, "subsample", 1.0) < 1.0 {
+            if p.subsample < 1.0 {
                 SampleMethod::Random
             } else {
                 SampleMethod::None

@@ -5,14 +5,15 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{get_str, get_usize, rows_to_predictions, Learner, Params, Task, TrainData};
+use super::params::{KnnParams, Weights};
+use super::{rows_to_predictions, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KnnModel {
     pub task: Task,
-    pub params: Params,
+    pub params: KnnParams,
     /// Training rows, row-major.
     pub x: Vec<f64>,
     pub y: Vec<f64>,
@@ -20,7 +21,7 @@ pub struct KnnModel {
 }
 
 impl KnnModel {
-    pub fn new(task: Task, params: Params) -> Self {
+    pub fn new(task: Task, params: KnnParams) -> Self {
         KnnModel {
             task,
             params,
@@ -41,8 +42,8 @@ impl Learner for KnnModel {
 
     fn predict(&self, q: &Matrix) -> Predictions {
         let n = self.y.len();
-        let k = get_usize(&self.params, "n_neighbors", 5).clamp(1, n.max(1));
-        let by_distance = get_str(&self.params, "weights") == Some("distance");
+        let k = self.params.n_neighbors.clamp(1, n.max(1));
+        let by_distance = self.params.weights == Weights::Distance;
         let dim = match self.task {
             Task::Classification { n_classes } => n_classes,
             Task::Regression => 1,

@@ -13,14 +13,15 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::{binary_proba, get_f64, get_str, sigmoid, Learner, Params, Task, TrainData};
+use super::params::{LinearParams, Penalty};
+use super::{binary_proba, sigmoid, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinearModel {
     pub task: Task,
-    pub params: Params,
+    pub params: LinearParams,
     /// `k' × p` coefficients (k' = 1 for binary and regression, k for multiclass).
     pub coef: Vec<Vec<f64>>,
     pub intercept: Vec<f64>,
@@ -28,7 +29,7 @@ pub struct LinearModel {
 }
 
 impl LinearModel {
-    pub fn new(task: Task, params: Params) -> Self {
+    pub fn new(task: Task, params: LinearParams) -> Self {
         LinearModel {
             task,
             params,
@@ -267,11 +268,17 @@ impl Learner for LinearModel {
         let w = d.weights;
         match self.task {
             Task::Classification { n_classes } => {
-                let c = get_f64(&self.params, "C", 1.0);
+                let c = self.params.c;
                 let k = if n_classes == 2 { 1 } else { n_classes };
                 let sw: f64 = w.iter().sum();
                 let scale = 1.0 / (c * sw); // objective divided by C·Σs: same optimum
-                let l1 = get_str(&self.params, "penalty") == Some("l1");
+                let l1 = match self.params.penalty {
+                    Penalty::L1 => true,
+                    Penalty::L2 => false,
+                    Penalty::Elasticnet => {
+                        return Err("the elasticnet penalty is for regression; use l1 or l2".into())
+                    }
+                };
                 // The smooth part of the objective; `l2` weighs the ridge term (0 for L1).
                 let smooth = |theta: &[f64], grad: &mut [f64], l2: f64| -> f64 {
                     grad.iter_mut().for_each(|g| *g = 0.0);
@@ -345,7 +352,7 @@ impl Learner for LinearModel {
                 self.iterations = iters;
             }
             Task::Regression => {
-                let alpha = get_f64(&self.params, "alpha", 1.0);
+                let alpha = self.params.alpha;
                 let xm = weighted_means(d.x, w);
                 let sw: f64 = w.iter().sum();
                 let ym = dot(d.y, w) / sw;
@@ -353,8 +360,8 @@ impl Learner for LinearModel {
                 let xc: Vec<Vec<f64>> = (0..p)
                     .map(|j| d.x.col(j).iter().map(|v| v - xm[j]).collect())
                     .collect();
-                let coef = match get_str(&self.params, "penalty").unwrap_or("l2") {
-                    "l2" => {
+                let coef = match self.params.penalty {
+                    Penalty::L2 => {
                         let mut a = vec![0.0; p * p];
                         for i in 0..p {
                             for j in i..p {
@@ -383,10 +390,10 @@ impl Learner for LinearModel {
                             .ok_or("the ridge system is singular; raise alpha")?
                     }
                     pen => {
-                        let rho = if pen == "l1" {
+                        let rho = if pen == Penalty::L1 {
                             1.0
                         } else {
-                            get_f64(&self.params, "l1_ratio", 0.5)
+                            self.params.l1_ratio
                         };
                         let norms: Vec<f64> = xc
                             .iter()
@@ -466,7 +473,7 @@ impl Learner for LinearModel {
 mod tests {
     use super::*;
     use crate::automl::metrics::{compute, Metric, Truth};
-    use crate::profile::Rng;
+    use crate::common::Rng;
 
     #[test]
     fn l1_logistic_is_sparse_and_still_learns() {
@@ -484,10 +491,12 @@ mod tests {
         }
         let x = Matrix::from_columns(n, cols);
         let w = vec![1.0; n];
-        let fit = |penalty: &str| {
-            let mut params = Params::new();
-            params.insert("C".into(), 0.05.into());
-            params.insert("penalty".into(), penalty.into());
+        let fit = |penalty: Penalty| {
+            let params = LinearParams {
+                c: 0.05,
+                penalty,
+                ..LinearParams::default()
+            };
             let mut m = LinearModel::new(Task::Classification { n_classes: 2 }, params);
             m.fit(&TrainData {
                 x: &x,
@@ -500,8 +509,8 @@ mod tests {
             .unwrap();
             m
         };
-        let l1 = fit("l1");
-        let l2 = fit("l2");
+        let l1 = fit(Penalty::L1);
+        let l2 = fit(Penalty::L2);
         let zeros = |m: &LinearModel| m.coef[0].iter().filter(|c| **c == 0.0).count();
         assert!(
             zeros(&l1) >= noise / 2,

@@ -10,15 +10,16 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::{get_f64, get_usize, Learner, Params, Task, TrainData};
+use super::params::MlpParams;
+use super::{Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
-use crate::profile::Rng;
+use crate::common::Rng;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MlpModel {
     pub task: Task,
-    pub params: Params,
+    pub params: MlpParams,
     pub n_in: usize,
     pub hidden: usize,
     pub n_out: usize,
@@ -62,7 +63,7 @@ impl Adam {
 }
 
 impl MlpModel {
-    pub fn new(task: Task, params: Params) -> Self {
+    pub fn new(task: Task, params: MlpParams) -> Self {
         MlpModel {
             task,
             params,
@@ -110,14 +111,14 @@ impl Learner for MlpModel {
             return Err("an MLP needs at least 2 rows".into());
         }
         self.n_in = d.x.cols;
-        self.hidden = get_usize(&self.params, "hidden_layer_sizes", 64).max(1);
+        self.hidden = self.params.hidden_layer_sizes.max(1);
         self.n_out = match self.task {
             Task::Classification { n_classes } => n_classes,
             Task::Regression => 1,
         };
-        let alpha = get_f64(&self.params, "alpha", 1e-4);
-        let lr = get_f64(&self.params, "learning_rate_init", 1e-3);
-        let max_epochs = get_usize(&self.params, "max_iter", 200);
+        let alpha = self.params.alpha;
+        let lr = self.params.learning_rate_init;
+        let max_epochs = self.params.max_iter;
         let mut rng = Rng::new(d.seed ^ 0x31337);
         let glorot = |fan_in: usize, fan_out: usize, rng: &mut Rng| {
             let bound = (6.0 / (fan_in + fan_out) as f64).sqrt();

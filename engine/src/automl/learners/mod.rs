@@ -14,6 +14,7 @@ mod gbdt;
 mod knn;
 mod linear;
 mod mlp;
+pub mod params;
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -21,6 +22,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::features::Pipeline;
 use super::matrix::Matrix;
 use super::metrics::Predictions;
 
@@ -29,6 +31,7 @@ pub use gbdt::GbdtModel;
 pub use knn::KnnModel;
 pub use linear::LinearModel;
 pub use mlp::MlpModel;
+pub use params::{resolve, ClassWeight, HyperParams};
 
 /// Hyperparameters by name, as they appear in the leaderboard and the notebook.
 pub type Params = BTreeMap<String, Value>;
@@ -92,11 +95,11 @@ impl Algorithm {
     }
 
     /// The pipeline this algorithm works best on.
-    pub fn pipelines(self) -> &'static [&'static str] {
+    pub fn pipelines(self) -> &'static [Pipeline] {
         match self {
-            Algorithm::Gbdt => &["dpp0", "dpp2"],
-            Algorithm::RandomForest | Algorithm::ExtraTrees => &["dpp0"],
-            Algorithm::Linear | Algorithm::Knn | Algorithm::Mlp => &["dpp1"],
+            Algorithm::Gbdt => &[Pipeline::Dpp0, Pipeline::Dpp2],
+            Algorithm::RandomForest | Algorithm::ExtraTrees => &[Pipeline::Dpp0],
+            Algorithm::Linear | Algorithm::Knn | Algorithm::Mlp => &[Pipeline::Dpp1],
         }
     }
 }
@@ -308,25 +311,10 @@ pub fn portfolio(algo: Algorithm, task: Task, n_features: usize) -> Vec<Params> 
     }
 }
 
-pub fn get_f64(p: &Params, key: &str, default: f64) -> f64 {
-    p.get(key).and_then(Value::as_f64).unwrap_or(default)
-}
-
-pub fn get_usize(p: &Params, key: &str, default: usize) -> usize {
-    p.get(key)
-        .and_then(Value::as_f64)
-        .map(|v| v.round().max(0.0) as usize)
-        .unwrap_or(default)
-}
-
-pub fn get_str<'a>(p: &'a Params, key: &str) -> Option<&'a str> {
-    p.get(key).and_then(Value::as_str)
-}
-
 /// "balanced" class weights: `n / (k * count(class))`, as scikit-learn computes them.
-pub fn sample_weights(p: &Params, task: Task, y: &[f64]) -> Vec<f64> {
-    match (task, get_str(p, "class_weight")) {
-        (Task::Classification { n_classes }, Some("balanced")) => {
+pub fn sample_weights(class_weight: Option<ClassWeight>, task: Task, y: &[f64]) -> Vec<f64> {
+    match (task, class_weight) {
+        (Task::Classification { n_classes }, Some(ClassWeight::Balanced)) => {
             let mut counts = vec![0.0; n_classes];
             y.iter().for_each(|&c| counts[c as usize] += 1.0);
             let n = y.len() as f64;
@@ -405,18 +393,18 @@ pub enum AnyModel {
 }
 
 impl AnyModel {
-    pub fn new(algo: Algorithm, task: Task, params: &Params, n_features: usize) -> AnyModel {
-        match algo {
-            Algorithm::Gbdt => AnyModel::Gbdt(GbdtModel::new(task, params.clone())),
-            Algorithm::Linear => AnyModel::Linear(LinearModel::new(task, params.clone())),
-            Algorithm::RandomForest => {
-                AnyModel::Forest(ForestModel::new(task, params.clone(), false, n_features))
+    pub fn new(params: &HyperParams, task: Task, n_features: usize) -> AnyModel {
+        match params.clone() {
+            HyperParams::Gbdt(p) => AnyModel::Gbdt(GbdtModel::new(task, p)),
+            HyperParams::Linear(p) => AnyModel::Linear(LinearModel::new(task, p)),
+            HyperParams::RandomForest(p) => {
+                AnyModel::Forest(ForestModel::new(task, p, false, n_features))
             }
-            Algorithm::ExtraTrees => {
-                AnyModel::Forest(ForestModel::new(task, params.clone(), true, n_features))
+            HyperParams::ExtraTrees(p) => {
+                AnyModel::Forest(ForestModel::new(task, p, true, n_features))
             }
-            Algorithm::Knn => AnyModel::Knn(KnnModel::new(task, params.clone())),
-            Algorithm::Mlp => AnyModel::Mlp(MlpModel::new(task, params.clone())),
+            HyperParams::Knn(p) => AnyModel::Knn(KnnModel::new(task, p)),
+            HyperParams::Mlp(p) => AnyModel::Mlp(MlpModel::new(task, p)),
         }
     }
 
@@ -453,7 +441,7 @@ impl Learner for AnyModel {
 mod tests {
     use super::*;
     use crate::automl::metrics::{compute, Metric, Truth};
-    use crate::profile::Rng;
+    use crate::common::Rng;
 
     /// y = 1 when x0 + x1² > 1 (with a little label noise); x2 is noise.
     fn synthetic(n: usize, seed: u64, regression: bool) -> (Matrix, Vec<f64>) {
@@ -487,8 +475,8 @@ mod tests {
         };
         let (x, y) = synthetic(1500, 1, regression);
         let (xv, yv) = synthetic(500, 2, regression);
-        let params = portfolio(algo, task, x.cols)[0].clone();
-        let mut m = AnyModel::new(algo, task, &params, x.cols);
+        let params = HyperParams::read(algo, &portfolio(algo, task, x.cols)[0]).unwrap();
+        let mut m = AnyModel::new(&params, task, x.cols);
         let w = vec![1.0; y.len()];
         // With an evaluation set, as jobs train (early stopping state must save too).
         m.fit(&TrainData {
@@ -555,8 +543,8 @@ mod tests {
         let x = Matrix::from_columns(n, cols);
         let task = Task::Classification { n_classes: 3 };
         for algo in ALL_ALGORITHMS {
-            let params = portfolio(algo, task, 2)[0].clone();
-            let mut m = AnyModel::new(algo, task, &params, 2);
+            let params = HyperParams::read(algo, &portfolio(algo, task, 2)[0]).unwrap();
+            let mut m = AnyModel::new(&params, task, 2);
             let w = vec![1.0; n];
             m.fit(&TrainData {
                 x: &x,

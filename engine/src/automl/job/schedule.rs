@@ -1,0 +1,211 @@
+//! The budget: which candidate trains next and for how long. The given definitions
+//! first, then the search's proposals; a per-candidate cap of a quarter of the job's
+//! budget (so one slow learner cannot starve the search); successive halving in
+//! hyperparameter-tuning mode; the candidate cap, the hard wall and stop requests.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use super::search::{propose, Space, Trial};
+use super::spec::Mode;
+use super::trainer::Trainer;
+use super::types::{
+    CandidateDefinition, CandidateStatus, JobObserver, JobOutcome, SecondaryStatus,
+};
+use crate::automl::features::Pipeline;
+use crate::automl::learners::{search_space, Algorithm, Params};
+use crate::automl::metrics::Predictions;
+use crate::automl::model::CandidateModel;
+use crate::common::Rng;
+
+/// A finished candidate's model, its validation predictions and its score.
+pub(super) type Kept = (CandidateModel, Predictions, f64);
+
+/// How long a candidate may train: until the job's wall, and at most the per-candidate
+/// limit (given, or a quarter of the job's budget, at least 5 s).
+fn candidate_deadline(
+    deadline: Option<Instant>,
+    max_runtime_per_candidate: Option<f64>,
+    max_job_runtime: Option<f64>,
+) -> Option<Instant> {
+    let per_candidate = max_runtime_per_candidate.or(max_job_runtime.map(|s| (s / 4.0).max(5.0)));
+    let own = per_candidate.map(|s| Instant::now() + Duration::from_secs_f64(s));
+    match (deadline, own) {
+        (Some(d), Some(o)) => Some(d.min(o)),
+        (d, o) => d.or(o),
+    }
+}
+
+/// Train the definitions, then the search's proposals, until a limit ends the job;
+/// returns why it ended and the best models kept for the ensemble.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn train_definitions(
+    trainer: &mut Trainer,
+    definitions: Vec<CandidateDefinition>,
+    restricted: bool,
+    deadline: Option<Instant>,
+    started: Instant,
+    obs: &mut dyn JobObserver,
+    outcome: &mut JobOutcome,
+) -> (SecondaryStatus, Vec<Kept>) {
+    let prep = trainer.prep;
+    let metric = prep.resolved.metric;
+    // The arms the search may draw from, with their ranges: every algorithm's pipelines
+    // and standard ranges, or only the chosen definitions' arms with their own ranges.
+    let space: Space = if restricted {
+        definitions
+            .iter()
+            .map(|d| ((d.algorithm, d.pipeline), d.ranges.clone()))
+            .collect()
+    } else {
+        definitions
+            .iter()
+            .map(|d| d.algorithm)
+            .flat_map(|a| {
+                a.pipelines()
+                    .iter()
+                    .map(move |&p| ((a, p), search_space(a, prep.task)))
+            })
+            .collect()
+    };
+    let mut queue: VecDeque<CandidateDefinition> = definitions.into();
+    let mut rng = Rng::new(trainer.spec.seed ^ 0xA11CE);
+    // Best score and params per (algorithm, pipeline) arm, and every trial for TPE.
+    let mut arms: BTreeMap<(Algorithm, Pipeline), (f64, Params)> = BTreeMap::new();
+    let mut history: Vec<Trial> = Vec::new();
+    let candidate_deadline = || {
+        candidate_deadline(
+            deadline,
+            prep.resolved.max_runtime_per_candidate,
+            prep.resolved.max_job_runtime,
+        )
+    };
+    let hpo = prep.resolved.mode == Mode::HyperparameterTuning;
+    let mut empty_brackets = 0;
+    // The best models so far, with their validation predictions, for the ensemble.
+    let mut kept: Vec<Kept> = Vec::new();
+    // New candidates are numbered after every definition (chosen ones keep their names).
+    let mut index = queue
+        .iter()
+        .filter_map(|d| {
+            d.name
+                .strip_prefix("cand-")?
+                .split('-')
+                .next()?
+                .parse()
+                .ok()
+        })
+        .max()
+        .unwrap_or(0)
+        .max(queue.len());
+    obs.on_status(SecondaryStatus::ModelTuning, 0.05);
+    loop {
+        if obs.stop_requested() {
+            return (SecondaryStatus::Stopped, kept);
+        }
+        if let Some(maxc) = prep.resolved.max_candidates {
+            if outcome.candidates.len() >= maxc {
+                return (SecondaryStatus::MaxCandidatesReached, kept);
+            }
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return (SecondaryStatus::MaxAutoMLJobRuntimeReached, kept);
+        }
+        let def = match queue.pop_front() {
+            Some(d) => d,
+            None if hpo && !space.is_empty() && !arms.is_empty() => {
+                // Successive halving: four proposals on 25% of the training rows, the
+                // better half on 50%, the best on all rows as a real candidate.
+                let mut bracket: Vec<CandidateDefinition> = (0..4)
+                    .map(|_| {
+                        index += 1;
+                        propose(&arms, &history, &space, &mut rng, index, prep.task)
+                    })
+                    .collect();
+                for fraction in [0.25, 0.5] {
+                    let mut scored: Vec<(f64, CandidateDefinition)> = Vec::new();
+                    for def in bracket.drain(..) {
+                        if obs.stop_requested() || deadline.is_some_and(|d| Instant::now() >= d) {
+                            break;
+                        }
+                        let (r, _) = trainer.train(
+                            &def,
+                            candidate_deadline(),
+                            &|| obs.stop_requested(),
+                            fraction,
+                        );
+                        outcome.low_fidelity_trials += 1;
+                        if let (Some(o), CandidateStatus::Completed) = (r.objective, r.status) {
+                            scored.push((metric.score(o), def));
+                        }
+                    }
+                    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+                    let keep = scored.len().div_ceil(2);
+                    bracket = scored.into_iter().take(keep).map(|(_, d)| d).collect();
+                }
+                match bracket.into_iter().next() {
+                    Some(d) => {
+                        empty_brackets = 0;
+                        d
+                    }
+                    // Nothing survived: time ran out (the limits end the search next time
+                    // round) or every trial failed (three such brackets end it).
+                    None => {
+                        empty_brackets += 1;
+                        if empty_brackets >= 3 {
+                            return (SecondaryStatus::Completed, kept);
+                        }
+                        continue;
+                    }
+                }
+            }
+            None if !space.is_empty() && !arms.is_empty() => {
+                index += 1;
+                propose(&arms, &history, &space, &mut rng, index, prep.task)
+            }
+            None => {
+                return (SecondaryStatus::Completed, kept);
+            }
+        };
+        let cand_deadline = candidate_deadline();
+        let (result, fitted) = trainer.train(&def, cand_deadline, &|| obs.stop_requested(), 1.0);
+        if let (Some(obj), Some((model, oof))) = (result.objective, fitted) {
+            let score = metric.score(obj);
+            let arm = arms
+                .entry((def.algorithm, def.pipeline))
+                .or_insert((f64::NEG_INFINITY, Params::new()));
+            if score > arm.0 {
+                *arm = (score, def.hyperparameters.clone());
+            }
+            history.push(Trial {
+                algorithm: def.algorithm,
+                pipeline: def.pipeline,
+                params: def.hyperparameters.clone(),
+                score,
+            });
+            obs.on_candidate(&result, Some(&model));
+            kept.push((model, oof, score));
+            kept.sort_by(|a, b| b.2.total_cmp(&a.2));
+            kept.truncate(10);
+        } else {
+            obs.on_candidate(&result, None);
+        }
+        outcome.candidates.push(result);
+        let progress = match (
+            prep.resolved.max_candidates,
+            deadline,
+            prep.resolved.max_job_runtime,
+        ) {
+            (_, Some(_), Some(total)) => started.elapsed().as_secs_f64() / total,
+            (Some(m), _, _) => outcome.candidates.len() as f64 / m as f64,
+            _ => 0.5,
+        };
+        obs.on_status(
+            SecondaryStatus::ModelTuning,
+            (0.05 + 0.9 * progress).min(0.95),
+        );
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return (SecondaryStatus::MaxAutoMLJobRuntimeReached, kept);
+        }
+    }
+}

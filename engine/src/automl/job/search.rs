@@ -1,0 +1,307 @@
+//! Where candidates come from: the starting portfolio (interleaved across algorithms),
+//! then proposals on the (algorithm, pipeline) arms: an epsilon-greedy choice of arm, and
+//! hyperparameters from a Tree-structured Parzen Estimator once the arm has six trials,
+//! before that from a local perturbation of the arm's best or a random draw. Every
+//! definition's hyperparameters are resolved to the complete set.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde_json::Value;
+
+use super::prepare::Prepared;
+use super::types::CandidateDefinition;
+use crate::automl::features::Pipeline;
+use crate::automl::learners::{portfolio, resolve, search_space, Algorithm, Params, Range, Task};
+use crate::common::Rng;
+
+fn gaussian(rng: &mut Rng) -> f64 {
+    let u1 = rng.next_f64().max(1e-12);
+    let u2 = rng.next_f64();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
+fn round_to(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
+    (v * f).round() / f
+}
+
+fn sample_param(range: &Range, around: Option<&Value>, rng: &mut Rng) -> Value {
+    match range {
+        Range::Float { low, high, log } => {
+            let v = match (around.and_then(Value::as_f64), log) {
+                (Some(c), true) => c * (0.5 * gaussian(rng)).exp(),
+                (Some(c), false) => c + 0.15 * (high - low) * gaussian(rng),
+                (None, true) => (low.ln() + rng.next_f64() * (high.ln() - low.ln())).exp(),
+                (None, false) => low + rng.next_f64() * (high - low),
+            };
+            Value::from(round_to(v.clamp(*low, *high), 3))
+        }
+        Range::Int { low, high, log } => {
+            let (lo, hi) = (*low as f64, *high as f64);
+            let v = match (around.and_then(Value::as_f64), log) {
+                (Some(c), true) => c * (0.5 * gaussian(rng)).exp(),
+                (Some(c), false) => c + 0.15 * (hi - lo) * gaussian(rng),
+                (None, true) => (lo.ln() + rng.next_f64() * (hi.ln() - lo.ln())).exp(),
+                (None, false) => lo + rng.next_f64() * (hi - lo),
+            };
+            Value::from(v.round().clamp(lo, hi) as i64)
+        }
+        Range::Choice { values } => match around {
+            Some(c) if values.contains(c) && rng.next_f64() > 0.2 => c.clone(),
+            _ => values[rng.below(values.len())].clone(),
+        },
+    }
+}
+
+/// Whether kNN on this much data would take too long to be worth trying.
+fn knn_too_large(n_train: usize, n_valid: usize, cols: usize) -> bool {
+    (n_train as f64) * (n_valid as f64) * (cols.max(1) as f64) > 4e9
+}
+
+/// The portfolio, interleaved across algorithms so the strongest come first.
+pub(super) fn initial_definitions(
+    prep: &Prepared,
+    algorithms: &[Algorithm],
+) -> Vec<CandidateDefinition> {
+    let n_features = prep.resolved.features.len();
+    let (n_train, n_valid) = (prep.split.folds[0].0.len(), prep.split.folds[0].1.len());
+    let mut per_algo: Vec<VecDeque<(Algorithm, Params)>> = algorithms
+        .iter()
+        .filter(|&&a| a != Algorithm::Knn || !knn_too_large(n_train, n_valid, n_features * 4))
+        .map(|&a| {
+            portfolio(a, prep.task, n_features)
+                .into_iter()
+                .map(|p| (a, p))
+                .collect()
+        })
+        .collect();
+    let mut defs = Vec::new();
+    let mut round = 0;
+    while per_algo.iter().any(|q| !q.is_empty()) {
+        for q in per_algo.iter_mut() {
+            if let Some((a, p)) = q.pop_front() {
+                let pipes = a.pipelines();
+                let pipeline = pipes[round % pipes.len()];
+                let name = format!("cand-{:03}-{}-{}", defs.len() + 1, a.as_str(), pipeline);
+                // A value that does not resolve is kept as given: training fails the
+                // candidate with the reason.
+                let hyperparameters = resolve(a, prep.task, &p).unwrap_or(p);
+                defs.push(CandidateDefinition {
+                    name,
+                    algorithm: a,
+                    pipeline,
+                    hyperparameters,
+                    ranges: search_space(a, prep.task),
+                });
+            }
+        }
+        round += 1;
+    }
+    defs
+}
+
+/// One finished trial of the search.
+pub(super) struct Trial {
+    pub(super) algorithm: Algorithm,
+    pub(super) pipeline: Pipeline,
+    pub(super) params: Params,
+    pub(super) score: f64,
+}
+
+/// A parameter on [0, 1] (log-scaled where the range is); `None` for choices.
+fn to_unit(range: &Range, v: &Value) -> Option<f64> {
+    let x = v.as_f64()?;
+    let (lo, hi, log) = match range {
+        Range::Float { low, high, log } => (*low, *high, *log),
+        Range::Int { low, high, log } => (*low as f64, *high as f64, *log),
+        Range::Choice { .. } => return None,
+    };
+    let u = if log {
+        (x.max(lo).ln() - lo.ln()) / (hi.ln() - lo.ln())
+    } else {
+        (x - lo) / (hi - lo)
+    };
+    Some(u.clamp(0.0, 1.0))
+}
+
+fn from_unit(range: &Range, u: f64) -> Value {
+    match range {
+        Range::Float { low, high, log } => {
+            let v = if *log {
+                (low.ln() + u * (high.ln() - low.ln())).exp()
+            } else {
+                low + u * (high - low)
+            };
+            Value::from(round_to(v.clamp(*low, *high), 3))
+        }
+        Range::Int { low, high, log } => {
+            let (lo, hi) = (*low as f64, *high as f64);
+            let v = if *log {
+                (lo.ln() + u * (hi.ln() - lo.ln())).exp()
+            } else {
+                lo + u * (hi - lo)
+            };
+            Value::from(v.round().clamp(lo, hi) as i64)
+        }
+        Range::Choice { values } => values[0].clone(),
+    }
+}
+
+/// Tree-structured Parzen Estimator over one arm's trials: draw candidates around the best
+/// quarter, keep the one with the highest ratio of good to bad density.
+fn tpe(ranges: &BTreeMap<String, Range>, trials: &[&Trial], rng: &mut Rng) -> Params {
+    const BW: f64 = 0.15;
+    let mut sorted: Vec<&Trial> = trials.to_vec();
+    sorted.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let n_good = sorted.len().div_ceil(4).max(1);
+    let (good, bad) = sorted.split_at(n_good);
+    let log_density = |set: &[&Trial], x: &Params| -> f64 {
+        let mut total = 0.0;
+        for (k, r) in ranges {
+            let Some(xv) = x.get(k) else { continue };
+            match (r, to_unit(r, xv)) {
+                (Range::Choice { values }, _) => {
+                    let hits = set.iter().filter(|t| t.params.get(k) == Some(xv)).count() as f64;
+                    total += ((hits + 1.0) / (set.len() as f64 + values.len() as f64)).ln();
+                }
+                (_, Some(u)) => {
+                    let d: f64 = set
+                        .iter()
+                        .filter_map(|t| t.params.get(k).and_then(|v| to_unit(r, v)))
+                        .map(|c| (-0.5 * ((u - c) / BW).powi(2)).exp())
+                        .sum::<f64>()
+                        / set.len().max(1) as f64;
+                    total += (d + 1e-12).ln();
+                }
+                _ => {}
+            }
+        }
+        total
+    };
+    let mut best: Option<(f64, Params)> = None;
+    for _ in 0..24 {
+        let centre = &good[rng.below(good.len())].params;
+        let cand: Params = ranges
+            .iter()
+            .map(|(k, r)| {
+                let v = match (r, centre.get(k).and_then(|v| to_unit(r, v))) {
+                    (Range::Choice { values }, _) => match centre.get(k) {
+                        Some(c) if rng.next_f64() < 0.8 => c.clone(),
+                        _ => values[rng.below(values.len())].clone(),
+                    },
+                    (_, Some(u)) => from_unit(r, (u + BW * gaussian(rng)).clamp(0.0, 1.0)),
+                    (_, None) => sample_param(r, None, rng),
+                };
+                (k.clone(), v)
+            })
+            .collect();
+        let bad_density = if bad.is_empty() {
+            0.0
+        } else {
+            log_density(bad, &cand)
+        };
+        let score = log_density(good, &cand) - bad_density;
+        if best.as_ref().is_none_or(|(s, _)| score > *s) {
+            best = Some((score, cand));
+        }
+    }
+    best.map(|b| b.1).unwrap_or_default()
+}
+
+/// Search ranges per (algorithm, pipeline) arm.
+pub(super) type Space = BTreeMap<(Algorithm, Pipeline), BTreeMap<String, Range>>;
+
+/// The next candidate of the search.
+pub(super) fn propose(
+    arms: &BTreeMap<(Algorithm, Pipeline), (f64, Params)>,
+    history: &[Trial],
+    space: &Space,
+    rng: &mut Rng,
+    index: usize,
+    task: Task,
+) -> CandidateDefinition {
+    let best_arm = arms
+        .iter()
+        .max_by(|a, b| a.1 .0.total_cmp(&b.1 .0))
+        .map(|(k, _)| *k);
+    let (algorithm, pipeline) = match best_arm {
+        Some(arm) if rng.next_f64() > 0.25 && space.contains_key(&arm) => arm,
+        _ => space
+            .keys()
+            .nth(rng.below(space.len()))
+            .copied()
+            .expect("a non-empty search space"),
+    };
+    let ranges = space[&(algorithm, pipeline)].clone();
+    let trials: Vec<&Trial> = history
+        .iter()
+        .filter(|t| t.algorithm == algorithm && t.pipeline == pipeline)
+        .collect();
+    let hyperparameters: Params = if trials.len() >= 6 {
+        tpe(&ranges, &trials, rng)
+    } else {
+        let around = arms
+            .get(&(algorithm, pipeline))
+            .map(|a| &a.1)
+            .filter(|_| rng.next_f64() < 0.5);
+        ranges
+            .iter()
+            .map(|(k, r)| {
+                (
+                    k.clone(),
+                    sample_param(r, around.and_then(|p| p.get(k)), rng),
+                )
+            })
+            .collect()
+    };
+    let hyperparameters = resolve(algorithm, task, &hyperparameters).unwrap_or(hyperparameters);
+    CandidateDefinition {
+        name: format!("cand-{index:03}-{}-{pipeline}", algorithm.as_str()),
+        algorithm,
+        pipeline,
+        hyperparameters,
+        ranges,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tpe_concentrates_on_the_good_region() {
+        let mut ranges = BTreeMap::new();
+        ranges.insert(
+            "x".to_string(),
+            Range::Float {
+                low: 0.0,
+                high: 1.0,
+                log: false,
+            },
+        );
+        let trials: Vec<Trial> = (0..20)
+            .map(|i| {
+                let x = 0.025 + i as f64 * 0.05;
+                let mut params = Params::new();
+                params.insert("x".into(), Value::from(x));
+                Trial {
+                    algorithm: Algorithm::Gbdt,
+                    pipeline: Pipeline::Dpp0,
+                    params,
+                    score: -(x - 0.8) * (x - 0.8),
+                }
+            })
+            .collect();
+        let refs: Vec<&Trial> = trials.iter().collect();
+        let mut rng = Rng::new(3);
+        let xs: Vec<f64> = (0..50)
+            .map(|_| tpe(&ranges, &refs, &mut rng)["x"].as_f64().unwrap())
+            .collect();
+        let mean = xs.iter().sum::<f64>() / xs.len() as f64;
+        assert!(
+            (mean - 0.8).abs() < 0.1,
+            "proposals centre on 0.8, got mean {mean}"
+        );
+        assert!(xs.iter().all(|x| (0.0..=1.0).contains(x)));
+    }
+}

@@ -1,0 +1,331 @@
+//! One candidate trained on every fold: the pipelines fitted per fold (cached and shared
+//! by every candidate on that pipeline), the learner on a worker thread that is abandoned
+//! at the deadline, the out-of-fold predictions, the metrics and the feature importance.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use super::prepare::Prepared;
+use super::spec::JobSpec;
+use super::types::{CandidateDefinition, CandidateResult, CandidateStatus, MetricValue};
+use crate::automl::features::{FittedPipeline, Pipeline, TargetOrder};
+use crate::automl::learners::{sample_weights, AnyModel, HyperParams, Learner, Task, TrainData};
+use crate::automl::matrix::Matrix;
+use crate::automl::metrics::{compute, Metric, Predictions, Truth};
+use crate::automl::model::{CandidateModel, FoldModel, MODEL_FORMAT};
+use crate::common::Rng;
+use crate::data::{Column, Table};
+
+/// Transformed fold data for one pipeline, shared by every candidate on it.
+struct FoldData {
+    pipeline: FittedPipeline,
+    train: Matrix,
+    valid: Matrix,
+    y_train: Vec<f64>,
+    y_valid: Vec<f64>,
+}
+
+pub(super) struct Trainer<'a> {
+    table: &'a Table,
+    pub(super) prep: &'a Prepared,
+    pub(super) spec: &'a JobSpec,
+    cache: HashMap<Pipeline, Arc<Vec<FoldData>>>,
+    /// Every validation row (out-of-fold with k-fold), in the order predictions use.
+    pub(super) valid_rows: Vec<usize>,
+    /// Position of a row in `valid_rows`.
+    valid_pos: HashMap<usize, usize>,
+}
+
+pub(super) fn truth_of<'a>(prep: &Prepared, y: &'a [usize], yv: &'a [f64]) -> Truth<'a> {
+    match prep.task {
+        Task::Classification { n_classes } => {
+            let positive = prep
+                .resolved
+                .positive_class
+                .as_ref()
+                .and_then(|p| prep.resolved.classes.iter().position(|c| c == p))
+                .unwrap_or(0);
+            Truth::Classes {
+                y,
+                k: n_classes,
+                positive,
+            }
+        }
+        Task::Regression => Truth::Values(yv),
+    }
+}
+
+impl<'a> Trainer<'a> {
+    pub(super) fn new(table: &'a Table, prep: &'a Prepared, spec: &'a JobSpec) -> Self {
+        let valid_rows = prep.split.validation_rows();
+        let valid_pos = valid_rows
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| (r, i))
+            .collect();
+        Trainer {
+            table,
+            prep,
+            spec,
+            cache: HashMap::new(),
+            valid_rows,
+            valid_pos,
+        }
+    }
+
+    fn fold_data(&mut self, pipeline: Pipeline) -> Arc<Vec<FoldData>> {
+        if let Some(d) = self.cache.get(&pipeline) {
+            return d.clone();
+        }
+        let spec = self
+            .prep
+            .resolved
+            .pipelines
+            .iter()
+            .find(|p| p.name == pipeline)
+            .expect("known pipeline");
+        let cols: Vec<&Column> = self
+            .prep
+            .feature_index
+            .iter()
+            .map(|&i| &self.table.columns[i])
+            .collect();
+        let data: Vec<FoldData> = self
+            .prep
+            .split
+            .folds
+            .iter()
+            .map(|(tr, va)| {
+                let order = TargetOrder::new(
+                    &self.prep.y,
+                    tr,
+                    matches!(self.prep.task, Task::Classification { .. }),
+                );
+                let p = FittedPipeline::fit(
+                    spec,
+                    &self.prep.resolved.features,
+                    &cols,
+                    tr,
+                    Some(&order),
+                );
+                FoldData {
+                    train: p.transform(&cols, tr),
+                    valid: p.transform(&cols, va),
+                    y_train: tr.iter().map(|&r| self.prep.y[r]).collect(),
+                    y_valid: va.iter().map(|&r| self.prep.y[r]).collect(),
+                    pipeline: p,
+                }
+            })
+            .collect();
+        let d = Arc::new(data);
+        self.cache.insert(pipeline, d.clone());
+        d
+    }
+
+    /// Train a candidate on every fold; `None` when the wall came first.
+    pub(super) fn train(
+        &mut self,
+        def: &CandidateDefinition,
+        deadline: Option<Instant>,
+        stop: &dyn Fn() -> bool,
+        fraction: f64,
+    ) -> (CandidateResult, Option<(CandidateModel, Predictions)>) {
+        let started = Instant::now();
+        let mut result = CandidateResult {
+            name: def.name.clone(),
+            algorithm: Some(def.algorithm),
+            pipeline: Some(def.pipeline),
+            hyperparameters: def.hyperparameters.clone(),
+            status: CandidateStatus::Completed,
+            failure_reason: None,
+            objective: None,
+            metrics: vec![],
+            train_seconds: 0.0,
+            members: vec![],
+            deterministic: def.algorithm.deterministic(),
+            feature_importance: vec![],
+        };
+        let params = match HyperParams::read(def.algorithm, &def.hyperparameters) {
+            Ok(p) => p,
+            Err(e) => {
+                result.status = CandidateStatus::Failed;
+                result.failure_reason = Some(e);
+                return (result, None);
+            }
+        };
+        let data = self.fold_data(def.pipeline);
+        let (tx, rx) = mpsc::channel();
+        let (task, seed) = (self.prep.task, self.spec.seed);
+        let worker_data = data.clone();
+        std::thread::spawn(move || {
+            let out: std::result::Result<Vec<(AnyModel, Predictions)>, String> = worker_data
+                .iter()
+                .map(|f| {
+                    // Lower fidelity (successive halving): a seeded share of the training rows.
+                    let subset = (fraction < 1.0).then(|| {
+                        let n = f.train.rows;
+                        let mut idx: Vec<usize> = (0..n).collect();
+                        let mut rng = Rng::new(seed ^ 0xF1DE);
+                        for i in (1..n).rev() {
+                            idx.swap(i, rng.below(i + 1));
+                        }
+                        idx.truncate(((n as f64 * fraction).ceil() as usize).max(2).min(n));
+                        idx.sort_unstable();
+                        (
+                            f.train.select_rows(&idx),
+                            idx.iter().map(|&i| f.y_train[i]).collect::<Vec<f64>>(),
+                        )
+                    });
+                    let (x, y) = match &subset {
+                        Some((x, y)) => (x, y.as_slice()),
+                        None => (&f.train, f.y_train.as_slice()),
+                    };
+                    let w = sample_weights(params.class_weight(), task, y);
+                    let mut m = AnyModel::new(&params, task, x.cols);
+                    m.fit(&TrainData {
+                        x,
+                        y,
+                        weights: &w,
+                        eval: Some((&f.valid, &f.y_valid)),
+                        deadline,
+                        seed,
+                    })?;
+                    let p = m.predict(&f.valid);
+                    let finite = match &p {
+                        Predictions::Proba { p, .. } | Predictions::Values(p) => {
+                            p.iter().all(|v| v.is_finite())
+                        }
+                    };
+                    if !finite {
+                        return Err("the model diverged: its predictions are not finite numbers"
+                            .to_string());
+                    }
+                    Ok((m, p))
+                })
+                .collect();
+            let _ = tx.send(out);
+        });
+        // Wait for the worker, looking up every 200 ms: past the deadline, or when a stop
+        // is requested, the candidate is abandoned (`None`).
+        let outcome = loop {
+            match rx.recv_timeout(Duration::from_millis(200)) {
+                Ok(r) => break Some(r),
+                Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let late =
+                        deadline.is_some_and(|d| Instant::now() > d + Duration::from_millis(200));
+                    if late || stop() {
+                        break None;
+                    }
+                }
+            }
+        };
+        let fitted = match outcome {
+            Some(Ok(f)) => f,
+            Some(Err(e)) => {
+                result.status = CandidateStatus::Failed;
+                result.failure_reason = Some(e);
+                result.train_seconds = started.elapsed().as_secs_f64();
+                return (result, None);
+            }
+            None => {
+                result.status = CandidateStatus::Stopped;
+                result.failure_reason = Some(
+                    "stopped (runtime limit or stop request) before it finished training".into(),
+                );
+                result.train_seconds = started.elapsed().as_secs_f64();
+                return (result, None);
+            }
+        };
+        result.train_seconds = started.elapsed().as_secs_f64();
+        // Out-of-fold (or holdout) predictions in `valid_rows` order.
+        let parts: Vec<Predictions> = fitted.iter().map(|(_, p)| p.clone()).collect();
+        let oof = self.assemble(&parts);
+        self.score(&mut result, &oof);
+        // Importance by input column.
+        let mut imp: BTreeMap<String, f64> = BTreeMap::new();
+        for (f, (m, _)) in data.iter().zip(&fitted) {
+            for (src, v) in f
+                .pipeline
+                .output_sources()
+                .into_iter()
+                .zip(m.feature_importance())
+            {
+                *imp.entry(src).or_default() += v;
+            }
+        }
+        let total: f64 = imp.values().sum();
+        let mut imp: Vec<(String, f64)> = imp
+            .into_iter()
+            .map(|(k, v)| (k, if total > 0.0 { v / total } else { 0.0 }))
+            .collect();
+        imp.retain(|(_, v)| *v > 0.0);
+        imp.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        result.feature_importance = imp;
+        let model = CandidateModel {
+            format: MODEL_FORMAT,
+            name: def.name.clone(),
+            problem_type: self.prep.resolved.problem_type,
+            target: self.spec.target.clone(),
+            classes: self.prep.resolved.classes.clone(),
+            positive_class: self.prep.resolved.positive_class.clone(),
+            features: self.prep.resolved.features.clone(),
+            algorithm: Some(def.algorithm),
+            pipeline: Some(def.pipeline),
+            hyperparameters: def.hyperparameters.clone(),
+            folds: fitted
+                .into_iter()
+                .zip(data.iter())
+                .map(|((model, _), f)| FoldModel {
+                    pipeline: f.pipeline.clone(),
+                    model,
+                })
+                .collect(),
+            members: vec![],
+        };
+        (result, Some((model, oof)))
+    }
+
+    fn assemble(&self, parts: &[Predictions]) -> Predictions {
+        let n = self.valid_rows.len();
+        let mut out = match &parts[0] {
+            Predictions::Proba { k, .. } => Predictions::Proba {
+                p: vec![0.0; n * k],
+                k: *k,
+            },
+            Predictions::Values(_) => Predictions::Values(vec![0.0; n]),
+        };
+        for ((_, va), part) in self.prep.split.folds.iter().zip(parts) {
+            for (i, &r) in va.iter().enumerate() {
+                let pos = self.valid_pos[&r];
+                match (&mut out, part) {
+                    (Predictions::Proba { p, k }, Predictions::Proba { p: src, .. }) => {
+                        p[pos * *k..(pos + 1) * *k].copy_from_slice(&src[i * *k..(i + 1) * *k])
+                    }
+                    (Predictions::Values(v), Predictions::Values(src)) => v[pos] = src[i],
+                    _ => {}
+                }
+            }
+        }
+        out
+    }
+
+    pub(super) fn score(&self, result: &mut CandidateResult, oof: &Predictions) {
+        let yv: Vec<f64> = self.valid_rows.iter().map(|&r| self.prep.y[r]).collect();
+        let yc: Vec<usize> = yv.iter().map(|&v| v as usize).collect();
+        let truth = truth_of(self.prep, &yc, &yv);
+        result.metrics = Metric::report_set(self.prep.resolved.problem_type)
+            .into_iter()
+            .filter_map(|m| compute(m, &truth, oof).map(|value| MetricValue { metric: m, value }))
+            .collect();
+        result.objective = compute(self.prep.resolved.metric, &truth, oof);
+        if result.objective.is_none() {
+            result.status = CandidateStatus::Failed;
+            result.failure_reason = Some(format!(
+                "{} is undefined on the validation rows",
+                self.prep.resolved.metric.as_str()
+            ));
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! What a job produces: statuses, candidate definitions and results, the resolved
+//! settings and the outcome; and the observer hooks its caller gets.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::spec::Mode;
+use crate::automl::features::{FeatureColumn, Pipeline, PipelineSpec};
+use crate::automl::learners::{Algorithm, Params, Range};
+use crate::automl::metrics::Metric;
+use crate::automl::model::CandidateModel;
+use crate::automl::split::Split;
+use crate::data::ProblemType;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SecondaryStatus {
+    Starting,
+    AnalyzingData,
+    FeatureEngineering,
+    ModelTuning,
+    CandidateDefinitionsGenerated,
+    MaxCandidatesReached,
+    MaxAutoMLJobRuntimeReached,
+    Completed,
+    Stopped,
+    Failed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CandidateStatus {
+    Completed,
+    Failed,
+    Stopped,
+}
+
+/// A candidate before training: pipeline × algorithm × hyperparameters (and the ranges
+/// its search draws from).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CandidateDefinition {
+    pub name: String,
+    pub algorithm: Algorithm,
+    pub pipeline: Pipeline,
+    /// The complete, resolved set (see `learners::params`).
+    pub hyperparameters: Params,
+    pub ranges: BTreeMap<String, Range>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MetricValue {
+    pub metric: Metric,
+    pub value: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CandidateResult {
+    pub name: String,
+    /// `None` for an ensemble.
+    pub algorithm: Option<Algorithm>,
+    /// `None` for an ensemble (each member has its own).
+    #[serde(deserialize_with = "crate::automl::features::pipeline_or_none")]
+    pub pipeline: Option<Pipeline>,
+    pub hyperparameters: Params,
+    pub status: CandidateStatus,
+    pub failure_reason: Option<String>,
+    /// The objective metric on the validation rows (out-of-fold with k-fold).
+    pub objective: Option<f64>,
+    pub metrics: Vec<MetricValue>,
+    pub train_seconds: f64,
+    /// Ensemble members and weights.
+    pub members: Vec<(String, f64)>,
+    /// Whether another library reproduces the model exactly (else within a tolerance).
+    pub deterministic: bool,
+    /// Importance per input column, largest first (normalised to sum to 1).
+    pub feature_importance: Vec<(String, f64)>,
+}
+
+impl CandidateResult {
+    /// The ranking rule: larger is better, whichever direction `metric` goes; candidates
+    /// that did not complete with a value rank last.
+    pub fn rank_score(&self, metric: Metric) -> f64 {
+        self.objective
+            .filter(|_| self.status == CandidateStatus::Completed)
+            .map_or(f64::NEG_INFINITY, |v| metric.score(v))
+    }
+}
+
+/// Best first by `metric`, ties by name.
+pub fn rank(candidates: &mut [CandidateResult], metric: Metric) {
+    candidates.sort_by(|a, b| {
+        b.rank_score(metric)
+            .total_cmp(&a.rank_score(metric))
+            .then(a.name.cmp(&b.name))
+    });
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resolved {
+    pub problem_type: ProblemType,
+    pub problem_type_reason: String,
+    pub metric: Metric,
+    pub mode: Mode,
+    pub max_candidates: Option<usize>,
+    pub max_runtime_per_candidate: Option<f64>,
+    pub max_job_runtime: Option<f64>,
+    pub classes: Vec<String>,
+    /// The class F1, Precision and Recall are computed for (the minority class).
+    pub positive_class: Option<String>,
+    pub features: Vec<FeatureColumn>,
+    pub validation: String,
+    pub pipelines: Vec<PipelineSpec>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct JobOutcome {
+    pub resolved: Resolved,
+    pub split: Split,
+    /// Best first.
+    pub candidates: Vec<CandidateResult>,
+    pub definitions: Vec<CandidateDefinition>,
+    pub best: Option<String>,
+    pub secondary_status: SecondaryStatus,
+    pub elapsed_seconds: f64,
+    /// Successive-halving trials on part of the training rows (HPO mode); they are not
+    /// candidates.
+    pub low_fidelity_trials: usize,
+}
+
+/// Hooks for the caller: save candidates as they finish, report progress, ask to stop.
+pub trait JobObserver {
+    fn on_status(&mut self, _status: SecondaryStatus, _progress: f64) {}
+    /// Every candidate as it ends: with its model when it completed, without when it
+    /// failed or was stopped.
+    fn on_candidate(&mut self, _result: &CandidateResult, _model: Option<&CandidateModel>) {}
+    fn stop_requested(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that does nothing.
+pub struct Quiet;
+impl JobObserver for Quiet {}

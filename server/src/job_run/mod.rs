@@ -1,0 +1,258 @@
+//! One AutoML job run, whoever asked for it. `glassbox run` and the server's job worker
+//! both call [`run`]: load the data, analyse it, profile it, train, and write every
+//! artefact into a [`JobFolder`]. They differ only in their [`RunObserver`]: the CLI
+//! prints progress lines, the server writes status rows to SQLite.
+
+mod folder;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::Context;
+use glassbox_engine::automl::job::{
+    self, CandidateDefinition, CandidateResult, JobObserver, JobOutcome, JobSpec, Prepared,
+    SecondaryStatus,
+};
+use glassbox_engine::automl::model::CandidateModel;
+use glassbox_engine::data::{self, ReadOptions, Table};
+use glassbox_engine::profile;
+
+pub use folder::{JobFolder, NotebookFile};
+
+use crate::candidate_notebook::DataSource;
+use crate::service::{now, write_json};
+use crate::shapes;
+
+/// A data file of a job: where its bytes are, and the name it is known by (shown in
+/// messages, and used for format hints such as `.parquet` or `.gz`).
+#[derive(Debug, Clone)]
+pub struct DataFile {
+    pub path: PathBuf,
+    pub name: String,
+}
+
+impl DataFile {
+    /// A file given on the command line: known by its own name.
+    pub fn at(path: &Path) -> Self {
+        DataFile {
+            path: path.to_path_buf(),
+            name: path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| path.display().to_string()),
+        }
+    }
+
+    fn read(&self, opts: &ReadOptions) -> anyhow::Result<data::RawTable> {
+        let bytes = std::fs::read(&self.path).with_context(|| self.name.clone())?;
+        Ok(data::read_bytes(&self.name, bytes, opts)?)
+    }
+
+    /// The absolute path, as the notebooks record it.
+    fn absolute(&self) -> PathBuf {
+        std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone())
+    }
+}
+
+/// What a job trains on: a training file, and optionally a separate validation file.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    pub training: DataFile,
+    pub validation: Option<DataFile>,
+    pub read: ReadOptions,
+}
+
+/// Where a run starts from.
+pub enum Start {
+    /// A new job: the portfolio, then the search (or only the definitions, for a
+    /// candidates-only job).
+    Fresh,
+    /// After a candidates-only job's review: train these definitions (with their edited
+    /// ranges), then search on only their arms.
+    Chosen(Vec<CandidateDefinition>),
+}
+
+/// How a caller follows a run.
+pub trait RunObserver {
+    /// The data is analysed; training is about to start.
+    fn on_prepared(&mut self, _table: &Table, _prep: &Prepared) {}
+    fn on_status(&mut self, _status: SecondaryStatus, _progress: f64) {}
+    /// A candidate ended (its files are saved when it completed).
+    fn on_candidate(&mut self, _result: &CandidateResult) {}
+    fn stop_requested(&self) -> bool {
+        false
+    }
+}
+
+/// A job's identity, as `job.json` shows it.
+pub struct RunMeta<'a> {
+    pub name: &'a str,
+    /// The InputDataConfig channels, as the caller gave them.
+    pub input: serde_json::Value,
+    pub created: &'a str,
+}
+
+/// The training table, with the rows of a validation file (if any) appended; returns
+/// the positions of those rows.
+pub fn load_table(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<(Table, Option<Vec<usize>>)> {
+    let mut raw = inputs.training.read(&inputs.read)?;
+    let mut valid_rows = None;
+    if let Some(v) = &inputs.validation {
+        let other = v.read(&inputs.read)?;
+        let (start, extra) = (raw.height(), other.height());
+        raw = raw.append(other)?;
+        valid_rows = Some((start..start + extra).collect());
+    }
+    let table = Table::from_raw(raw, Some(&spec.target), &spec.type_overrides)?;
+    Ok((table, valid_rows))
+}
+
+/// Saves each candidate under `candidates/NAME/` as it ends, then tells the caller.
+struct FolderWriter<'a> {
+    folder: &'a JobFolder,
+    obs: &'a mut dyn RunObserver,
+    errors: Vec<String>,
+}
+
+impl JobObserver for FolderWriter<'_> {
+    fn on_status(&mut self, status: SecondaryStatus, progress: f64) {
+        self.obs.on_status(status, progress);
+    }
+
+    fn on_candidate(&mut self, result: &CandidateResult, model: Option<&CandidateModel>) {
+        if let Some(model) = model {
+            if let Err(e) = save_candidate(self.folder, result, model) {
+                self.errors.push(format!("saving {}: {e:#}", result.name));
+                return;
+            }
+        }
+        self.obs.on_candidate(result);
+    }
+
+    fn stop_requested(&self) -> bool {
+        self.obs.stop_requested()
+    }
+}
+
+/// Save one trained candidate: `model.json` (everything `predict` needs) and
+/// `result.json` (its leaderboard entry, as the engine made it).
+fn save_candidate(
+    folder: &JobFolder,
+    result: &CandidateResult,
+    model: &CandidateModel,
+) -> anyhow::Result<()> {
+    std::fs::create_dir_all(folder.candidate(&result.name))?;
+    write_json(&folder.model_json(&result.name), model)?;
+    write_json(&folder.result_json(&result.name), result)?;
+    Ok(())
+}
+
+/// Run a job into `folder`. `started` is when the job began: its runtime limit counts
+/// from there, reading and profiling included.
+pub fn run(
+    folder: &JobFolder,
+    meta: &RunMeta,
+    inputs: &Inputs,
+    spec: &JobSpec,
+    start: Start,
+    started: Instant,
+    obs: &mut dyn RunObserver,
+) -> anyhow::Result<JobOutcome> {
+    obs.on_status(SecondaryStatus::AnalyzingData, 0.0);
+    let (table, valid_rows) = load_table(inputs, spec)?;
+    let prep = job::prepare(&table, spec, valid_rows.as_deref())?;
+    obs.on_prepared(&table, &prep);
+    std::fs::create_dir_all(folder.root())
+        .with_context(|| format!("creating {}", folder.root().display()))?;
+    let data_path = inputs.training.absolute();
+    let chosen = match start {
+        Start::Fresh => {
+            let p = profile::profile_table(&table, Some(&spec.target));
+            write_json(&folder.profile_json(), &p)?;
+            crate::notebooks::write_data_exploration(&folder.notebooks(), &p, &data_path)
+                .context("writing the exploration notebook")?;
+            None
+        }
+        Start::Chosen(defs) => Some(defs),
+    };
+    let training_chosen = chosen.is_some();
+    let mut writer = FolderWriter {
+        folder,
+        obs,
+        errors: vec![],
+    };
+    let outcome = job::run_prepared(
+        &table,
+        spec,
+        &prep,
+        chosen,
+        spec.deadline(started),
+        &mut writer,
+    );
+    if let Some(e) = writer.errors.first() {
+        anyhow::bail!("{e}");
+    }
+    write_json(&folder.splits_json(), &outcome.split)?;
+    // After training chosen candidates the file keeps every definition offered.
+    if !training_chosen {
+        write_json(&folder.definitions_json(), &outcome.definitions)?;
+    }
+    write_descriptions(folder, meta, spec, &outcome)?;
+    let validation = inputs
+        .validation
+        .as_ref()
+        .map(|v| (v.absolute(), v.name.clone()));
+    let source = DataSource::of(&table, data_path, inputs.training.name.clone(), validation);
+    crate::candidate_notebook::write_candidate_definition(
+        folder, meta.name, spec, &source, &outcome,
+    )
+    .context("writing the candidate notebook")?;
+    Ok(outcome)
+}
+
+/// `job.json`, `leaderboard.json` and the `candidates/best` link.
+fn write_descriptions(
+    folder: &JobFolder,
+    meta: &RunMeta,
+    spec: &JobSpec,
+    outcome: &JobOutcome,
+) -> anyhow::Result<()> {
+    let ended = now();
+    let job_meta = shapes::JobMeta {
+        name: meta.name,
+        input: meta.input.clone(),
+        created: meta.created,
+        ended: Some(&ended),
+        updated: &ended,
+        candidates_only: spec.candidates_only,
+        mode: None,
+    };
+    write_json(
+        &folder.job_json(),
+        &shapes::describe_outcome(&job_meta, outcome),
+    )?;
+    write_json(
+        &folder.leaderboard_json(),
+        &shapes::leaderboard(outcome, &ended),
+    )?;
+    if let Some(best) = &outcome.best {
+        let link = folder.best();
+        let _ = std::fs::remove_file(&link);
+        let _ = std::fs::remove_dir_all(&link);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(best, &link).context("linking candidates/best")?;
+        #[cfg(not(unix))]
+        copy_dir(&folder.candidate(best), &link)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for e in std::fs::read_dir(from)? {
+        let e = e?;
+        std::fs::copy(e.path(), to.join(e.file_name()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,131 @@
+//! A job's notebook files for download, singly or as `notebooks.zip`: the notebooks and
+//! the files beside them, each candidate's `model.json`, and the data file, laid out as
+//! the job folder is, so the notebooks run offline once unpacked.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::error::ApiError;
+use crate::job_run::{JobFolder, NotebookFile};
+use crate::service::Service;
+
+/// Files larger than this stay out of `notebooks.zip` (a README says where they are).
+const BUNDLE_FILE_LIMIT: u64 = 200 * 1024 * 1024;
+
+type Zip = zip::ZipWriter<std::io::Cursor<Vec<u8>>>;
+
+fn zip_options() -> zip::write::SimpleFileOptions {
+    zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(true)
+}
+
+/// Add the file at `path` as `name`, or, above the size limit, a README saying where it is.
+fn zip_add(zip: &mut Zip, name: &str, path: &Path, whereabouts: &str) -> anyhow::Result<()> {
+    let size = std::fs::metadata(path)?.len();
+    if size <= BUNDLE_FILE_LIMIT {
+        zip.start_file(name, zip_options())?;
+        std::io::copy(&mut std::fs::File::open(path)?, zip)?;
+    } else {
+        let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
+        zip.start_file(format!("{folder}/README.txt"), zip_options())?;
+        writeln!(
+            zip,
+            "{file} ({size} bytes) is too large for this download; {whereabouts}"
+        )?;
+    }
+    Ok(())
+}
+
+fn zip_bundle(
+    folder: &JobFolder,
+    job: &str,
+    data: Option<(PathBuf, String)>,
+) -> anyhow::Result<Vec<u8>> {
+    let mut zip: Zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for f in NotebookFile::ALL {
+        let path = folder.notebook(f);
+        if path.exists() {
+            let stored = f.stored_name();
+            zip_add(&mut zip, &format!("{job}/notebooks/{stored}"), &path, "")?;
+        }
+    }
+    for c in folder.saved_candidates() {
+        let path = folder.model_json(&c);
+        if path.exists() {
+            zip_add(
+                &mut zip,
+                &format!("{job}/candidates/{c}/model.json"),
+                &path,
+                &format!("copy it from the server's data folder (jobs/{job}/candidates/{c}/)."),
+            )?;
+        }
+    }
+    if let Some((path, name)) = data {
+        let safe: String = name
+            .chars()
+            .map(|c| if matches!(c, '/' | '\\') { '_' } else { c })
+            .collect();
+        zip_add(
+            &mut zip,
+            &format!("{job}/data/{safe}"),
+            &path,
+            "put it here, or set DATA_FILE in the notebooks.",
+        )?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+impl Service {
+    /// A generated notebook file of a job, by its SPEC name (`data-exploration.ipynb`,
+    /// `candidate-definition.ipynb`), or one of the files beside them, or
+    /// `notebooks.zip`: everything needed to run them offline.
+    pub async fn notebook(&self, job: &str, file: &str) -> Result<Vec<u8>, ApiError> {
+        self.job_row(job).await?;
+        if file == "notebooks.zip" {
+            return self.notebook_bundle(job).await;
+        }
+        let f = NotebookFile::from_public_name(file).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "{file:?}: use {} or notebooks.zip",
+                NotebookFile::ALL
+                    .iter()
+                    .map(|f| f.public_name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        tokio::fs::read(self.job_folder(job).notebook(f))
+            .await
+            .map_err(|_| {
+                ApiError::not_found(format!(
+                    "{file} is not ready: {}",
+                    if f == NotebookFile::DataExploration {
+                        "the job has not analysed its data yet"
+                    } else {
+                        "it is written when the job has generated its candidates"
+                    }
+                ))
+            })
+    }
+
+    /// A zip of the job folder a notebook needs: `NAME/notebooks/…`, each trained
+    /// candidate's `NAME/candidates/C/model.json`, and the data in `NAME/data/` (when
+    /// below 200 MB; otherwise the notebook asks for its path).
+    async fn notebook_bundle(&self, job: &str) -> Result<Vec<u8>, ApiError> {
+        let folder = self.job_folder(job);
+        if !folder.notebook(NotebookFile::CandidateDefinition).exists() {
+            return Err(ApiError::not_found(
+                "notebooks.zip is not ready: it is made when the job has generated its candidates",
+            ));
+        }
+        let row = self.job_row(job).await?;
+        let ds = self.get_dataset(&row.dataset_id).await?;
+        let data = Some((self.dataset_file(&row.dataset_id), ds.name));
+        let job = job.to_string();
+        tokio::task::spawn_blocking(move || zip_bundle(&folder, &job, data))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
+    }
+}

@@ -1,0 +1,67 @@
+//! AutoML jobs in the server. `wire`: the REST request bodies. `validate`: a request →
+//! `JobSpec`, purely. `store`: jobs and candidates in SQLite. `worker`: running jobs
+//! (through `job_run`, as the CLI does), stop, review. `bundle`: notebook downloads.
+//! The REST handlers and the pages both call the `Service` methods defined here.
+
+mod bundle;
+mod store;
+mod validate;
+mod wire;
+mod worker;
+
+pub use validate::to_spec;
+pub use wire::{
+    parse_body, AlgorithmsConfig, CandidateQuery, Channel, Completion, CreateJob, DataSource,
+    FeatureSpecification, Generation, JobConfig, Objective, SplitConfig, TrainRequest,
+};
+
+use crate::error::ApiError;
+use crate::job_run::Start;
+use crate::service::Service;
+use crate::shapes;
+use worker::JobData;
+
+impl Service {
+    /// Check a CreateAutoMLJob body, then start the job. Every problem is a 400 naming
+    /// the request's field.
+    pub async fn create_job(&self, req: CreateJob) -> Result<String, ApiError> {
+        let ch = validate::channels(&req)?;
+        let mut datasets = Vec::new();
+        for (i, c) in std::iter::once(ch.training).chain(ch.validation) {
+            let field = format!("InputDataConfig[{i}].DataSource.DatasetId");
+            let id = &c.data_source.dataset_id;
+            let ds = self.get_dataset(id).await.map_err(|_| {
+                ApiError::bad_request(&field, format!("no data set with id {id:?}"))
+            })?;
+            if ds.dataset_status == "Failed" {
+                return Err(ApiError::bad_request(
+                    &field,
+                    format!(
+                        "data set {:?} could not be read: {}",
+                        ds.name,
+                        ds.failure_reason.clone().unwrap_or_default()
+                    ),
+                ));
+            }
+            if !ds.column_names.contains(&c.target) {
+                return Err(ApiError::bad_request(
+                    &format!("InputDataConfig[{i}].TargetAttributeName"),
+                    format!("data set {:?} has no column named {:?}", ds.name, c.target),
+                ));
+            }
+            datasets.push(ds);
+        }
+        let spec = to_spec(&req, &datasets[0].column_names)?;
+        if self.job_name_taken(&req.name).await? {
+            return Err(ApiError::bad_request(
+                "AutoMLJobName",
+                format!("a job named {:?} already exists", req.name),
+            ));
+        }
+        self.insert_job(&req, &spec, &datasets[0].dataset_id)
+            .await?;
+        let data = JobData::of(datasets[0].dataset_id.clone(), &req);
+        self.spawn_job(req.name.clone(), spec, data, Start::Fresh);
+        Ok(shapes::arn(&req.name))
+    }
+}

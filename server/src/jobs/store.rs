@@ -1,0 +1,444 @@
+//! Jobs and candidates in SQLite. What is stored is plain data: the request as given,
+//! the engine's `JobSpec`, `Resolved` and `CandidateResult`s. The SageMaker shapes are
+//! made from them on the way out (`shapes`).
+
+use glassbox_engine::automl::job::{CandidateResult, CandidateStatus, JobSpec, Resolved};
+use serde_json::{json, Value};
+
+use super::wire::{CandidateQuery, CreateJob};
+use crate::error::ApiError;
+use crate::job_run::JobFolder;
+use crate::service::{now, Service};
+use crate::shapes;
+
+fn bad(field: &str, msg: impl Into<String>) -> ApiError {
+    ApiError::bad_request(field, msg)
+}
+
+#[derive(sqlx::FromRow)]
+pub(super) struct JobRow {
+    pub name: String,
+    pub dataset_id: String,
+    pub request: String,
+    pub spec: String,
+    pub resolved: Option<String>,
+    pub status: String,
+    pub secondary_status: String,
+    pub progress: f64,
+    pub failure_reason: Option<String>,
+    pub best_candidate: Option<String>,
+    #[allow(dead_code)]
+    pub stop_requested: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub ended_at: Option<String>,
+}
+
+/// A stored candidate: the engine's result, and when it was recorded.
+pub(super) struct CandidateRow {
+    pub result: CandidateResult,
+    pub created_at: String,
+}
+
+impl JobRow {
+    pub fn request(&self) -> Option<CreateJob> {
+        serde_json::from_str(&self.request).ok()
+    }
+
+    pub fn spec(&self) -> Result<JobSpec, ApiError> {
+        serde_json::from_str(&self.spec).map_err(ApiError::internal)
+    }
+
+    pub fn resolved(&self) -> Option<Resolved> {
+        self.resolved
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok())
+    }
+
+    fn describe(&self, best: Option<&CandidateRow>, count: usize) -> Value {
+        let req = self.request();
+        let resolved = self.resolved();
+        let meta = shapes::JobMeta {
+            name: &self.name,
+            input: req.as_ref().map_or(Value::Null, |r| {
+                serde_json::to_value(&r.input).unwrap_or(Value::Null)
+            }),
+            created: &self.created_at,
+            ended: self.ended_at.as_deref(),
+            updated: &self.updated_at,
+            candidates_only: req
+                .as_ref()
+                .and_then(|r| r.candidates_only)
+                .unwrap_or(false),
+            mode: req
+                .as_ref()
+                .and_then(|r| r.config.as_ref())
+                .and_then(|c| c.mode.clone())
+                .map(Value::from),
+        };
+        let best = match (best, &resolved) {
+            (Some(b), Some(r)) => Some(shapes::candidate(&b.result, r, &b.created_at)),
+            _ => None,
+        };
+        let mut v = shapes::describe(
+            &meta,
+            &shapes::JobState {
+                status: &self.status,
+                secondary: &self.secondary_status,
+                progress: self.progress,
+                failure_reason: self.failure_reason.as_deref(),
+                resolved: resolved.as_ref(),
+                best,
+                candidate_count: count,
+            },
+        );
+        v["DatasetId"] = json!(self.dataset_id);
+        let end = self
+            .ended_at
+            .as_deref()
+            .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
+            .map(|d| d.with_timezone(&chrono::Utc));
+        if let Ok(start) = chrono::DateTime::parse_from_rfc3339(&self.created_at) {
+            let end = end.unwrap_or_else(chrono::Utc::now);
+            v["ElapsedSeconds"] =
+                json!((end - start.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0);
+        }
+        v
+    }
+}
+
+impl Service {
+    pub(super) fn job_folder(&self, name: &str) -> JobFolder {
+        JobFolder::new(self.settings.data_dir.join("jobs").join(name))
+    }
+
+    pub(super) async fn job_name_taken(&self, name: &str) -> Result<bool, ApiError> {
+        let taken: Option<(String,)> = sqlx::query_as("SELECT name FROM jobs WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.db)
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    pub(super) async fn insert_job(
+        &self,
+        req: &CreateJob,
+        spec: &JobSpec,
+        dataset_id: &str,
+    ) -> Result<(), ApiError> {
+        let t = now();
+        let inserted = sqlx::query(
+            "INSERT INTO jobs (name, dataset_id, request, spec, status, secondary_status, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, 'InProgress', 'Starting', ?, ?)",
+        )
+        .bind(&req.name)
+        .bind(dataset_id)
+        .bind(serde_json::to_string(req).map_err(ApiError::internal)?)
+        .bind(serde_json::to_string(spec).map_err(ApiError::internal)?)
+        .bind(&t)
+        .bind(&t)
+        .execute(&self.db)
+        .await;
+        match inserted {
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(bad(
+                "AutoMLJobName",
+                format!("a job named {:?} already exists", req.name),
+            )),
+            other => other.map(|_| ()).map_err(ApiError::from),
+        }
+    }
+
+    pub(super) async fn job_row(&self, name: &str) -> Result<JobRow, ApiError> {
+        let row: Option<JobRow> = sqlx::query_as("SELECT * FROM jobs WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.db)
+            .await?;
+        row.ok_or_else(|| ApiError::not_found(format!("no job named {name:?}")))
+    }
+
+    /// A job's candidates as stored (in no particular order).
+    async fn candidate_rows(&self, job: &str) -> Result<Vec<CandidateRow>, ApiError> {
+        let rows: Vec<(String, String, String)> =
+            sqlx::query_as("SELECT name, result, created_at FROM candidates WHERE job_name = ?")
+                .bind(job)
+                .fetch_all(&self.db)
+                .await?;
+        let folder = self.job_folder(job);
+        Ok(rows
+            .into_iter()
+            .filter_map(|(name, result, created_at)| {
+                // Rows written before results were stored as the engine makes them hold
+                // the AutoMLCandidate JSON; the candidate's folder has the result.
+                let result = serde_json::from_str(&result).ok().or_else(|| {
+                    let bytes = std::fs::read(folder.result_json(&name)).ok()?;
+                    serde_json::from_slice(&bytes).ok()
+                })?;
+                Some(CandidateRow { result, created_at })
+            })
+            .collect())
+    }
+
+    pub async fn describe_job(&self, name: &str) -> Result<Value, ApiError> {
+        let row = self.job_row(name).await?;
+        let candidates = self.candidate_rows(name).await?;
+        let best = row
+            .best_candidate
+            .as_ref()
+            .and_then(|b| candidates.iter().find(|c| &c.result.name == b));
+        Ok(row.describe(best, candidates.len()))
+    }
+
+    pub async fn list_jobs(&self) -> Result<Vec<Value>, ApiError> {
+        let rows: Vec<JobRow> = sqlx::query_as("SELECT * FROM jobs ORDER BY created_at DESC")
+            .fetch_all(&self.db)
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                json!({
+                    "AutoMLJobName": r.name,
+                    "AutoMLJobArn": shapes::arn(&r.name),
+                    "AutoMLJobStatus": r.status,
+                    "AutoMLJobSecondaryStatus": r.secondary_status,
+                    "CreationTime": r.created_at,
+                    "EndTime": r.ended_at,
+                    "LastModifiedTime": r.updated_at,
+                    "FailureReason": r.failure_reason,
+                    "DatasetId": r.dataset_id,
+                    "BestCandidateName": r.best_candidate,
+                    "Progress": r.progress,
+                })
+            })
+            .collect())
+    }
+
+    /// ListCandidatesForAutoMLJob. `FinalObjectiveMetricValue` sorts by the objective's
+    /// direction: `Descending` (the default) puts the best first, as Autopilot does.
+    pub async fn list_candidates(
+        &self,
+        name: &str,
+        q: &CandidateQuery,
+    ) -> Result<Vec<Value>, ApiError> {
+        let row = self.job_row(name).await?;
+        let descending = match q.sort_order.as_deref().unwrap_or("Descending") {
+            "Ascending" => false,
+            "Descending" => true,
+            o => {
+                return Err(bad(
+                    "SortOrder",
+                    format!("{o:?}: use Ascending or Descending"),
+                ))
+            }
+        };
+        if let Some(s) = &q.status_equals {
+            if !["Completed", "InProgress", "Failed", "Stopped", "Stopping"].contains(&s.as_str()) {
+                return Err(bad(
+                    "StatusEquals",
+                    format!("{s:?}: use Completed, InProgress, Failed, Stopped or Stopping"),
+                ));
+            }
+        }
+        let max = match q.max_results {
+            Some(n) if !(1..=100).contains(&n) => {
+                return Err(bad(
+                    "MaxResults",
+                    format!("must be between 1 and 100, not {n}"),
+                ))
+            }
+            Some(n) => n as usize,
+            None => 100,
+        };
+        let Some(resolved) = row.resolved() else {
+            return Ok(vec![]);
+        };
+        let mut rows: Vec<CandidateRow> = self
+            .candidate_rows(name)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                q.status_equals
+                    .as_deref()
+                    .is_none_or(|s| s == shapes::candidate_status(r.result.status))
+            })
+            .collect();
+        let metric = resolved.metric;
+        match q.sort_by.as_deref().unwrap_or("FinalObjectiveMetricValue") {
+            // Best first; those without a value last in either order.
+            "FinalObjectiveMetricValue" => rows.sort_by(|a, b| {
+                let (sa, sb) = (a.result.rank_score(metric), b.result.rank_score(metric));
+                match (sa.is_finite(), sb.is_finite()) {
+                    (true, true) if descending => sb.total_cmp(&sa),
+                    (true, true) => sa.total_cmp(&sb),
+                    (true, false) => std::cmp::Ordering::Less,
+                    (false, true) => std::cmp::Ordering::Greater,
+                    (false, false) => a.result.name.cmp(&b.result.name),
+                }
+                .then(a.result.name.cmp(&b.result.name))
+            }),
+            "CreationTime" => rows.sort_by(|a, b| {
+                let o = a.created_at.cmp(&b.created_at);
+                if descending {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }),
+            "Status" => rows.sort_by(|a, b| {
+                let o = shapes::candidate_status(a.result.status)
+                    .cmp(shapes::candidate_status(b.result.status));
+                if descending {
+                    o.reverse()
+                } else {
+                    o
+                }
+            }),
+            s => {
+                return Err(bad(
+                    "SortBy",
+                    format!("{s:?}: use FinalObjectiveMetricValue, CreationTime or Status"),
+                ))
+            }
+        }
+        Ok(rows
+            .iter()
+            .take(max)
+            .map(|r| shapes::candidate(&r.result, &resolved, &r.created_at))
+            .collect())
+    }
+
+    pub async fn candidate(&self, job: &str, name: &str) -> Result<Value, ApiError> {
+        let row = self.job_row(job).await?;
+        let resolved = row.resolved();
+        self.candidate_rows(job)
+            .await?
+            .into_iter()
+            .find(|r| r.result.name == name)
+            .zip(resolved)
+            .map(|(r, resolved)| shapes::candidate(&r.result, &resolved, &r.created_at))
+            .ok_or_else(|| ApiError::not_found(format!("job {job:?} has no candidate {name:?}")))
+    }
+
+    /// Record a candidate as it ends; it becomes the job's best when it beats it.
+    pub(super) async fn record_candidate(
+        &self,
+        job: &str,
+        result: &CandidateResult,
+        is_best: bool,
+    ) -> Result<(), sqlx::Error> {
+        let t = now();
+        sqlx::query("INSERT OR REPLACE INTO candidates (job_name, name, status, objective, result, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(job)
+            .bind(&result.name)
+            .bind(shapes::candidate_status(result.status))
+            .bind(result.objective)
+            .bind(serde_json::to_string(result).unwrap_or_default())
+            .bind(&t)
+            .execute(&self.db)
+            .await?;
+        if is_best && result.status == CandidateStatus::Completed {
+            sqlx::query("UPDATE jobs SET best_candidate = ?, updated_at = ? WHERE name = ?")
+                .bind(&result.name)
+                .bind(&t)
+                .bind(job)
+                .execute(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub(super) async fn set_progress(
+        &self,
+        job: &str,
+        secondary: &str,
+        progress: Option<f64>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE jobs SET secondary_status = ?, progress = COALESCE(?, progress), updated_at = ? WHERE name = ? AND status IN ('InProgress', 'Stopping')")
+            .bind(secondary)
+            .bind(progress)
+            .bind(now())
+            .bind(job)
+            .execute(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    pub(super) async fn set_resolved(&self, job: &str, r: &Resolved) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE jobs SET resolved = ? WHERE name = ?")
+            .bind(serde_json::to_string(r).unwrap_or_default())
+            .bind(job)
+            .execute(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    /// The job's end: its final statuses and best candidate, or the failure's reason.
+    pub(super) async fn end_job(
+        &self,
+        job: &str,
+        outcome: Result<(&str, &str, Option<&str>), &str>,
+    ) -> Result<(), sqlx::Error> {
+        let t = now();
+        match outcome {
+            Ok((status, secondary, best)) => {
+                sqlx::query("UPDATE jobs SET status = ?, secondary_status = ?, progress = 1, best_candidate = COALESCE(?, best_candidate), ended_at = ?, updated_at = ? WHERE name = ?")
+                    .bind(status)
+                    .bind(secondary)
+                    .bind(best)
+                    .bind(&t)
+                    .bind(&t)
+                    .bind(job)
+                    .execute(&self.db)
+                    .await?;
+            }
+            Err(reason) => {
+                sqlx::query("UPDATE jobs SET status = 'Failed', secondary_status = 'Failed', failure_reason = ?, ended_at = ?, updated_at = ? WHERE name = ?")
+                    .bind(reason)
+                    .bind(&t)
+                    .bind(&t)
+                    .bind(job)
+                    .execute(&self.db)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// After a restart no job is running: jobs left InProgress are marked Failed (or
+    /// Stopped, if a stop was requested), keeping every finished candidate.
+    pub async fn recover_jobs(&self) -> Result<(), ApiError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT name, stop_requested FROM jobs WHERE status IN ('InProgress', 'Stopping')",
+        )
+        .fetch_all(&self.db)
+        .await?;
+        for (name, stop) in rows {
+            let (kept,): (i64,) = sqlx::query_as(
+                "SELECT COUNT(*) FROM candidates WHERE job_name = ? AND status = 'Completed'",
+            )
+            .bind(&name)
+            .fetch_one(&self.db)
+            .await?;
+            let (status, reason) = if stop != 0 {
+                ("Stopped", None)
+            } else {
+                ("Failed", Some(format!("the server stopped while the job was running; its {kept} finished candidate(s) are kept")))
+            };
+            tracing::warn!(
+                job = name,
+                status,
+                "recovering a job interrupted by a restart"
+            );
+            let t = now();
+            sqlx::query("UPDATE jobs SET status = ?, secondary_status = ?, failure_reason = ?, ended_at = ?, updated_at = ? WHERE name = ?")
+                .bind(status)
+                .bind(status)
+                .bind(reason)
+                .bind(&t)
+                .bind(&t)
+                .bind(&name)
+                .execute(&self.db)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,178 @@
+//! The REST API's request bodies, as SageMaker spells them (CreateAutoMLJob with its
+//! FeatureSpecification inline, the review step's TrainRequest, ListCandidates' query),
+//! and the body parser that names the JSON path of whatever is wrong.
+
+use std::collections::BTreeMap;
+
+use glassbox_engine::automl::learners::Range;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateJob {
+    #[serde(rename = "AutoMLJobName")]
+    pub name: String,
+    #[serde(rename = "InputDataConfig")]
+    pub input: Vec<Channel>,
+    #[serde(rename = "ProblemType", default)]
+    pub problem_type: Option<String>,
+    #[serde(rename = "AutoMLJobObjective", default)]
+    pub objective: Option<Objective>,
+    #[serde(rename = "AutoMLJobConfig", default)]
+    pub config: Option<JobConfig>,
+    #[serde(rename = "GenerateCandidateDefinitionsOnly", default)]
+    pub candidates_only: Option<bool>,
+    #[serde(rename = "Tags", default)]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub tags: Option<Vec<Value>>,
+    /// Accepted for SageMaker compatibility; Glassbox writes to its data folder.
+    #[serde(rename = "OutputDataConfig", default)]
+    #[schema(value_type = Option<Object>)]
+    pub output: Option<Value>,
+    #[serde(rename = "RoleArn", default)]
+    #[schema(value_type = Option<Object>)]
+    pub role_arn: Option<Value>,
+    #[serde(rename = "ModelDeployConfig", default)]
+    #[schema(value_type = Option<Object>)]
+    pub model_deploy: Option<Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    #[serde(rename = "DataSource")]
+    pub data_source: DataSource,
+    #[serde(rename = "TargetAttributeName")]
+    pub target: String,
+    #[serde(rename = "ChannelType", default)]
+    pub channel_type: Option<String>,
+    #[serde(rename = "ContentType", default)]
+    pub content_type: Option<String>,
+    #[serde(rename = "CompressionType", default)]
+    pub compression_type: Option<String>,
+    #[serde(rename = "SampleWeightAttributeName", default)]
+    pub sample_weight: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DataSource {
+    #[serde(rename = "DatasetId")]
+    pub dataset_id: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Objective {
+    #[serde(rename = "MetricName")]
+    pub metric_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct JobConfig {
+    #[serde(rename = "CompletionCriteria", default)]
+    pub completion: Option<Completion>,
+    #[serde(rename = "DataSplitConfig", default)]
+    pub split: Option<SplitConfig>,
+    #[serde(rename = "CandidateGenerationConfig", default)]
+    pub generation: Option<Generation>,
+    #[serde(rename = "Mode", default)]
+    pub mode: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Completion {
+    #[serde(rename = "MaxCandidates", default)]
+    pub max_candidates: Option<i64>,
+    #[serde(rename = "MaxRuntimePerTrainingJobInSeconds", default)]
+    pub max_runtime_per_candidate: Option<f64>,
+    #[serde(rename = "MaxAutoMLJobRuntimeInSeconds", default)]
+    pub max_job_runtime: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SplitConfig {
+    #[serde(rename = "ValidationFraction", default)]
+    pub validation_fraction: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Generation {
+    #[serde(rename = "FeatureSpecification", default)]
+    pub features: Option<FeatureSpecification>,
+    #[serde(rename = "AlgorithmsConfig", default)]
+    pub algorithms: Option<Vec<AlgorithmsConfig>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeatureSpecification {
+    #[serde(rename = "FeatureAttributeNames", default)]
+    pub names: Option<Vec<String>>,
+    #[serde(rename = "FeatureDataTypes", default)]
+    pub types: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlgorithmsConfig {
+    #[serde(rename = "AutoMLAlgorithms")]
+    pub algorithms: Vec<String>,
+}
+
+/// `POST /api/automl-jobs/{name}/train`: the candidates to train after a candidates-only
+/// job, and optionally edited search ranges (same shape as `candidate_definitions.json`).
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrainRequest {
+    #[serde(rename = "Candidates")]
+    pub candidates: Vec<String>,
+    /// Candidate name → hyperparameter name → range, e.g.
+    /// `{"cand-001-gbdt-dpp0": {"learning_rate": {"type": "float", "low": 0.02, "high": 0.1, "log": true}}}`.
+    #[serde(rename = "HyperparameterRanges", default)]
+    #[schema(value_type = Option<Object>)]
+    pub ranges: Option<BTreeMap<String, BTreeMap<String, Range>>>,
+}
+
+/// Parse a request body, naming the JSON path of whatever is wrong.
+pub fn parse_body<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let msg = inner.to_string();
+        // "unknown field `X`" / "missing field `X`": name X itself.
+        let named = msg
+            .split('`')
+            .nth(1)
+            .filter(|_| msg.starts_with("unknown field") || msg.starts_with("missing field"));
+        let field = match (named, path.as_str()) {
+            (Some(f), "." | "") => f.to_string(),
+            (Some(f), p) if msg.starts_with("missing field") => format!("{p}.{f}"),
+            (Some(_), p) => p.to_string(),
+            (None, "." | "") => "body".to_string(),
+            (None, p) => p.to_string(),
+        };
+        ApiError::bad_request(&field, format!("{field}: {msg}"))
+    })
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CandidateQuery {
+    #[serde(rename = "SortBy")]
+    pub sort_by: Option<String>,
+    #[serde(rename = "SortOrder")]
+    pub sort_order: Option<String>,
+    #[serde(rename = "StatusEquals")]
+    pub status_equals: Option<String>,
+    #[serde(rename = "MaxResults")]
+    pub max_results: Option<i64>,
+}

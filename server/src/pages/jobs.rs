@@ -1,0 +1,106 @@
+//! The jobs list, a job's page (live leaderboard), a candidate's page and the read-only
+//! notebook view.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::{error_page, not_found};
+use crate::jobs::CandidateQuery;
+use crate::service::Service;
+
+pub(super) async fn jobs_list(State(svc): State<Service>) -> Response {
+    match svc.list_jobs().await {
+        Ok(list) => Html(glassbox_app::jobs_page(&list)).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+async fn job_data(
+    svc: &Service,
+    name: &str,
+) -> Result<(serde_json::Value, Vec<serde_json::Value>), crate::error::ApiError> {
+    let job = svc.describe_job(name).await?;
+    let candidates = svc
+        .list_candidates(name, &CandidateQuery::default())
+        .await?;
+    Ok((job, candidates))
+}
+
+pub(super) async fn render_job(svc: &Service, name: &str, review_error: Option<&str>) -> Response {
+    match job_data(svc, name).await {
+        Ok((j, c)) => {
+            let definitions: Vec<serde_json::Value> = svc
+                .candidate_definitions(name)
+                .await
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| serde_json::to_value(d).ok())
+                .collect();
+            let page = glassbox_app::job_page(&j, &c, &definitions, review_error);
+            if review_error.is_some() {
+                (StatusCode::BAD_REQUEST, Html(page)).into_response()
+            } else {
+                Html(page).into_response()
+            }
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
+    render_job(&svc, &name, None).await
+}
+
+/// A read-only view of a job's notebook.
+pub(super) async fn notebook_view(
+    State(svc): State<Service>,
+    Path((name, kind)): Path<(String, String)>,
+) -> Response {
+    let title = match kind.as_str() {
+        "data-exploration" => "Data exploration notebook",
+        "candidate-definition" => "Candidate definition notebook",
+        _ => return not_found().await,
+    };
+    let file = format!("{kind}.ipynb");
+    match svc.notebook(&name, &file).await {
+        Ok(bytes) => match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(nb) => Html(glassbox_app::notebook_page(
+                &name,
+                title,
+                &format!("/api/automl-jobs/{name}/notebooks/{file}"),
+                &nb,
+            ))
+            .into_response(),
+            Err(e) => error_page(crate::error::ApiError::internal(e)),
+        },
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn job_live(State(svc): State<Service>, Path(name): Path<String>) -> Response {
+    match job_data(&svc, &name).await {
+        Ok((j, c)) => Html(glassbox_app::job_live(&j, &c)).into_response(),
+        Err(e) => (e.status, e.message).into_response(),
+    }
+}
+
+pub(super) async fn stop_job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
+    match svc.stop_job(&name).await {
+        Ok(()) => Redirect::to(&format!("/jobs/{name}")).into_response(),
+        Err(e) if e.status == StatusCode::BAD_REQUEST => {
+            Redirect::to(&format!("/jobs/{name}")).into_response()
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn candidate(
+    State(svc): State<Service>,
+    Path((name, cand)): Path<(String, String)>,
+) -> Response {
+    match svc.candidate(&name, &cand).await {
+        Ok(c) => Html(glassbox_app::candidate_page(&name, &c)).into_response(),
+        Err(e) => error_page(e),
+    }
+}

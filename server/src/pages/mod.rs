@@ -1,0 +1,65 @@
+//! HTML pages: fetch through the service layer, render with `glassbox_app`. One file per
+//! page family: `datasets` (home, data set dashboard), `job_form` (the new-job form),
+//! `jobs` (jobs list, job page, candidate page, notebook view), `review` (choosing the
+//! candidates of a candidates-only job).
+
+mod datasets;
+mod job_form;
+mod jobs;
+mod review;
+
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::service::Service;
+
+pub fn routes() -> Router<Service> {
+    Router::new()
+        .route("/", get(datasets::home))
+        .route("/datasets/{id}", get(datasets::dataset))
+        .route("/datasets/{id}/target", post(datasets::choose_target))
+        .route("/datasets/{id}/new-job", get(job_form::new_job))
+        .route("/datasets/{id}/jobs", post(job_form::create_job))
+        .route("/jobs", get(jobs::jobs_list))
+        .route("/jobs/{name}", get(jobs::job))
+        .route("/jobs/{name}/live", get(jobs::job_live))
+        .route("/jobs/{name}/stop", post(jobs::stop_job))
+        .route("/jobs/{name}/candidates/{candidate}", get(jobs::candidate))
+        .route("/jobs/{name}/train", post(review::train_job))
+        .route("/jobs/{name}/notebooks/{kind}", get(jobs::notebook_view))
+        .route(
+            "/static/glassbox.css",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+                    glassbox_app::STYLESHEET,
+                )
+            }),
+        )
+        .route(
+            "/static/glassbox.js",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+                    glassbox_app::SCRIPT,
+                )
+            }),
+        )
+}
+
+pub async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html(glassbox_app::not_found_page(
+            "There is no page at this address.",
+        )),
+    )
+        .into_response()
+}
+
+pub(crate) fn error_page(e: crate::error::ApiError) -> Response {
+    let status = e.status;
+    (status, Html(glassbox_app::not_found_page(&e.message))).into_response()
+}
