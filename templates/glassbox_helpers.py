@@ -524,14 +524,16 @@ class _Model:
 
 class Candidate:
     """A saved Glassbox candidate: its fold models (averaged) or, for an ensemble, its
-    weighted members."""
+    weighted members. An ensemble's file names its members; each member's own model file
+    is in the folder beside (`folder/../NAME/model.json`)."""
 
-    def __init__(self, doc):
+    def __init__(self, doc, folder="."):
         self.doc = doc
         self.name = doc["name"]
         self.classes = doc["classes"]
         self.folds = [(_Pipeline(f["pipeline"]), _Model(f["model"])) for f in doc["folds"]]
-        self.members = [(w, Candidate(c)) for w, c in doc["members"]]
+        self.members = [(w, load_candidate(os.path.join(folder, "..", m)) if isinstance(m, str)
+                         else Candidate(m, folder)) for w, m in doc["members"]]
 
     def predict_fold(self, X, fold):
         """What fold model `fold` predicts (for out-of-fold scoring)."""
@@ -566,7 +568,7 @@ def load_candidate(path):
     if os.path.isdir(path):
         path = os.path.join(path, "model.json")
     with open(path, encoding="utf-8") as f:
-        return Candidate(json.load(f, object_hook=_compact))
+        return Candidate(json.load(f, object_hook=_compact), os.path.dirname(path))
 
 
 def out_of_fold(folds, n_rows, predict):
@@ -582,6 +584,16 @@ def out_of_fold(folds, n_rows, predict):
             out = np.zeros((len(rows),) + p.shape[1:])
         out[[pos[r] for r in valid]] = p
     return rows, out
+
+
+def find_models_dir(recorded):
+    """The candidates' folder: `../candidates` beside the notebooks' folder (a job folder,
+    the downloaded zip), else where the job wrote it. (A job that trained nothing has
+    none; the cells that need model files say so.)"""
+    for path in (os.path.join("..", "candidates"), recorded):
+        if path and os.path.isdir(path):
+            return path
+    return recorded
 
 
 def find_file(recorded, name):

@@ -4,15 +4,20 @@
 //! from plotters. A small script (`static/glassbox.js`) adds the upload progress bar, live
 //! polling and sortable tables; every page also works without it.
 
+mod candidate_page;
 pub mod charts;
-mod jobs_pages;
+mod format;
+mod job_form;
+mod job_pages;
 pub mod model;
 mod notebook_view;
 mod pages;
 
-pub use jobs_pages::{candidate_page, job_live, job_page, jobs_page, new_job_page};
+pub use candidate_page::candidate_page;
+pub use job_form::new_job_page;
+pub use job_pages::{job_live, job_page, jobs_page};
 pub use notebook_view::{markdown_html, notebook_page};
-pub use pages::{dataset_page, home_page, not_found_page};
+pub use pages::{dataset_page, error_page, home_page};
 
 /// The stylesheet, served at `/static/glassbox.css`.
 pub const STYLESHEET: &str = include_str!("../../style/glassbox.css");

@@ -1,6 +1,8 @@
-//! Plain data the pages render and the REST API returns. Field names follow SageMaker's
-//! style (PascalCase) so the same struct serves both.
+//! Plain data the pages render and the REST API returns: the records the service layer
+//! hands out. `DatasetInfo`'s field names follow SageMaker's style (PascalCase) so the same
+//! struct serves both; jobs and candidates are shaped for the API by the server.
 
+use glassbox_engine::automl::job::{CandidateResult, Resolved};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -44,4 +46,49 @@ pub struct JobForm {
     pub algorithms: Vec<String>,
     pub features: Vec<String>,
     pub candidates_only: bool,
+}
+
+/// A job as stored: plain data the REST API shapes into DescribeAutoMLJob and the pages
+/// render. The engine's own results (`Resolved`, `CandidateResult`) are kept as they are.
+#[derive(Debug, Clone)]
+pub struct JobInfo {
+    pub name: String,
+    pub dataset_id: String,
+    /// InProgress | Completed | Failed | Stopping | Stopped
+    pub status: String,
+    /// The stage (AnalyzingData, ModelTuning, CandidateDefinitionsGenerated, …).
+    pub secondary_status: String,
+    pub progress: f64,
+    pub failure_reason: Option<String>,
+    /// The analysis of the data, once done.
+    pub resolved: Option<Resolved>,
+    pub best: Option<CandidateInfo>,
+    pub candidate_count: usize,
+    pub created_at: String,
+    pub updated_at: String,
+    pub ended_at: Option<String>,
+    pub elapsed_seconds: f64,
+    /// The InputDataConfig channels, as the request gave them.
+    pub input: serde_json::Value,
+    pub candidates_only: bool,
+    /// The Mode the request named, if any (the resolved one is in `resolved`).
+    pub requested_mode: Option<String>,
+}
+
+impl JobInfo {
+    pub fn is_running(&self) -> bool {
+        self.status == "InProgress" || self.status == "Stopping"
+    }
+
+    /// A candidates-only job waiting for its candidates to be chosen.
+    pub fn awaits_review(&self) -> bool {
+        self.status == "Completed" && self.secondary_status == "CandidateDefinitionsGenerated"
+    }
+}
+
+/// A candidate as stored: the engine's result and when it was recorded.
+#[derive(Debug, Clone)]
+pub struct CandidateInfo {
+    pub result: CandidateResult,
+    pub created_at: String,
 }

@@ -116,15 +116,22 @@ pub fn home_page(datasets: &[DatasetInfo], max_upload_bytes: u64) -> String {
     document("Data sets", body)
 }
 
-pub fn not_found_page(what: &str) -> String {
+/// An error page titled for what happened (`status` is the HTTP status code).
+pub fn error_page(status: u16, what: &str) -> String {
+    let title = match status {
+        404 => "Not found",
+        409 => "Not possible right now",
+        400..=499 => "That did not work",
+        _ => "Something went wrong on our side",
+    };
     let body = view! {
         <section class="card">
-            <h1>"Not found"</h1>
-            <p>{what.to_string()}</p>
+            <h1>{title}</h1>
+            <p id="error-message">{what.to_string()}</p>
             <p><a href="/">"Back to the data sets"</a></p>
         </section>
     };
-    document("Not found", body)
+    document(title, body)
 }
 
 fn severity_class(s: Severity) -> &'static str {

@@ -163,7 +163,17 @@ function autosubmit() {
   });
 }
 
+// Forms that destroy something ask first (without the script they submit directly).
+function confirmForms() {
+  document.querySelectorAll("form[data-confirm]").forEach((f) => {
+    f.addEventListener("submit", (e) => {
+      if (!window.confirm(f.dataset.confirm)) e.preventDefault();
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  confirmForms();
   uploadForm();
   pollWhileBusy();
   sortableTables();

@@ -25,11 +25,13 @@ fn table(name: &str, target: &str) -> Table {
     Table::from_raw(raw, Some(target), &TypeOverrides::new()).unwrap()
 }
 
-/// Checks every candidate as it finishes: save, load, predict the same.
+/// Checks every candidate as it finishes: save, load, predict the same. An ensemble's
+/// saved form names its members, which load from their own saved forms.
 struct RoundTrip<'a> {
     table: &'a Table,
     checked: usize,
     algorithms: Vec<Option<Algorithm>>,
+    saved: std::collections::HashMap<String, String>,
 }
 
 impl JobObserver for RoundTrip<'_> {
@@ -39,11 +41,17 @@ impl JobObserver for RoundTrip<'_> {
         };
         let cols: Vec<&Column> = self.table.columns.iter().collect();
         let rows: Vec<usize> = (0..self.table.n_rows()).collect();
-        let before = model.predict_columns(&cols, &rows);
+        let before = model.predict_columns(&cols, &rows).unwrap();
         let json = serde_json::to_string(model).unwrap();
-        let loaded: CandidateModel = serde_json::from_str(&json).unwrap();
+        let mut loaded: CandidateModel = serde_json::from_str(&json).unwrap();
+        let saved = &self.saved;
+        loaded
+            .resolve_members(|n| {
+                Ok(serde_json::from_str(saved.get(n).expect("members are saved first")).unwrap())
+            })
+            .unwrap();
         assert_eq!(
-            loaded.predict_columns(&cols, &rows),
+            loaded.predict_columns(&cols, &rows).unwrap(),
             before,
             "{} predicts the same after loading",
             result.name
@@ -55,6 +63,14 @@ impl JobObserver for RoundTrip<'_> {
             "{} via predict_raw",
             result.name
         );
+        if !model.members.is_empty() {
+            assert!(
+                json.len() < 4096,
+                "an ensemble's file names its members: {} bytes",
+                json.len()
+            );
+        }
+        self.saved.insert(result.name.clone(), json);
         self.checked += 1;
         self.algorithms.push(result.algorithm);
     }
@@ -69,6 +85,7 @@ fn every_candidate_round_trips() {
         table: &t,
         checked: 0,
         algorithms: vec![],
+        saved: Default::default(),
     };
     let out = run_job(&t, &spec, None, &mut obs).unwrap();
     assert!(obs.checked >= 7, "checked {}", obs.checked);
@@ -81,7 +98,7 @@ fn every_candidate_round_trips() {
     ] {
         assert!(obs.algorithms.contains(&Some(a)), "{a:?} was tried");
     }
-    assert_eq!(out.secondary_status, SecondaryStatus::MaxCandidatesReached);
+    assert_eq!(out.secondary_status, SecondaryStatus::CandidateLimitReached);
     assert!(
         out.candidates[0].objective.unwrap() > 0.95,
         "penguins are easy"
@@ -98,6 +115,7 @@ fn regression_with_missing_values_and_categories() {
         table: &t,
         checked: 0,
         algorithms: vec![],
+        saved: Default::default(),
     };
     let out = run_job(&t, &spec, None, &mut obs).unwrap();
     let r2 = out.candidates[0]
@@ -218,4 +236,60 @@ fn chosen_definitions_restrict_the_search_to_their_arms_and_ranges() {
     ] {
         assert!(bad.check_edit(original).is_err(), "{bad:?}");
     }
+}
+
+/// A candidate cut off by a time limit is never a Completed candidate: it is Stopped,
+/// with the reason, and left off the ranking; what completed trained as defined.
+#[test]
+fn a_candidate_cut_off_by_the_deadline_is_stopped_not_ranked() {
+    use glassbox_engine::automl::job::{
+        prepare, run_prepared, CandidateDefinition, CandidateStatus, Quiet,
+    };
+    use glassbox_engine::automl::learners::{resolve, Params, Task};
+    let t = table("adult.csv", "income");
+    let mut spec = JobSpec::new("income");
+    spec.max_runtime_per_candidate = Some(1.0);
+    let prep = prepare(&t, &spec, None).unwrap();
+    // A forest far too large for one second, and an MLP with many epochs.
+    let slow = |name: &str, algorithm: Algorithm, pairs: &[(&str, f64)]| {
+        let p: Params = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+            .collect();
+        CandidateDefinition {
+            name: name.into(),
+            algorithm,
+            pipeline: algorithm.pipelines()[0],
+            hyperparameters: resolve(algorithm, Task::Classification { n_classes: 2 }, &p).unwrap(),
+            ranges: Default::default(),
+        }
+    };
+    let chosen = vec![
+        slow(
+            "cand-001-random-forest-dpp0",
+            Algorithm::RandomForest,
+            &[("n_estimators", 5000.0)],
+        ),
+        slow(
+            "cand-002-mlp-dpp1",
+            Algorithm::Mlp,
+            &[("max_iter", 5000.0), ("hidden_layer_sizes", 256.0)],
+        ),
+    ];
+    spec.max_candidates = Some(2);
+    let out = run_prepared(&t, &spec, &prep, Some(chosen), None, &mut Quiet);
+    assert_eq!(out.candidates.len(), 2);
+    for c in &out.candidates {
+        assert_eq!(
+            c.status,
+            CandidateStatus::Stopped,
+            "{}: {:?}",
+            c.name,
+            c.failure_reason
+        );
+        let why = c.failure_reason.as_deref().unwrap_or("");
+        assert!(why.contains("time limit"), "{}: {why}", c.name);
+        assert!(c.objective.is_none(), "{} has no leaderboard value", c.name);
+    }
+    assert_eq!(out.best, None, "nothing truncated is ranked best");
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::{parse_body, CandidateQuery, CreateJob};
 use crate::service::Service;
+use crate::shapes;
 
 /// The OpenAPI 3 document, generated from the handlers and types above.
 #[derive(utoipa::OpenApi)]
@@ -29,6 +30,7 @@ use crate::service::Service;
         create_job,
         list_jobs,
         describe_job,
+        delete_job,
         list_candidates,
         stop_job,
         train_job,
@@ -98,7 +100,10 @@ pub fn routes() -> Router<Service> {
         .route("/api/datasets/{id}/profile", get(get_profile))
         .route("/api/datasets/{id}/target", put(set_target))
         .route("/api/automl-jobs", get(list_jobs).post(create_job))
-        .route("/api/automl-jobs/{name}", get(describe_job))
+        .route(
+            "/api/automl-jobs/{name}",
+            get(describe_job).delete(delete_job),
+        )
         .route("/api/automl-jobs/{name}/candidates", get(list_candidates))
         .route("/api/automl-jobs/{name}/stop", post(stop_job))
         .route("/api/automl-jobs/{name}/train", post(train_job))
@@ -237,7 +242,7 @@ async fn create_job(
 #[utoipa::path(get, path = "/api/automl-jobs", tag = "automl-jobs", responses((status = 200, description = "`{\"AutoMLJobSummaries\": […]}`, newest first", body = serde_json::Value)))]
 async fn list_jobs(State(svc): State<Service>) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(
-        serde_json::json!({ "AutoMLJobSummaries": svc.list_jobs().await? }),
+        serde_json::json!({ "AutoMLJobSummaries": svc.jobs().await?.iter().map(shapes::job_summary).collect::<Vec<_>>() }),
     ))
 }
 
@@ -246,7 +251,16 @@ async fn describe_job(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(svc.describe_job(&name).await?))
+    Ok(Json(shapes::describe_job(&svc.job(&name).await?)))
+}
+
+#[utoipa::path(delete, path = "/api/automl-jobs/{name}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName")), responses((status = 204, description = "Deleted, with its files"), (status = 404, body = ErrorBody), (status = 409, description = "The job is running; stop it first", body = ErrorBody)))]
+async fn delete_job(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    svc.delete_job(&name).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), CandidateQuery), responses((status = 200, description = "`{\"Candidates\": [AutoMLCandidate]}`", body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -257,9 +271,17 @@ async fn list_candidates(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let axum::extract::Query(q) =
         query.map_err(|e| ApiError::bad_request("query", e.body_text()))?;
-    Ok(Json(
-        serde_json::json!({ "Candidates": svc.list_candidates(&name, &q).await? }),
-    ))
+    let job = svc.job(&name).await?;
+    let candidates: Vec<serde_json::Value> = match &job.resolved {
+        Some(r) => svc
+            .candidates(&name, &q)
+            .await?
+            .iter()
+            .map(|c| shapes::candidate(&c.result, r, &c.created_at))
+            .collect(),
+        None => vec![],
+    };
+    Ok(Json(serde_json::json!({ "Candidates": candidates })))
 }
 
 #[utoipa::path(post, path = "/api/automl-jobs/{name}/stop", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName")), responses((status = 200, description = "Stopping; finished candidates are kept", body = serde_json::Value), (status = 400, description = "Already finished", body = ErrorBody), (status = 404, body = ErrorBody)))]

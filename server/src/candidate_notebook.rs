@@ -193,6 +193,7 @@ pub fn candidate_definition(
     job_name: &str,
     target: &str,
     source: &DataSource,
+    models_dir: &str,
     outcome: &JobOutcome,
     seed: u64,
 ) -> anyhow::Result<Value> {
@@ -303,6 +304,7 @@ pub fn candidate_definition(
         job_name => job_name,
         file_name => source.file_name,
         data_file => source.path.display().to_string(),
+        models_dir => models_dir,
         validation_file => source.validation.as_ref().map(|v| v.0.display().to_string()),
         validation_file_name => source.validation.as_ref().map(|v| v.1.clone()),
         delimiter => source.delimiter.map(|d| d.to_string()).unwrap_or_else(|| ",".into()),
@@ -336,7 +338,16 @@ pub fn write_candidate_definition(
     outcome: &JobOutcome,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(folder.notebooks())?;
-    let nb = candidate_definition(job_name, &spec.target, source, outcome, spec.seed)?;
+    let candidates = folder.candidates();
+    let models_dir = std::fs::canonicalize(&candidates).unwrap_or(candidates);
+    let nb = candidate_definition(
+        job_name,
+        &spec.target,
+        source,
+        &models_dir.display().to_string(),
+        outcome,
+        spec.seed,
+    )?;
     std::fs::write(
         folder.notebook(NotebookFile::CandidateDefinition),
         serde_json::to_vec_pretty(&nb)?,

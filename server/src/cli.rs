@@ -174,16 +174,21 @@ struct Progress {
 }
 
 impl RunObserver for Progress {
-    fn on_prepared(&mut self, table: &Table, prep: &Prepared) {
+    fn on_prepared(&mut self, table: &Table, validation_rows: usize, prep: &Prepared) {
         self.prepared = true;
         self.metric = prep.resolved.metric.as_str();
         self.limit = prep.resolved.max_candidates;
         if self.verbose {
             let r = &prep.resolved;
+            let extra = if validation_rows > 0 {
+                format!(" (+ {validation_rows} rows of the validation file)")
+            } else {
+                String::new()
+            };
             eprintln!(
-                "{}: {} rows; {} with {} ({}); validation: {}",
+                "{}: {} rows{extra}; {} with {} ({}); validation: {}",
                 table.file_name,
-                table.n_rows(),
+                table.n_rows() - validation_rows,
                 r.problem_type.as_str(),
                 r.metric.as_str(),
                 r.positive_class
@@ -221,7 +226,7 @@ impl RunObserver for Progress {
                 "  [{:>3}{of}] {:<36} {}: {}",
                 self.done,
                 result.name,
-                shapes::candidate_status(result.status),
+                result.status.as_str(),
                 result.failure_reason.as_deref().unwrap_or("")
             ),
         }

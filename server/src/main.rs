@@ -48,6 +48,10 @@ enum Command {
         /// Largest accepted upload, in bytes (default 5 GiB).
         #[arg(long, env = "GLASSBOX_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
         max_upload_bytes: u64,
+        /// Largest size gzip data may unpack to, in bytes (default: 20 times the upload
+        /// limit, and at most a quarter of the memory available at start).
+        #[arg(long, env = "GLASSBOX_MAX_UNPACKED_BYTES")]
+        max_unpacked_bytes: Option<u64>,
         /// How many AutoML jobs train at once.
         #[arg(long, env = "GLASSBOX_WORKERS", default_value_t = 1)]
         workers: usize,
@@ -94,6 +98,7 @@ fn main() -> ExitCode {
             data_dir,
             database_url,
             max_upload_bytes,
+            max_unpacked_bytes,
             workers,
         } => {
             tracing_subscriber::fmt()
@@ -111,6 +116,7 @@ fn main() -> ExitCode {
                 data_dir,
                 database_url,
                 max_upload_bytes,
+                max_unpacked_bytes,
                 workers,
             )) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -163,6 +169,7 @@ async fn serve(
     data_dir: PathBuf,
     database_url: Option<String>,
     max_upload_bytes: u64,
+    max_unpacked_bytes: Option<u64>,
     workers: usize,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(data_dir.join("datasets"))
@@ -175,7 +182,14 @@ async fn serve(
         service::Settings {
             data_dir: data_dir.clone(),
             max_upload_bytes,
-            read: ReadOptions::default(),
+            read: ReadOptions {
+                max_unpacked_bytes: max_unpacked_bytes.unwrap_or_else(|| {
+                    max_upload_bytes
+                        .saturating_mul(20)
+                        .min(glassbox_engine::data::read::default_unpack_cap())
+                }),
+                ..ReadOptions::default()
+            },
             workers,
         },
     );

@@ -11,10 +11,10 @@ use glassbox_engine::data::{self, ReadOptions};
 /// `glassbox predict`: one row per input row, in input order.
 pub fn predict_to_csv(model_dir: &Path, file: &Path, out: &Path) -> anyhow::Result<usize> {
     let model_path = model_dir.join("model.json");
-    let bytes = std::fs::read(&model_path)
-        .with_context(|| format!("{}: no model here", model_path.display()))?;
-    let model: CandidateModel = serde_json::from_slice(&bytes)
-        .with_context(|| format!("{}: not a Glassbox model", model_path.display()))?;
+    if !model_path.is_file() {
+        anyhow::bail!("{}: no model here", model_path.display());
+    }
+    let model = CandidateModel::load(model_dir)?;
     let raw = data::read_file(file, &ReadOptions::default())?;
     let n = raw.height();
     let preds = model.predict_raw(&raw)?;

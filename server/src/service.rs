@@ -88,7 +88,7 @@ pub fn now() -> String {
 pub fn display_name(raw: &str) -> String {
     let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
-    if clean.trim().is_empty() {
+    if clean.trim().is_empty() || clean.trim().chars().all(|c| c == '.') {
         "upload.csv".to_string()
     } else {
         clean
@@ -279,7 +279,7 @@ impl Service {
             data::read_bytes(&name, bytes, &opts).map_err(|e| e.to_string())
         })
         .await
-        .unwrap_or_else(|e| Err(format!("the reader failed: {e}")))
+        .unwrap_or_else(|e| Err(internal_failure("reading the file", e)))
     }
 
     async fn mark_failed(&self, id: &str, reason: &str) -> Result<(), ApiError> {
@@ -349,7 +349,7 @@ impl Service {
                     write_json(&dir.join(PROFILE_FILE), &p).map_err(|e| e.to_string())
                 })
                 .await
-                .unwrap_or_else(|e| Err(format!("profiling failed: {e}"))),
+                .unwrap_or_else(|e| Err(internal_failure("profiling", e))),
             };
             let outcome = match result {
                 Ok(()) => sqlx::query(
@@ -393,6 +393,22 @@ fn too_large(limit: u64) -> ApiError {
             limit
         ),
     )
+}
+
+/// A blocking task that panicked, as a failure reason: what was being done and the
+/// panic's message (a bug of ours, reported, never a crashed server).
+pub fn internal_failure(doing: &str, e: tokio::task::JoinError) -> String {
+    if !e.is_panic() {
+        return format!("{doing} was cancelled");
+    }
+    let payload = e.into_panic();
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default();
+    tracing::error!(doing, what, "internal error");
+    format!("an internal error stopped {doing}: {what}")
 }
 
 /// Write JSON atomically: to a temporary file first, then renamed into place.

@@ -1,6 +1,7 @@
 //! SageMaker-shaped JSON (AutoMLCandidate, DescribeAutoMLJob) built from the engine's plain
 //! results. The CLI's `job.json` / `leaderboard.json` and the REST API use the same shapes.
 
+use glassbox_app::model::JobInfo;
 use glassbox_engine::automl::job::{
     CandidateResult, CandidateStatus, JobOutcome, Resolved, SecondaryStatus,
 };
@@ -26,13 +27,13 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
             "StandardMetricName": resolved.metric.as_str(),
         })
     });
-    let status = candidate_status(c.status);
+    let status = c.status.as_str();
     let objective_status = match (c.status, c.objective) {
         (CandidateStatus::Completed, Some(_)) => "Succeeded",
         (CandidateStatus::Completed, None) => "Pending",
         _ => "Failed",
     };
-    let pipeline = c.pipeline.map_or(ENSEMBLE_PIPELINE, |p| p.as_str());
+    let pipeline = c.pipeline_name();
     let mut steps = Vec::new();
     if c.pipeline.is_some() {
         steps.push(json!({"CandidateStepType": "Glassbox::FeaturePipeline", "CandidateStepName": pipeline}));
@@ -62,7 +63,7 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
                 "StandardMetricName": m.metric.as_str(),
             })).collect::<Vec<_>>(),
         },
-        "Algorithm": c.algorithm.map(|a| a.as_str()).unwrap_or("ensemble"),
+        "Algorithm": c.algorithm_name(),
         "FeaturePipeline": pipeline,
         "FeaturePipelineSteps": pipeline_steps,
         "Hyperparameters": c.hyperparameters,
@@ -71,17 +72,6 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
         "Deterministic": c.deterministic,
         "FeatureImportance": c.feature_importance.iter().take(30).map(|(n, v)| json!({"Feature": n, "Importance": v})).collect::<Vec<_>>(),
     })
-}
-
-/// What the leaderboard shows as an ensemble's pipeline.
-const ENSEMBLE_PIPELINE: &str = "per member";
-
-pub fn candidate_status(s: CandidateStatus) -> &'static str {
-    match s {
-        CandidateStatus::Completed => "Completed",
-        CandidateStatus::Failed => "Failed",
-        CandidateStatus::Stopped => "Stopped",
-    }
 }
 
 pub fn leaderboard(outcome: &JobOutcome, time: &str) -> Value {
@@ -95,8 +85,8 @@ pub fn secondary(s: SecondaryStatus) -> &'static str {
         SecondaryStatus::FeatureEngineering => "FeatureEngineering",
         SecondaryStatus::ModelTuning => "ModelTuning",
         SecondaryStatus::CandidateDefinitionsGenerated => "CandidateDefinitionsGenerated",
-        SecondaryStatus::MaxCandidatesReached => "MaxCandidatesReached",
-        SecondaryStatus::MaxAutoMLJobRuntimeReached => "MaxAutoMLJobRuntimeReached",
+        SecondaryStatus::CandidateLimitReached => "MaxCandidatesReached",
+        SecondaryStatus::RuntimeLimitReached => "MaxAutoMLJobRuntimeReached",
         SecondaryStatus::Completed => "Completed",
         SecondaryStatus::Stopped => "Stopped",
         SecondaryStatus::Failed => "Failed",
@@ -116,7 +106,7 @@ pub fn primary(s: SecondaryStatus) -> &'static str {
     }
 }
 
-pub struct JobMeta<'a> {
+pub(crate) struct JobMeta<'a> {
     pub name: &'a str,
     /// The InputDataConfig channels, as given.
     pub input: Value,
@@ -128,7 +118,7 @@ pub struct JobMeta<'a> {
 }
 
 /// What a job's description is made of, wherever it is stored.
-pub struct JobState<'a> {
+struct JobState<'a> {
     pub status: &'a str,
     pub secondary: &'a str,
     pub progress: f64,
@@ -138,7 +128,7 @@ pub struct JobState<'a> {
     pub candidate_count: usize,
 }
 
-pub fn describe(meta: &JobMeta, st: &JobState) -> Value {
+fn describe(meta: &JobMeta, st: &JobState) -> Value {
     let r = st.resolved;
     json!({
         "AutoMLJobName": meta.name,
@@ -177,6 +167,56 @@ pub fn describe(meta: &JobMeta, st: &JobState) -> Value {
     })
 }
 
+/// DescribeAutoMLJob for a stored job.
+pub fn describe_job(job: &JobInfo) -> Value {
+    let meta = JobMeta {
+        name: &job.name,
+        input: job.input.clone(),
+        created: &job.created_at,
+        ended: job.ended_at.as_deref(),
+        updated: &job.updated_at,
+        candidates_only: job.candidates_only,
+        mode: job.requested_mode.clone().map(Value::from),
+    };
+    let best = job
+        .best
+        .as_ref()
+        .zip(job.resolved.as_ref())
+        .map(|(b, r)| candidate(&b.result, r, &b.created_at));
+    let mut v = describe(
+        &meta,
+        &JobState {
+            status: &job.status,
+            secondary: &job.secondary_status,
+            progress: job.progress,
+            failure_reason: job.failure_reason.as_deref(),
+            resolved: job.resolved.as_ref(),
+            best,
+            candidate_count: job.candidate_count,
+        },
+    );
+    v["DatasetId"] = json!(job.dataset_id);
+    v["ElapsedSeconds"] = json!(job.elapsed_seconds);
+    v
+}
+
+/// An AutoMLJobSummary for ListAutoMLJobs.
+pub fn job_summary(j: &JobInfo) -> Value {
+    json!({
+        "AutoMLJobName": j.name,
+        "AutoMLJobArn": arn(&j.name),
+        "AutoMLJobStatus": j.status,
+        "AutoMLJobSecondaryStatus": j.secondary_status,
+        "CreationTime": j.created_at,
+        "EndTime": j.ended_at,
+        "LastModifiedTime": j.updated_at,
+        "FailureReason": j.failure_reason,
+        "DatasetId": j.dataset_id,
+        "BestCandidateName": j.best.as_ref().map(|b| &b.result.name),
+        "Progress": j.progress,
+    })
+}
+
 pub fn arn(name: &str) -> String {
     format!("arn:glassbox:local:automl-job/{name}")
 }
@@ -211,4 +251,151 @@ fn completion(r: &Resolved) -> Value {
         "MaxRuntimePerTrainingJobInSeconds": r.max_runtime_per_candidate,
         "MaxAutoMLJobRuntimeInSeconds": r.max_job_runtime,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use glassbox_engine::automl::features::{Pipeline, PipelineSpec};
+    use glassbox_engine::automl::job::{MetricValue, Mode};
+    use glassbox_engine::automl::learners::{Algorithm, Params};
+    use glassbox_engine::data::ProblemType;
+
+    fn resolved(metric: Metric) -> Resolved {
+        Resolved {
+            problem_type: ProblemType::Regression,
+            problem_type_reason: "numbers".into(),
+            metric,
+            mode: Mode::Ensembling,
+            max_candidates: Some(5),
+            max_runtime_per_candidate: None,
+            max_job_runtime: Some(60.0),
+            classes: vec![],
+            positive_class: None,
+            features: vec![],
+            validation: "5-fold".into(),
+            pipelines: PipelineSpec::standard(1000),
+        }
+    }
+
+    fn result(name: &str, status: CandidateStatus, objective: Option<f64>) -> CandidateResult {
+        CandidateResult {
+            name: name.into(),
+            algorithm: Some(Algorithm::Gbdt),
+            pipeline: Some(Pipeline::Dpp0),
+            hyperparameters: Params::new(),
+            status,
+            failure_reason: None,
+            objective,
+            metrics: objective
+                .map(|v| {
+                    vec![MetricValue {
+                        metric: Metric::RMSE,
+                        value: v,
+                    }]
+                })
+                .unwrap_or_default(),
+            train_seconds: 1.5,
+            members: vec![],
+            deterministic: true,
+            feature_importance: vec![("x".into(), 1.0)],
+        }
+    }
+
+    #[test]
+    fn a_candidate_has_autopilots_fields() {
+        let c = candidate(
+            &result("cand-001-gbdt-dpp0", CandidateStatus::Completed, Some(2.5)),
+            &resolved(Metric::RMSE),
+            "2026-01-01T00:00:00.000Z",
+        );
+        assert_eq!(c["CandidateName"], "cand-001-gbdt-dpp0");
+        assert_eq!(c["FinalAutoMLJobObjectiveMetric"]["MetricName"], "RMSE");
+        assert_eq!(c["FinalAutoMLJobObjectiveMetric"]["Type"], "Minimize");
+        assert_eq!(c["FinalAutoMLJobObjectiveMetric"]["Value"], 2.5);
+        assert_eq!(c["ObjectiveStatus"], "Succeeded");
+        assert_eq!(c["CandidateStatus"], "Completed");
+        assert_eq!(c["CandidateSteps"][0]["CandidateStepName"], "dpp0");
+        assert_eq!(
+            c["CandidateProperties"]["CandidateMetrics"][0]["Set"],
+            "Validation"
+        );
+        assert_eq!(c["Algorithm"], "gbdt");
+        assert!(!c["FeaturePipelineSteps"].as_array().unwrap().is_empty());
+    }
+
+    #[test]
+    fn failed_candidates_and_ensembles() {
+        let failed = candidate(
+            &result("cand-002-gbdt-dpp0", CandidateStatus::Stopped, None),
+            &resolved(Metric::RMSE),
+            "t",
+        );
+        assert_eq!(failed["ObjectiveStatus"], "Failed");
+        assert_eq!(failed["CandidateStatus"], "Stopped");
+        assert!(failed["FinalAutoMLJobObjectiveMetric"].is_null());
+        let mut ens = result("cand-009-ensemble", CandidateStatus::Completed, Some(2.0));
+        ens.algorithm = None;
+        ens.pipeline = None;
+        ens.members = vec![("cand-001-gbdt-dpp0".into(), 1.0)];
+        let e = candidate(&ens, &resolved(Metric::RMSE), "t");
+        assert_eq!(e["Algorithm"], "ensemble");
+        assert_eq!(e["FeaturePipeline"], "per member");
+        assert_eq!(e["CandidateSteps"].as_array().unwrap().len(), 1);
+        assert_eq!(
+            e["EnsembleMembers"][0]["CandidateName"],
+            "cand-001-gbdt-dpp0"
+        );
+    }
+
+    #[test]
+    fn statuses_map_to_autopilots() {
+        assert_eq!(primary(SecondaryStatus::CandidateLimitReached), "Completed");
+        assert_eq!(primary(SecondaryStatus::ModelTuning), "InProgress");
+        assert_eq!(primary(SecondaryStatus::Stopped), "Stopped");
+        assert_eq!(
+            secondary(SecondaryStatus::RuntimeLimitReached),
+            "MaxAutoMLJobRuntimeReached"
+        );
+        assert_eq!(metric_type(Metric::AUC), "Maximize");
+    }
+
+    #[test]
+    fn a_stored_job_describes_itself() {
+        let job = JobInfo {
+            name: "j-1".into(),
+            dataset_id: "0123456789abcdef".into(),
+            status: "Completed".into(),
+            secondary_status: "MaxCandidatesReached".into(),
+            progress: 1.0,
+            failure_reason: None,
+            resolved: Some(resolved(Metric::MSE)),
+            best: Some(glassbox_app::model::CandidateInfo {
+                result: result("cand-001-gbdt-dpp0", CandidateStatus::Completed, Some(1.0)),
+                created_at: "t".into(),
+            }),
+            candidate_count: 3,
+            created_at: "2026-01-01T00:00:00.000Z".into(),
+            updated_at: "2026-01-01T00:01:00.000Z".into(),
+            ended_at: Some("2026-01-01T00:01:00.000Z".into()),
+            elapsed_seconds: 60.0,
+            input: serde_json::json!([{"DataSource": {"DatasetId": "0123456789abcdef"}}]),
+            candidates_only: false,
+            requested_mode: None,
+        };
+        let d = describe_job(&job);
+        assert_eq!(d["AutoMLJobArn"], "arn:glassbox:local:automl-job/j-1");
+        assert_eq!(d["ProblemType"], "Regression");
+        assert_eq!(d["AutoMLJobObjective"]["MetricName"], "MSE");
+        assert_eq!(d["AutoMLJobConfig"]["Mode"], "ENSEMBLING");
+        assert_eq!(
+            d["ResolvedAttributes"]["CompletionCriteria"]["MaxCandidates"],
+            5
+        );
+        assert_eq!(d["BestCandidate"]["CandidateName"], "cand-001-gbdt-dpp0");
+        assert_eq!(d["CandidateCount"], 3);
+        assert_eq!(d["ElapsedSeconds"], 60.0);
+        let s = job_summary(&job);
+        assert_eq!(s["BestCandidateName"], "cand-001-gbdt-dpp0");
+    }
 }

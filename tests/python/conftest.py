@@ -24,7 +24,7 @@ def glassbox_binary() -> Path:
 def dataset(name: str) -> Path:
     p = DATASETS / name
     if not p.exists():
-        pytest.skip(f"{p} not found: the shared data sets live in ../shared/datasets")
+        pytest.fail(f"{p} not found: these tests need the shared data sets in ../shared/datasets")
     return p
 
 

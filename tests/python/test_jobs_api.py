@@ -118,6 +118,58 @@ def test_invalid_bodies_are_400_naming_the_field(server, titanic, what, mutate, 
     assert r.json()["field"] == field, r.json()
 
 
+def layout(root):
+    """The files of a job folder, with candidate names made generic."""
+    out = set()
+    for p in root.rglob("*"):
+        parts = p.relative_to(root).as_posix().split("/")
+        if parts[0] == "candidates" and len(parts) > 1:
+            if parts[1] == "best":
+                out.add("candidates/best")
+                continue
+            parts[1] = "NAME"
+        if p.is_file() or p.is_symlink():
+            out.add("/".join(parts))
+    return out
+
+
+def test_a_server_job_folder_holds_what_a_cli_run_writes(server, titanic, tmp_path):
+    from test_cli_automl import glassbox
+    d = wait_job(server, "titanic-20s", 60)
+    assert d["AutoMLJobStatus"] == "Completed", d
+    served = layout(server.data_dir / "jobs" / "titanic-20s")
+    r = glassbox("run", dataset("titanic.csv"), "--target", "Survived", "--out", tmp_path / "cli",
+                 "--max-job-runtime", 20, "--quiet")
+    assert r.returncode == 0, r.stderr
+    ran = layout(tmp_path / "cli")
+    assert served == ran, (served ^ ran)
+    for f in ["job.json", "leaderboard.json", "profile.json", "splits.json", "candidate_definitions.json",
+              "candidates/best", "candidates/NAME/model.json", "candidates/NAME/result.json",
+              "notebooks/data_exploration.ipynb", "notebooks/candidate_definition.ipynb",
+              "notebooks/glassbox_helpers.py", "notebooks/requirements.txt", "notebooks/splits.json"]:
+        assert f in served, f
+
+
+def test_best_first_follows_the_objective_direction(server):
+    ds = ready_dataset(server, "sklearn_diabetes.csv")
+    body = job_body("diabetes-mse", ds, "target", criteria={"MaxCandidates": 4},
+                    CandidateGenerationConfig={"AlgorithmsConfig": [{"AutoMLAlgorithms": ["linear", "knn"]}]})
+    assert create(server, body).status_code == 201
+    d = wait_job(server, "diabetes-mse", 120)
+    assert d["AutoMLJobStatus"] == "Completed", d
+    assert d["ResolvedAttributes"]["AutoMLJobObjective"]["MetricName"] == "MSE"
+    cands = [c for c in candidates(server, "diabetes-mse") if c["FinalAutoMLJobObjectiveMetric"]]
+    mse = [c["FinalAutoMLJobObjectiveMetric"]["Value"] for c in cands]
+    assert len(mse) >= 3 and mse == sorted(mse), mse  # lower is better: best first
+    assert cands[0]["CandidateName"] == d["BestCandidate"]["CandidateName"]
+    worst_first = candidates(server, "diabetes-mse", SortOrder="Ascending", StatusEquals="Completed")
+    assert worst_first[0]["FinalAutoMLJobObjectiveMetric"]["Value"] == max(mse)
+    # The page's leaderboard is in the same order, with the best marked on row 1.
+    page = requests.get(f"{server.url}/jobs/diabetes-mse/live", timeout=10).text
+    assert page.index(cands[0]["CandidateName"]) < page.index(cands[-1]["CandidateName"])
+    assert 'class="best"' in page.split("<tbody>")[1].split("</tr>")[0]
+
+
 def test_malformed_json_is_400(server):
     r = requests.post(server.url + "/api/automl-jobs", data=b"{not json", headers={"Content-Type": "application/json"}, timeout=10)
     assert r.status_code == 400 and "error" in r.json()
@@ -139,6 +191,9 @@ def test_stop_keeps_candidates(server):
             assert requests.get(server.url + path, timeout=10).status_code == 200
             worst = max(worst, time.perf_counter() - t)
         assert worst < 0.2, f"{path} took {worst * 1000:.0f} ms during training"
+    # A running job cannot be deleted.
+    running = requests.delete(server.url + "/api/automl-jobs/adult-long", timeout=10)
+    assert running.status_code == 409 and "stop it first" in running.json()["error"], running.text
     t = time.time()
     r = requests.post(server.url + "/api/automl-jobs/adult-long/stop", timeout=10)
     assert r.status_code == 200, r.text
@@ -199,3 +254,25 @@ def test_openapi_document_covers_the_api(server):
     assert {"AutoMLJobName", "InputDataConfig"} <= set(create["required"])
     params = {p["name"] for p in paths["/api/automl-jobs/{name}/candidates"]["get"]["parameters"]}
     assert {"SortBy", "SortOrder", "StatusEquals", "MaxResults"} <= params
+
+
+def test_a_job_outlives_its_data_set_and_can_be_deleted(server):
+    ds = ready_dataset(server, "sklearn_iris.csv")
+    body = job_body("iris-lifecycle", ds, "target", criteria={"MaxCandidates": 2},
+                    CandidateGenerationConfig={"AlgorithmsConfig": [{"AutoMLAlgorithms": ["linear"]}]})
+    assert create(server, body).status_code == 201
+    d = wait_job(server, "iris-lifecycle", 120)
+    assert d["AutoMLJobStatus"] == "Completed", d
+    assert requests.delete(f"{server.url}/api/datasets/{ds}", timeout=10).status_code == 204
+    # The job stays readable: its page, its description, its notebooks (without the data).
+    assert requests.get(f"{server.url}/jobs/iris-lifecycle", timeout=10).status_code == 200
+    assert requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 200
+    z = requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle/notebooks/notebooks.zip", timeout=30)
+    assert z.status_code == 200 and z.headers["content-type"] == "application/zip"
+    folder = server.data_dir / "jobs" / "iris-lifecycle"
+    assert (folder / "job.json").exists()
+    r = requests.delete(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10)
+    assert r.status_code == 204, r.text
+    assert requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 404
+    assert not folder.exists()
+    assert requests.delete(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 404

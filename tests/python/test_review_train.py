@@ -40,7 +40,7 @@ def test_candidates_only_review_then_train(server, penguins, tmp_path):
     # The review page offers every definition; the names come from the job.
     page = requests.get(f"{server.url}/jobs/penguins-review", timeout=10).text
     assert 'id="review-form"' in page and page.count('name="candidate"') >= 6
-    offered = re.findall(r'class="definition" data-candidate="([^"]+)"', page)
+    offered = re.findall(r'data-candidate="([^"]+)"', page)
     gbdt = next(n for n in offered if n.endswith("-gbdt-dpp0"))
     linear = next(n for n in offered if "-linear-" in n)
 

@@ -1,15 +1,18 @@
 //! A trained candidate: everything `predict` needs, saved as `model.json` in
 //! `candidates/NAME/`. With k-fold validation a candidate is the k fold models, and its
 //! prediction is their average (bagging); with a holdout it is the one model trained on
-//! the training part. An ensemble embeds its members and their weights.
+//! the training part. An ensemble names its members and their weights: each member's own
+//! `model.json` sits beside the ensemble's, and is loaded with it.
 
-use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::features::{FeatureColumn, FittedPipeline, Pipeline};
 use super::learners::{Algorithm, AnyModel, Learner, Params};
 use super::metrics::Predictions;
 use crate::data::{typed_columns, Column, ProblemType, RawTable};
-use crate::error::Result;
+use crate::error::{EngineError, Result};
 
 pub const MODEL_FORMAT: u32 = 1;
 
@@ -36,12 +39,79 @@ pub struct CandidateModel {
     pub hyperparameters: Params,
     pub folds: Vec<FoldModel>,
     /// For an ensemble: (weight, member).
-    pub members: Vec<(f64, CandidateModel)>,
+    pub members: Vec<(f64, Member)>,
+}
+
+/// An ensemble member. `model.json` holds its name only (the member's own model file is
+/// beside it, in `../NAME/`); it is loaded when the ensemble is. Files written before
+/// members were stored by reference embed the member whole, and still load.
+#[derive(Debug)]
+pub enum Member {
+    Named(String),
+    Loaded(Box<CandidateModel>),
+}
+
+impl Member {
+    pub fn name(&self) -> &str {
+        match self {
+            Member::Named(n) => n,
+            Member::Loaded(m) => &m.name,
+        }
+    }
+}
+
+impl Serialize for Member {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Stored {
+            Named(String),
+            Embedded(Box<CandidateModel>),
+        }
+        Ok(match Stored::deserialize(d)? {
+            Stored::Named(n) => Member::Named(n),
+            Stored::Embedded(m) => Member::Loaded(m),
+        })
+    }
 }
 
 impl CandidateModel {
+    /// Read `candidates/NAME/model.json` (`path` is the file or its folder), with an
+    /// ensemble's members from their folders beside it.
+    pub fn load(path: &Path) -> Result<CandidateModel> {
+        let file = if path.is_dir() {
+            path.join("model.json")
+        } else {
+            path.to_path_buf()
+        };
+        let shown = file.display().to_string();
+        let bytes = std::fs::read(&file).map_err(|e| EngineError::io(shown.clone(), e))?;
+        let mut model: CandidateModel = serde_json::from_slice(&bytes).map_err(|e| {
+            EngineError::data(&shown, None, format!("not a Glassbox model file: {e}"))
+        })?;
+        let folder = file.parent().unwrap_or(Path::new("."));
+        model.resolve_members(|name| CandidateModel::load(&folder.join("..").join(name)))?;
+        Ok(model)
+    }
+
+    /// Load the members an ensemble names, with `load(name)`.
+    pub fn resolve_members(&mut self, load: impl Fn(&str) -> Result<CandidateModel>) -> Result<()> {
+        for (_, m) in self.members.iter_mut() {
+            if let Member::Named(n) = m {
+                *m = Member::Loaded(Box::new(load(n)?));
+            }
+        }
+        Ok(())
+    }
+
     /// Predict rows `rows` of typed feature columns.
-    pub fn predict_columns(&self, columns: &[&Column], rows: &[usize]) -> Predictions {
+    pub fn predict_columns(&self, columns: &[&Column], rows: &[usize]) -> Result<Predictions> {
         let parts: Vec<(f64, Predictions)> = if self.members.is_empty() {
             let w = 1.0 / self.folds.len() as f64;
             self.folds
@@ -51,10 +121,16 @@ impl CandidateModel {
         } else {
             self.members
                 .iter()
-                .map(|(w, m)| (*w, m.predict_columns(columns, rows)))
-                .collect()
+                .map(|(w, m)| match m {
+                    Member::Loaded(m) => Ok((*w, m.predict_columns(columns, rows)?)),
+                    Member::Named(n) => Err(EngineError::invalid(
+                        "model",
+                        format!("{}: ensemble member {n} is not loaded", self.name),
+                    )),
+                })
+                .collect::<Result<_>>()?
         };
-        average(parts)
+        Ok(average(parts))
     }
 
     /// Read the feature columns this model needs from a file just read.
@@ -71,7 +147,7 @@ impl CandidateModel {
         let cols = self.columns_for(raw)?;
         let refs: Vec<&Column> = cols.iter().collect();
         let rows: Vec<usize> = (0..raw.height()).collect();
-        Ok(self.predict_columns(&refs, &rows))
+        self.predict_columns(&refs, &rows)
     }
 }
 

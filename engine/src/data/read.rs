@@ -17,14 +17,31 @@ use crate::error::{EngineError, Result};
 pub struct ReadOptions {
     /// A file with more columns than this is refused with a clear error.
     pub max_columns: usize,
+    /// Gzip data that unpacks to more bytes than this is refused (a "gzip bomb" must not
+    /// exhaust the memory): it is unpacked as a stream and stopped at the cap.
+    pub max_unpacked_bytes: u64,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_columns: 10_000,
+            max_unpacked_bytes: default_unpack_cap(),
         }
     }
+}
+
+/// A quarter of the memory available now (at most 16 GiB), or 2 GiB where it cannot be
+/// read: reading a file takes a few times its size in memory.
+pub fn default_unpack_cap() -> u64 {
+    let available = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+        m.lines()
+            .find(|l| l.starts_with("MemAvailable:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<u64>().ok())
+            .map(|kb| kb * 1024)
+    });
+    available.map_or(2 << 30, |a| (a / 4).min(16 << 30))
 }
 
 /// The file as read: column names and one string column per field, nothing typed yet.
@@ -127,25 +144,84 @@ pub fn read_bytes(file_name: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result
         ));
     }
     let (bytes, format) = if is_gzip {
-        let mut out = Vec::with_capacity(bytes.len() * 4);
-        flate2::read::MultiGzDecoder::new(&bytes[..])
-            .read_to_end(&mut out)
-            .map_err(|e| {
-                EngineError::data(file_name, None, format!("the gzip data is corrupt: {e}"))
-            })?;
-        (out, FileFormat::CsvGzip)
+        (
+            gunzip(file_name, &bytes, opts.max_unpacked_bytes)?,
+            FileFormat::CsvGzip,
+        )
     } else {
         (bytes, FileFormat::Csv)
     };
     read_csv(file_name, bytes, format, opts)
 }
 
-fn read_parquet(file_name: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTable> {
-    let df = ParquetReader::new(Cursor::new(bytes))
-        .finish()
+/// A byte-order mark for UTF-16 and text behind it that reads as lines of fields.
+fn looks_utf16(bytes: &[u8]) -> bool {
+    let little = bytes.starts_with(&[0xFF, 0xFE]);
+    if !(little || bytes.starts_with(&[0xFE, 0xFF])) || !bytes.len().is_multiple_of(2) {
+        return false;
+    }
+    let units = bytes[2..].chunks(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units.take(4096))
+        .map(|c| c.unwrap_or('\u{FFFD}'))
+        .collect();
+    !text.contains('\u{FFFD}') && text.contains(['\n', ',', ';', '\t'])
+}
+
+/// Unpack gzip data as a stream, refusing it once it passes `cap` bytes.
+fn gunzip(file_name: &str, bytes: &[u8], cap: u64) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity((bytes.len() * 4).min(cap as usize));
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(cap.saturating_add(1))
+        .read_to_end(&mut out)
         .map_err(|e| {
-            EngineError::data(file_name, None, format!("not a readable Parquet file: {e}"))
+            EngineError::data(file_name, None, format!("the gzip data is corrupt: {e}"))
         })?;
+    if out.len() as u64 > cap {
+        return Err(EngineError::data(
+            file_name,
+            None,
+            format!(
+                "the gzip data unpacks to more than {cap} bytes, over {:.0} times its {} compressed bytes; \
+                 Glassbox unpacks at most {cap} bytes (a setting of the server: --max-unpacked-bytes)",
+                cap as f64 / bytes.len().max(1) as f64,
+                bytes.len()
+            ),
+        ));
+    }
+    Ok(out)
+}
+
+/// Why a Parquet column cannot be read as one value per cell, if it cannot.
+fn unreadable_type(dtype: &DataType) -> Option<&'static str> {
+    match dtype {
+        DataType::List(_) | DataType::Array(..) => Some("a list"),
+        DataType::Struct(_) => Some("a struct (or map)"),
+        DataType::Binary | DataType::BinaryOffset => Some("binary data"),
+        _ => None,
+    }
+}
+
+fn read_parquet(file_name: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTable> {
+    // polars may panic on a type it has no support for; that is a refusal, never a crash.
+    let read = std::panic::catch_unwind(|| ParquetReader::new(Cursor::new(bytes)).finish());
+    let df = match read {
+        Ok(r) => r.map_err(|e| {
+            EngineError::data(file_name, None, format!("not a readable Parquet file: {e}"))
+        })?,
+        Err(_) => {
+            return Err(EngineError::data(
+                file_name,
+                None,
+                "the Parquet file has a column type Glassbox cannot read",
+            ))
+        }
+    };
     if df.width() == 0 {
         return Err(EngineError::data(
             file_name,
@@ -161,19 +237,46 @@ fn read_parquet(file_name: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<R
         .collect();
     let mut cols = Vec::with_capacity(df.width());
     for c in df.columns() {
-        let s = c
-            .as_materialized_series()
-            .cast(&DataType::String)
-            .map_err(|e| {
-                EngineError::data(
-                    file_name,
-                    None,
-                    format!(
-                        "column {:?} has a type Glassbox cannot read: {e}",
-                        c.name().as_str()
-                    ),
-                )
-            })?;
+        if let Some(what) = unreadable_type(c.dtype()) {
+            return Err(EngineError::Data {
+                location: crate::error::Location {
+                    file: file_name.to_string(),
+                    line: None,
+                    column: Some(c.name().to_string()),
+                },
+                message: format!(
+                    "the column holds {what} per cell ({}); Glassbox reads one value per cell: flatten it first",
+                    c.dtype()
+                ),
+            });
+        }
+        let series = c.as_materialized_series();
+        // A duration becomes a number of seconds: a feature a model can use.
+        let as_text = match series.dtype() {
+            DataType::Duration(unit) => {
+                let per_second = match unit {
+                    TimeUnit::Nanoseconds => 1e9,
+                    TimeUnit::Microseconds => 1e6,
+                    TimeUnit::Milliseconds => 1e3,
+                };
+                series
+                    .cast(&DataType::Int64)
+                    .and_then(|v| v.cast(&DataType::Float64))
+                    .map(|v| &v / per_second)
+                    .and_then(|v| v.cast(&DataType::String))
+            }
+            _ => series.cast(&DataType::String),
+        };
+        let s = as_text.map_err(|e| {
+            EngineError::data(
+                file_name,
+                None,
+                format!(
+                    "column {:?} has a type Glassbox cannot read: {e}",
+                    c.name().as_str()
+                ),
+            )
+        })?;
         cols.push(s.into_column());
     }
     let frame = DataFrame::new_infer_height(cols)
@@ -211,6 +314,13 @@ fn read_csv(
     if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
         bytes.drain(..3);
     }
+    if looks_utf16(&bytes) {
+        return Err(EngineError::data(
+            file_name,
+            None,
+            "the file is UTF-16 text; save it as UTF-8 (in Excel: CSV UTF-8) and upload it again",
+        ));
+    }
     if let Err(e) = std::str::from_utf8(&bytes) {
         let at = e.valid_up_to();
         let line = line_of(&bytes, at);
@@ -234,6 +344,24 @@ fn read_csv(
     }
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(EngineError::data(file_name, None, "the file is empty"));
+    }
+    if matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    ) {
+        return Err(EngineError::data(
+            file_name,
+            Some(1),
+            "the file looks like JSON, not CSV: Glassbox reads CSV (a header row, then one row per line) and Parquet",
+        ));
+    }
+    // Old Mac line endings (CR only) are lines all the same, as pandas reads them.
+    if !bytes.contains(&b'\n') && bytes.contains(&b'\r') {
+        bytes.iter_mut().for_each(|b| {
+            if *b == b'\r' {
+                *b = b'\n'
+            }
+        });
     }
     let delimiter = sniff_delimiter(&bytes);
     let scan = scan_csv(file_name, &bytes, delimiter)?;

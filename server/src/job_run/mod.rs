@@ -74,8 +74,9 @@ pub enum Start {
 
 /// How a caller follows a run.
 pub trait RunObserver {
-    /// The data is analysed; training is about to start.
-    fn on_prepared(&mut self, _table: &Table, _prep: &Prepared) {}
+    /// The data is analysed; training is about to start. `table` holds the training
+    /// file's rows followed by `validation_rows` rows of a validation file.
+    fn on_prepared(&mut self, _table: &Table, _validation_rows: usize, _prep: &Prepared) {}
     fn on_status(&mut self, _status: SecondaryStatus, _progress: f64) {}
     /// A candidate ended (its files are saved when it completed).
     fn on_candidate(&mut self, _result: &CandidateResult) {}
@@ -161,13 +162,24 @@ pub fn run(
     obs.on_status(SecondaryStatus::AnalyzingData, 0.0);
     let (table, valid_rows) = load_table(inputs, spec)?;
     let prep = job::prepare(&table, spec, valid_rows.as_deref())?;
-    obs.on_prepared(&table, &prep);
+    obs.on_prepared(&table, valid_rows.as_ref().map_or(0, Vec::len), &prep);
     std::fs::create_dir_all(folder.root())
         .with_context(|| format!("creating {}", folder.root().display()))?;
     let data_path = inputs.training.absolute();
     let chosen = match start {
         Start::Fresh => {
-            let p = profile::profile_table(&table, Some(&spec.target));
+            // The exploration is of the training file, as its notebook reads it.
+            let p = match &inputs.validation {
+                None => profile::profile_table(&table, Some(&spec.target)),
+                Some(_) => {
+                    let training = Inputs {
+                        validation: None,
+                        ..inputs.clone()
+                    };
+                    let (t, _) = load_table(&training, spec)?;
+                    profile::profile_table(&t, Some(&spec.target))
+                }
+            };
             write_json(&folder.profile_json(), &p)?;
             crate::notebooks::write_data_exploration(&folder.notebooks(), &p, &data_path)
                 .context("writing the exploration notebook")?;

@@ -120,8 +120,13 @@ impl Service {
             ));
         }
         let row = self.job_row(job).await?;
-        let ds = self.get_dataset(&row.dataset_id).await?;
-        let data = Some((self.dataset_file(&row.dataset_id), ds.name));
+        // A deleted data set leaves the job readable: the zip then goes without the data.
+        let data = self
+            .get_dataset(&row.dataset_id)
+            .await
+            .ok()
+            .map(|ds| (self.dataset_file(&row.dataset_id), ds.name))
+            .filter(|(path, _)| path.exists());
         let job = job.to_string();
         tokio::task::spawn_blocking(move || zip_bundle(&folder, &job, data))
             .await

@@ -2,14 +2,14 @@
 //! the engine's `JobSpec`, `Resolved` and `CandidateResult`s. The SageMaker shapes are
 //! made from them on the way out (`shapes`).
 
+use glassbox_app::model::{CandidateInfo, JobInfo};
 use glassbox_engine::automl::job::{CandidateResult, CandidateStatus, JobSpec, Resolved};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::wire::{CandidateQuery, CreateJob};
 use crate::error::ApiError;
 use crate::job_run::JobFolder;
 use crate::service::{now, Service};
-use crate::shapes;
 
 fn bad(field: &str, msg: impl Into<String>) -> ApiError {
     ApiError::bad_request(field, msg)
@@ -34,12 +34,6 @@ pub(super) struct JobRow {
     pub ended_at: Option<String>,
 }
 
-/// A stored candidate: the engine's result, and when it was recorded.
-pub(super) struct CandidateRow {
-    pub result: CandidateResult,
-    pub created_at: String,
-}
-
 impl JobRow {
     pub fn request(&self) -> Option<CreateJob> {
         serde_json::from_str(&self.request).ok()
@@ -55,55 +49,46 @@ impl JobRow {
             .and_then(|r| serde_json::from_str(r).ok())
     }
 
-    fn describe(&self, best: Option<&CandidateRow>, count: usize) -> Value {
+    /// The record the API and the pages get.
+    fn info(&self, best: Option<CandidateInfo>, candidate_count: usize) -> JobInfo {
         let req = self.request();
-        let resolved = self.resolved();
-        let meta = shapes::JobMeta {
-            name: &self.name,
-            input: req.as_ref().map_or(Value::Null, |r| {
-                serde_json::to_value(&r.input).unwrap_or(Value::Null)
-            }),
-            created: &self.created_at,
-            ended: self.ended_at.as_deref(),
-            updated: &self.updated_at,
-            candidates_only: req
-                .as_ref()
-                .and_then(|r| r.candidates_only)
-                .unwrap_or(false),
-            mode: req
-                .as_ref()
-                .and_then(|r| r.config.as_ref())
-                .and_then(|c| c.mode.clone())
-                .map(Value::from),
-        };
-        let best = match (best, &resolved) {
-            (Some(b), Some(r)) => Some(shapes::candidate(&b.result, r, &b.created_at)),
-            _ => None,
-        };
-        let mut v = shapes::describe(
-            &meta,
-            &shapes::JobState {
-                status: &self.status,
-                secondary: &self.secondary_status,
-                progress: self.progress,
-                failure_reason: self.failure_reason.as_deref(),
-                resolved: resolved.as_ref(),
-                best,
-                candidate_count: count,
-            },
-        );
-        v["DatasetId"] = json!(self.dataset_id);
         let end = self
             .ended_at
             .as_deref()
             .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
-            .map(|d| d.with_timezone(&chrono::Utc));
-        if let Ok(start) = chrono::DateTime::parse_from_rfc3339(&self.created_at) {
-            let end = end.unwrap_or_else(chrono::Utc::now);
-            v["ElapsedSeconds"] =
-                json!((end - start.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0);
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .unwrap_or_else(chrono::Utc::now);
+        let elapsed_seconds = chrono::DateTime::parse_from_rfc3339(&self.created_at)
+            .map(|start| {
+                (end - start.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0
+            })
+            .unwrap_or(0.0);
+        JobInfo {
+            name: self.name.clone(),
+            dataset_id: self.dataset_id.clone(),
+            status: self.status.clone(),
+            secondary_status: self.secondary_status.clone(),
+            progress: self.progress,
+            failure_reason: self.failure_reason.clone(),
+            resolved: self.resolved(),
+            best,
+            candidate_count,
+            created_at: self.created_at.clone(),
+            updated_at: self.updated_at.clone(),
+            ended_at: self.ended_at.clone(),
+            elapsed_seconds,
+            input: req.as_ref().map_or(Value::Null, |r| {
+                serde_json::to_value(&r.input).unwrap_or(Value::Null)
+            }),
+            candidates_only: req
+                .as_ref()
+                .and_then(|r| r.candidates_only)
+                .unwrap_or(false),
+            requested_mode: req
+                .as_ref()
+                .and_then(|r| r.config.as_ref())
+                .and_then(|c| c.mode.clone()),
         }
-        v
     }
 }
 
@@ -157,7 +142,7 @@ impl Service {
     }
 
     /// A job's candidates as stored (in no particular order).
-    async fn candidate_rows(&self, job: &str) -> Result<Vec<CandidateRow>, ApiError> {
+    async fn candidate_rows(&self, job: &str) -> Result<Vec<CandidateInfo>, ApiError> {
         let rows: Vec<(String, String, String)> =
             sqlx::query_as("SELECT name, result, created_at FROM candidates WHERE job_name = ?")
                 .bind(job)
@@ -173,52 +158,56 @@ impl Service {
                     let bytes = std::fs::read(folder.result_json(&name)).ok()?;
                     serde_json::from_slice(&bytes).ok()
                 })?;
-                Some(CandidateRow { result, created_at })
+                Some(CandidateInfo { result, created_at })
             })
             .collect())
     }
 
-    pub async fn describe_job(&self, name: &str) -> Result<Value, ApiError> {
+    /// A job's record, with its best candidate.
+    pub async fn job(&self, name: &str) -> Result<JobInfo, ApiError> {
         let row = self.job_row(name).await?;
         let candidates = self.candidate_rows(name).await?;
+        let count = candidates.len();
         let best = row
             .best_candidate
             .as_ref()
-            .and_then(|b| candidates.iter().find(|c| &c.result.name == b));
-        Ok(row.describe(best, candidates.len()))
+            .and_then(|b| candidates.into_iter().find(|c| &c.result.name == b));
+        Ok(row.info(best, count))
     }
 
-    pub async fn list_jobs(&self) -> Result<Vec<Value>, ApiError> {
+    /// Every job, newest first.
+    pub async fn jobs(&self) -> Result<Vec<JobInfo>, ApiError> {
         let rows: Vec<JobRow> = sqlx::query_as("SELECT * FROM jobs ORDER BY created_at DESC")
             .fetch_all(&self.db)
             .await?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                json!({
-                    "AutoMLJobName": r.name,
-                    "AutoMLJobArn": shapes::arn(&r.name),
-                    "AutoMLJobStatus": r.status,
-                    "AutoMLJobSecondaryStatus": r.secondary_status,
-                    "CreationTime": r.created_at,
-                    "EndTime": r.ended_at,
-                    "LastModifiedTime": r.updated_at,
-                    "FailureReason": r.failure_reason,
-                    "DatasetId": r.dataset_id,
-                    "BestCandidateName": r.best_candidate,
-                    "Progress": r.progress,
-                })
-            })
-            .collect())
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (count,): (i64,) =
+                sqlx::query_as("SELECT COUNT(*) FROM candidates WHERE job_name = ?")
+                    .bind(&r.name)
+                    .fetch_one(&self.db)
+                    .await?;
+            let best = match &r.best_candidate {
+                Some(b) => self
+                    .candidate_rows(&r.name)
+                    .await?
+                    .into_iter()
+                    .find(|c| &c.result.name == b),
+                None => None,
+            };
+            out.push(r.info(best, count as usize));
+        }
+        Ok(out)
     }
 
     /// ListCandidatesForAutoMLJob. `FinalObjectiveMetricValue` sorts by the objective's
     /// direction: `Descending` (the default) puts the best first, as Autopilot does.
-    pub async fn list_candidates(
+    /// `MaxResults` is the API's page size; the pages ask for every candidate.
+    pub async fn candidates(
         &self,
         name: &str,
         q: &CandidateQuery,
-    ) -> Result<Vec<Value>, ApiError> {
+    ) -> Result<Vec<CandidateInfo>, ApiError> {
         let row = self.job_row(name).await?;
         let descending = match q.sort_order.as_deref().unwrap_or("Descending") {
             "Ascending" => false,
@@ -246,52 +235,39 @@ impl Service {
                 ))
             }
             Some(n) => n as usize,
-            None => 100,
+            None => usize::MAX,
         };
         let Some(resolved) = row.resolved() else {
             return Ok(vec![]);
         };
-        let mut rows: Vec<CandidateRow> = self
+        let mut rows: Vec<CandidateInfo> = self
             .candidate_rows(name)
             .await?
             .into_iter()
             .filter(|r| {
                 q.status_equals
                     .as_deref()
-                    .is_none_or(|s| s == shapes::candidate_status(r.result.status))
+                    .is_none_or(|s| s == r.result.status.as_str())
             })
             .collect();
         let metric = resolved.metric;
+        let ordered = |o: std::cmp::Ordering| if descending { o.reverse() } else { o };
         match q.sort_by.as_deref().unwrap_or("FinalObjectiveMetricValue") {
-            // Best first; those without a value last in either order.
+            // Best first when descending; those without a value last in either order.
             "FinalObjectiveMetricValue" => rows.sort_by(|a, b| {
                 let (sa, sb) = (a.result.rank_score(metric), b.result.rank_score(metric));
                 match (sa.is_finite(), sb.is_finite()) {
-                    (true, true) if descending => sb.total_cmp(&sa),
-                    (true, true) => sa.total_cmp(&sb),
+                    (true, true) => ordered(sa.total_cmp(&sb)),
                     (true, false) => std::cmp::Ordering::Less,
                     (false, true) => std::cmp::Ordering::Greater,
-                    (false, false) => a.result.name.cmp(&b.result.name),
+                    (false, false) => std::cmp::Ordering::Equal,
                 }
                 .then(a.result.name.cmp(&b.result.name))
             }),
-            "CreationTime" => rows.sort_by(|a, b| {
-                let o = a.created_at.cmp(&b.created_at);
-                if descending {
-                    o.reverse()
-                } else {
-                    o
-                }
-            }),
-            "Status" => rows.sort_by(|a, b| {
-                let o = shapes::candidate_status(a.result.status)
-                    .cmp(shapes::candidate_status(b.result.status));
-                if descending {
-                    o.reverse()
-                } else {
-                    o
-                }
-            }),
+            "CreationTime" => rows.sort_by(|a, b| ordered(a.created_at.cmp(&b.created_at))),
+            "Status" => {
+                rows.sort_by(|a, b| ordered(a.result.status.as_str().cmp(b.result.status.as_str())))
+            }
             s => {
                 return Err(bad(
                     "SortBy",
@@ -299,22 +275,22 @@ impl Service {
                 ))
             }
         }
-        Ok(rows
-            .iter()
-            .take(max)
-            .map(|r| shapes::candidate(&r.result, &resolved, &r.created_at))
-            .collect())
+        rows.truncate(max);
+        Ok(rows)
     }
 
-    pub async fn candidate(&self, job: &str, name: &str) -> Result<Value, ApiError> {
+    /// One candidate of a job, with the job's analysis its description needs.
+    pub async fn candidate(
+        &self,
+        job: &str,
+        name: &str,
+    ) -> Result<(CandidateInfo, Resolved), ApiError> {
         let row = self.job_row(job).await?;
-        let resolved = row.resolved();
         self.candidate_rows(job)
             .await?
             .into_iter()
             .find(|r| r.result.name == name)
-            .zip(resolved)
-            .map(|(r, resolved)| shapes::candidate(&r.result, &resolved, &r.created_at))
+            .zip(row.resolved())
             .ok_or_else(|| ApiError::not_found(format!("job {job:?} has no candidate {name:?}")))
     }
 
@@ -329,7 +305,7 @@ impl Service {
         sqlx::query("INSERT OR REPLACE INTO candidates (job_name, name, status, objective, result, created_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(job)
             .bind(&result.name)
-            .bind(shapes::candidate_status(result.status))
+            .bind(result.status.as_str())
             .bind(result.objective)
             .bind(serde_json::to_string(result).unwrap_or_default())
             .bind(&t)
@@ -399,6 +375,33 @@ impl Service {
                     .execute(&self.db)
                     .await?;
             }
+        }
+        Ok(())
+    }
+
+    /// Delete a job that is not running: its rows and its folder.
+    pub async fn delete_job(&self, name: &str) -> Result<(), ApiError> {
+        let row = self.job_row(name).await?;
+        if row.status == "InProgress" || row.status == "Stopping" {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                format!("job {name:?} is {}; stop it first", row.status),
+            ));
+        }
+        let mut tx = self.db.begin().await?;
+        sqlx::query("DELETE FROM candidates WHERE job_name = ?")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM jobs WHERE name = ?")
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        // The name was validated when the job was created, so the folder is the job's own.
+        let folder = self.job_folder(name);
+        if folder.root().exists() {
+            tokio::fs::remove_dir_all(folder.root()).await?;
         }
         Ok(())
     }

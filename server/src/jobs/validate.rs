@@ -225,7 +225,7 @@ pub fn to_spec(req: &CreateJob, columns: &[String]) -> Result<JobSpec, FieldErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jobs::wire::{Completion, DataSource, JobConfig, Objective};
+    use crate::jobs::wire::{Completion, DataSource, Generation, JobConfig, Objective};
 
     fn request() -> CreateJob {
         serde_json::from_value(serde_json::json!({
@@ -344,23 +344,14 @@ mod tests {
         assert_eq!(spec.type_overrides["Sex"], ColumnKind::Categorical);
         assert_eq!(spec.mode, Mode::Ensembling);
 
+        fn generation(r: &mut CreateJob) -> &mut Generation {
+            r.config.as_mut().unwrap().generation.as_mut().unwrap()
+        }
         let mut bad = r.clone();
-        bad.config
-            .as_mut()
-            .unwrap()
-            .generation
-            .as_mut()
-            .unwrap()
-            .algorithms = Some(vec![]);
+        generation(&mut bad).algorithms = Some(vec![]);
         assert_eq!(field(&bad), ALGORITHMS);
         let mut bad = r.clone();
-        bad.config
-            .as_mut()
-            .unwrap()
-            .generation
-            .as_mut()
-            .unwrap()
-            .features = Some(
+        generation(&mut bad).features = Some(
             serde_json::from_value(serde_json::json!({"FeatureAttributeNames": ["Ghost"]}))
                 .unwrap(),
         );

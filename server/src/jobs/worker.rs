@@ -14,7 +14,7 @@ use glassbox_engine::data::Table;
 use super::wire::{CreateJob, TrainRequest};
 use crate::error::ApiError;
 use crate::job_run::{self, DataFile, Inputs, RunMeta, RunObserver, Start};
-use crate::service::{now, Service};
+use crate::service::{internal_failure, now, Service};
 use crate::shapes;
 
 fn bad(field: &str, msg: impl Into<String>) -> ApiError {
@@ -53,7 +53,7 @@ struct DbObserver<'a> {
 }
 
 impl RunObserver for DbObserver<'_> {
-    fn on_prepared(&mut self, _table: &Table, prep: &Prepared) {
+    fn on_prepared(&mut self, _table: &Table, _validation_rows: usize, prep: &Prepared) {
         self.metric = Some(prep.resolved.metric);
         if let Err(e) = self
             .handle
@@ -121,7 +121,7 @@ impl Service {
                 run_blocking(&svc2, &handle, &name2, &spec, &data, start, stop)
             })
             .await
-            .unwrap_or_else(|e| Err(format!("the job crashed: {e}")));
+            .unwrap_or_else(|e| Err(internal_failure("the job", e)));
             let res = match &outcome {
                 Ok((status, secondary, best)) => {
                     svc.end_job(&name, Ok((status, secondary, best.as_deref())))

@@ -6,37 +6,32 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use super::{error_page, not_found};
+use glassbox_app::model::{CandidateInfo, JobInfo};
+
 use crate::jobs::CandidateQuery;
 use crate::service::Service;
 
 pub(super) async fn jobs_list(State(svc): State<Service>) -> Response {
-    match svc.list_jobs().await {
+    match svc.jobs().await {
         Ok(list) => Html(glassbox_app::jobs_page(&list)).into_response(),
         Err(e) => error_page(e),
     }
 }
 
+/// A job and all its candidates, best first.
 async fn job_data(
     svc: &Service,
     name: &str,
-) -> Result<(serde_json::Value, Vec<serde_json::Value>), crate::error::ApiError> {
-    let job = svc.describe_job(name).await?;
-    let candidates = svc
-        .list_candidates(name, &CandidateQuery::default())
-        .await?;
+) -> Result<(JobInfo, Vec<CandidateInfo>), crate::error::ApiError> {
+    let job = svc.job(name).await?;
+    let candidates = svc.candidates(name, &CandidateQuery::default()).await?;
     Ok((job, candidates))
 }
 
 pub(super) async fn render_job(svc: &Service, name: &str, review_error: Option<&str>) -> Response {
     match job_data(svc, name).await {
         Ok((j, c)) => {
-            let definitions: Vec<serde_json::Value> = svc
-                .candidate_definitions(name)
-                .await
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|d| serde_json::to_value(d).ok())
-                .collect();
+            let definitions = svc.candidate_definitions(name).await.unwrap_or_default();
             let page = glassbox_app::job_page(&j, &c, &definitions, review_error);
             if review_error.is_some() {
                 (StatusCode::BAD_REQUEST, Html(page)).into_response()
@@ -95,12 +90,21 @@ pub(super) async fn stop_job(State(svc): State<Service>, Path(name): Path<String
     }
 }
 
+pub(super) async fn delete_job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
+    match svc.delete_job(&name).await {
+        Ok(()) => Redirect::to("/jobs").into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
 pub(super) async fn candidate(
     State(svc): State<Service>,
     Path((name, cand)): Path<(String, String)>,
 ) -> Response {
     match svc.candidate(&name, &cand).await {
-        Ok(c) => Html(glassbox_app::candidate_page(&name, &c)).into_response(),
+        Ok((c, resolved)) => {
+            Html(glassbox_app::candidate_page(&name, &c, &resolved)).into_response()
+        }
         Err(e) => error_page(e),
     }
 }

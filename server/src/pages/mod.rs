@@ -26,6 +26,7 @@ pub fn routes() -> Router<Service> {
         .route("/jobs/{name}", get(jobs::job))
         .route("/jobs/{name}/live", get(jobs::job_live))
         .route("/jobs/{name}/stop", post(jobs::stop_job))
+        .route("/jobs/{name}/delete", post(jobs::delete_job))
         .route("/jobs/{name}/candidates/{candidate}", get(jobs::candidate))
         .route("/jobs/{name}/train", post(review::train_job))
         .route("/jobs/{name}/notebooks/{kind}", get(jobs::notebook_view))
@@ -52,7 +53,8 @@ pub fn routes() -> Router<Service> {
 pub async fn not_found() -> Response {
     (
         StatusCode::NOT_FOUND,
-        Html(glassbox_app::not_found_page(
+        Html(glassbox_app::error_page(
+            404,
             "There is no page at this address.",
         )),
     )
@@ -61,5 +63,9 @@ pub async fn not_found() -> Response {
 
 pub(crate) fn error_page(e: crate::error::ApiError) -> Response {
     let status = e.status;
-    (status, Html(glassbox_app::not_found_page(&e.message))).into_response()
+    (
+        status,
+        Html(glassbox_app::error_page(status.as_u16(), &e.message)),
+    )
+        .into_response()
 }

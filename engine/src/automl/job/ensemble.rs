@@ -15,7 +15,7 @@ use super::types::{
 };
 use crate::automl::learners::Params;
 use crate::automl::metrics::{compute, Metric, Predictions, Truth};
-use crate::automl::model::{CandidateModel, MODEL_FORMAT};
+use crate::automl::model::{CandidateModel, Member, MODEL_FORMAT};
 
 fn blend(members: &[&Predictions], counts: &[usize]) -> Predictions {
     let total: usize = counts.iter().sum();
@@ -138,11 +138,12 @@ pub(super) fn finish(
                 if *c > 0 {
                     let w = *c as f64 / total as f64;
                     result.members.push((model.name.clone(), w));
-                    members.push((w, model));
+                    members.push((w, Member::Loaded(Box::new(model))));
                 }
             }
-            result.deterministic = members.iter().all(|(_, m): &(f64, CandidateModel)| {
-                m.algorithm.is_some_and(|a| a.deterministic())
+            result.deterministic = members.iter().all(|(_, m)| match m {
+                Member::Loaded(m) => m.algorithm.is_some_and(|a| a.deterministic()),
+                Member::Named(_) => false,
             });
             result.hyperparameters.insert(
                 "members".into(),

@@ -21,8 +21,10 @@
 //! The module is split by responsibility: `spec` (the job's choices and rules), `prepare`
 //! (analysis of the data), `trainer` (one candidate on every fold), `schedule` (the
 //! budget, the per-candidate cap and successive halving), `search` (the portfolio,
-//! sampling, TPE and proposals) and `ensemble` (Caruana selection and the ranking).
+//! sampling, TPE and proposals), `cost` (how long a candidate will likely take) and
+//! `ensemble` (Caruana selection and the ranking).
 
+mod cost;
 mod ensemble;
 mod prepare;
 mod schedule;

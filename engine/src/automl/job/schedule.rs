@@ -6,6 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use super::cost::CostModel;
 use super::search::{propose, Space, Trial};
 use super::spec::Mode;
 use super::trainer::Trainer;
@@ -98,6 +99,9 @@ pub(super) fn train_definitions(
         .max()
         .unwrap_or(0)
         .max(queue.len());
+    let mut costs = CostModel::default();
+    // Definitions passed over in a row because they could not finish in time.
+    let mut passed_over = 0;
     obs.on_status(SecondaryStatus::ModelTuning, 0.05);
     loop {
         if obs.stop_requested() {
@@ -105,11 +109,11 @@ pub(super) fn train_definitions(
         }
         if let Some(maxc) = prep.resolved.max_candidates {
             if outcome.candidates.len() >= maxc {
-                return (SecondaryStatus::MaxCandidatesReached, kept);
+                return (SecondaryStatus::CandidateLimitReached, kept);
             }
         }
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return (SecondaryStatus::MaxAutoMLJobRuntimeReached, kept);
+            return (SecondaryStatus::RuntimeLimitReached, kept);
         }
         let def = match queue.pop_front() {
             Some(d) => d,
@@ -168,7 +172,24 @@ pub(super) fn train_definitions(
             }
         };
         let cand_deadline = candidate_deadline();
+        // Do not start what cannot finish: a candidate cut off by a limit is never ranked.
+        if let Some(d) = cand_deadline {
+            let available = d.saturating_duration_since(Instant::now()).as_secs_f64();
+            if !costs.fits(&def, available) {
+                passed_over += 1;
+                if passed_over >= 25 || queue.is_empty() && space.is_empty() {
+                    return (SecondaryStatus::RuntimeLimitReached, kept);
+                }
+                continue;
+            }
+        }
+        passed_over = 0;
         let (result, fitted) = trainer.train(&def, cand_deadline, &|| obs.stop_requested(), 1.0);
+        match result.status {
+            CandidateStatus::Completed => costs.observe(&def, result.train_seconds, true),
+            CandidateStatus::Stopped => costs.observe(&def, result.train_seconds, false),
+            CandidateStatus::Failed => {}
+        }
         if let (Some(obj), Some((model, oof))) = (result.objective, fitted) {
             let score = metric.score(obj);
             let arm = arms
@@ -205,7 +226,7 @@ pub(super) fn train_definitions(
             (0.05 + 0.9 * progress).min(0.95),
         );
         if deadline.is_some_and(|d| Instant::now() >= d) {
-            return (SecondaryStatus::MaxAutoMLJobRuntimeReached, kept);
+            return (SecondaryStatus::RuntimeLimitReached, kept);
         }
     }
 }

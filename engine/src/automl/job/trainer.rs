@@ -10,7 +10,9 @@ use super::prepare::Prepared;
 use super::spec::JobSpec;
 use super::types::{CandidateDefinition, CandidateResult, CandidateStatus, MetricValue};
 use crate::automl::features::{FittedPipeline, Pipeline, TargetOrder};
-use crate::automl::learners::{sample_weights, AnyModel, HyperParams, Learner, Task, TrainData};
+use crate::automl::learners::{
+    sample_weights, AnyModel, FitError, HyperParams, Learner, Task, TrainData,
+};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::{compute, Metric, Predictions, Truth};
 use crate::automl::model::{CandidateModel, FoldModel, MODEL_FORMAT};
@@ -156,54 +158,70 @@ impl<'a> Trainer<'a> {
         };
         let data = self.fold_data(def.pipeline);
         let (tx, rx) = mpsc::channel();
-        let (task, seed) = (self.prep.task, self.spec.seed);
+        let (task, seed, algo) = (self.prep.task, self.spec.seed, def.algorithm);
         let worker_data = data.clone();
         std::thread::spawn(move || {
-            let out: std::result::Result<Vec<(AnyModel, Predictions)>, String> = worker_data
-                .iter()
-                .map(|f| {
-                    // Lower fidelity (successive halving): a seeded share of the training rows.
-                    let subset = (fraction < 1.0).then(|| {
-                        let n = f.train.rows;
-                        let mut idx: Vec<usize> = (0..n).collect();
-                        let mut rng = Rng::new(seed ^ 0xF1DE);
-                        for i in (1..n).rev() {
-                            idx.swap(i, rng.below(i + 1));
+            let fit_all = || -> std::result::Result<Vec<(AnyModel, Predictions)>, FitError> {
+                worker_data
+                    .iter()
+                    .map(|f| {
+                        // Lower fidelity (successive halving): a seeded share of the training rows.
+                        let subset = (fraction < 1.0).then(|| {
+                            let n = f.train.rows;
+                            let mut idx: Vec<usize> = (0..n).collect();
+                            let mut rng = Rng::new(seed ^ 0xF1DE);
+                            for i in (1..n).rev() {
+                                idx.swap(i, rng.below(i + 1));
+                            }
+                            idx.truncate(((n as f64 * fraction).ceil() as usize).max(2).min(n));
+                            idx.sort_unstable();
+                            (
+                                f.train.select_rows(&idx),
+                                idx.iter().map(|&i| f.y_train[i]).collect::<Vec<f64>>(),
+                            )
+                        });
+                        let (x, y) = match &subset {
+                            Some((x, y)) => (x, y.as_slice()),
+                            None => (&f.train, f.y_train.as_slice()),
+                        };
+                        let w = sample_weights(params.class_weight(), task, y);
+                        let mut m = AnyModel::new(&params, task, x.cols);
+                        m.fit(&TrainData {
+                            x,
+                            y,
+                            weights: &w,
+                            eval: Some((&f.valid, &f.y_valid)),
+                            deadline,
+                            seed,
+                        })?;
+                        let p = m.predict(&f.valid);
+                        let finite = match &p {
+                            Predictions::Proba { p, .. } | Predictions::Values(p) => {
+                                p.iter().all(|v| v.is_finite())
+                            }
+                        };
+                        if !finite {
+                            return Err(
+                                "the model diverged: its predictions are not finite numbers".into(),
+                            );
                         }
-                        idx.truncate(((n as f64 * fraction).ceil() as usize).max(2).min(n));
-                        idx.sort_unstable();
-                        (
-                            f.train.select_rows(&idx),
-                            idx.iter().map(|&i| f.y_train[i]).collect::<Vec<f64>>(),
-                        )
-                    });
-                    let (x, y) = match &subset {
-                        Some((x, y)) => (x, y.as_slice()),
-                        None => (&f.train, f.y_train.as_slice()),
-                    };
-                    let w = sample_weights(params.class_weight(), task, y);
-                    let mut m = AnyModel::new(&params, task, x.cols);
-                    m.fit(&TrainData {
-                        x,
-                        y,
-                        weights: &w,
-                        eval: Some((&f.valid, &f.y_valid)),
-                        deadline,
-                        seed,
-                    })?;
-                    let p = m.predict(&f.valid);
-                    let finite = match &p {
-                        Predictions::Proba { p, .. } | Predictions::Values(p) => {
-                            p.iter().all(|v| v.is_finite())
-                        }
-                    };
-                    if !finite {
-                        return Err("the model diverged: its predictions are not finite numbers"
-                            .to_string());
-                    }
-                    Ok((m, p))
-                })
-                .collect();
+                        Ok((m, p))
+                    })
+                    .collect()
+            };
+            // A learner's panic is a bug, but it fails this candidate, never the job.
+            let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(fit_all))
+                .unwrap_or_else(|panic| {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    Err(FitError::Failed(format!(
+                        "internal error while training {}: {what}",
+                        algo.as_str()
+                    )))
+                });
             let _ = tx.send(out);
         });
         // Wait for the worker, looking up every 200 ms: past the deadline, or when a stop
@@ -223,9 +241,19 @@ impl<'a> Trainer<'a> {
         };
         let fitted = match outcome {
             Some(Ok(f)) => f,
-            Some(Err(e)) => {
+            Some(Err(FitError::Failed(e))) => {
                 result.status = CandidateStatus::Failed;
                 result.failure_reason = Some(e);
+                result.train_seconds = started.elapsed().as_secs_f64();
+                return (result, None);
+            }
+            // Training ended early: the model is not the one the definition describes, so
+            // it is no candidate (the notebook could not reproduce it).
+            Some(Err(FitError::OutOfTime(progress))) => {
+                result.status = CandidateStatus::Stopped;
+                result.failure_reason = Some(format!(
+                    "stopped by the time limit before it finished training ({progress})"
+                ));
                 result.train_seconds = started.elapsed().as_secs_f64();
                 return (result, None);
             }

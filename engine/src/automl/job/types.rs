@@ -20,8 +20,10 @@ pub enum SecondaryStatus {
     FeatureEngineering,
     ModelTuning,
     CandidateDefinitionsGenerated,
-    MaxCandidatesReached,
-    MaxAutoMLJobRuntimeReached,
+    /// The candidate cap ended the job.
+    CandidateLimitReached,
+    /// The runtime limit ended the job.
+    RuntimeLimitReached,
     Completed,
     Stopped,
     Failed,
@@ -32,6 +34,16 @@ pub enum CandidateStatus {
     Completed,
     Failed,
     Stopped,
+}
+
+impl CandidateStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CandidateStatus::Completed => "Completed",
+            CandidateStatus::Failed => "Failed",
+            CandidateStatus::Stopped => "Stopped",
+        }
+    }
 }
 
 /// A candidate before training: pipeline × algorithm × hyperparameters (and the ranges
@@ -76,6 +88,21 @@ pub struct CandidateResult {
 }
 
 impl CandidateResult {
+    /// The algorithm's name, or `ensemble`.
+    pub fn algorithm_name(&self) -> &'static str {
+        self.algorithm.map_or("ensemble", |a| a.as_str())
+    }
+
+    /// The feature pipeline's name, or `per member` for an ensemble.
+    pub fn pipeline_name(&self) -> &'static str {
+        self.pipeline.map_or("per member", |p| p.as_str())
+    }
+
+    /// A metric's value, when the candidate reports it.
+    pub fn metric(&self, m: Metric) -> Option<f64> {
+        self.metrics.iter().find(|v| v.metric == m).map(|v| v.value)
+    }
+
     /// The ranking rule: larger is better, whichever direction `metric` goes; candidates
     /// that did not complete with a value rank last.
     pub fn rank_score(&self, metric: Metric) -> f64 {

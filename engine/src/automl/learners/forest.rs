@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::ForestParams;
-use super::{rows_to_predictions, Learner, Task, TrainData};
+use super::{rows_to_predictions, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 use crate::common::Rng;
@@ -403,7 +403,7 @@ impl ForestModel {
 }
 
 impl Learner for ForestModel {
-    fn fit(&mut self, d: &TrainData) -> Result<(), String> {
+    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
         let n = d.x.rows;
         if n == 0 {
             return Err("no training rows".into());
@@ -454,6 +454,12 @@ impl Learner for ForestModel {
                 Some((g.nodes, g.importance))
             })
             .collect();
+        let grown = results.iter().filter(|r| r.is_some()).count();
+        if grown < n_trees {
+            return Err(FitError::OutOfTime(format!(
+                "grew {grown} of {n_trees} trees before the deadline"
+            )));
+        }
         self.trees.clear();
         self.importance = vec![0.0; p];
         for (tree, imp) in results.into_iter().flatten() {

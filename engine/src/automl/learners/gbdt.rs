@@ -12,7 +12,7 @@ use forust_ml::{GradientBooster, Matrix as FMatrix};
 use serde::{Deserialize, Serialize};
 
 use super::params::GbdtParams;
-use super::{binary_proba, sigmoid, Learner, Task, TrainData};
+use super::{binary_proba, check_time, sigmoid, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -96,7 +96,7 @@ impl GbdtModel {
 }
 
 impl Learner for GbdtModel {
-    fn fit(&mut self, d: &TrainData) -> Result<(), String> {
+    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
         self.n_features = d.x.cols;
         let x = FMatrix::new(&d.x.data, d.x.rows, d.x.cols);
         let eval = d
@@ -105,7 +105,7 @@ impl Learner for GbdtModel {
         let fit_one = |objective: ObjectiveType,
                        y: &[f64],
                        ey: Option<Vec<f64>>|
-         -> Result<GradientBooster, String> {
+         -> Result<GradientBooster, FitError> {
             let mut b = self.booster(objective, d.seed, eval.is_some())?;
             let ew;
             let eval_data = match (&eval, &ey) {
@@ -120,7 +120,7 @@ impl Learner for GbdtModel {
                 _ => None,
             };
             b.fit(&x, y, d.weights, eval_data)
-                .map_err(|e| format!("forust: {e}"))?;
+                .map_err(|e| FitError::Failed(format!("forust: {e}")))?;
             // The per-round metric log is not needed to predict, and can hold NaN, which
             // JSON cannot carry.
             b.evaluation_history = None;
@@ -145,9 +145,11 @@ impl Learner for GbdtModel {
                     let ey = eval
                         .as_ref()
                         .map(|e| e.1.iter().map(|&v| f64::from(v as usize == c)).collect());
-                    if d.deadline.is_some_and(|t| std::time::Instant::now() > t) {
-                        return Err("out of time".to_string());
-                    }
+                    check_time(d.deadline, || {
+                        format!(
+                            "trained {c} of {n_classes} one-vs-rest boosters before the deadline"
+                        )
+                    })?;
                     if !yc.contains(&1.0) {
                         return Ok(None);
                     }

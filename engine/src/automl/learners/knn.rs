@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::{KnnParams, Weights};
-use super::{rows_to_predictions, Learner, Task, TrainData};
+use super::{rows_to_predictions, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -33,7 +33,7 @@ impl KnnModel {
 }
 
 impl Learner for KnnModel {
-    fn fit(&mut self, d: &TrainData) -> Result<(), String> {
+    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
         self.x = d.x.to_row_major();
         self.y = d.y.to_vec();
         self.cols = d.x.cols;

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::{LinearParams, Penalty};
-use super::{binary_proba, sigmoid, Learner, Task, TrainData};
+use super::{binary_proba, check_time, sigmoid, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -74,7 +74,7 @@ fn lbfgs(
     f: impl Fn(&[f64], &mut [f64]) -> f64,
     max_iter: usize,
     deadline: Option<Instant>,
-) -> (Vec<f64>, usize) {
+) -> Result<(Vec<f64>, usize), FitError> {
     let n = x.len();
     let m = 10;
     let mut g = vec![0.0; n];
@@ -84,9 +84,12 @@ fn lbfgs(
     let mut it = 0;
     while it < max_iter {
         let gmax = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
-        if gmax < 1e-7 || deadline.is_some_and(|t| Instant::now() > t) {
+        if gmax < 1e-7 {
             break;
         }
+        check_time(deadline, || {
+            format!("ran {it} L-BFGS iterations before the deadline, without converging")
+        })?;
         // Two-loop recursion for the direction d = -H g.
         let mut q = g.clone();
         let mut alphas = Vec::with_capacity(s_hist.len());
@@ -150,7 +153,7 @@ fn lbfgs(
             break;
         }
     }
-    (x, it)
+    Ok((x, it))
 }
 
 /// FISTA (accelerated proximal gradient) for `f(x) + lambda·Σ|xᵢ|` over the entries
@@ -162,14 +165,17 @@ fn fista(
     penalised: impl Fn(usize) -> bool,
     max_iter: usize,
     deadline: Option<Instant>,
-) -> (Vec<f64>, usize) {
+) -> Result<(Vec<f64>, usize), FitError> {
     let n = start.len();
     let (mut x, mut y) = (start.clone(), start);
     let (mut t, mut lip) = (1.0f64, 1.0f64);
     let mut g = vec![0.0; n];
     let mut scratch = vec![0.0; n];
     let mut it = 0;
-    while it < max_iter && deadline.is_none_or(|d| Instant::now() <= d) {
+    while it < max_iter {
+        check_time(deadline, || {
+            format!("ran {it} FISTA iterations before the deadline, without converging")
+        })?;
         let fy = f(&y, &mut g);
         let x_new = loop {
             let cand: Vec<f64> = (0..n)
@@ -206,7 +212,7 @@ fn fista(
             break;
         }
     }
-    (x, it)
+    Ok((x, it))
 }
 
 fn dot(a: &[f64], b: &[f64]) -> f64 {
@@ -263,7 +269,7 @@ fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Option<Vec<f64>
 
 impl Learner for LinearModel {
     #[allow(clippy::needless_range_loop)] // classes index several parallel arrays
-    fn fit(&mut self, d: &TrainData) -> Result<(), String> {
+    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
         let (n, p) = (d.x.rows, d.x.cols);
         let w = d.weights;
         match self.task {
@@ -341,9 +347,9 @@ impl Learner for LinearModel {
                         is_coef,
                         2000,
                         d.deadline,
-                    )
+                    )?
                 } else {
-                    lbfgs(start, |t, g| smooth(t, g, scale), 1000, d.deadline)
+                    lbfgs(start, |t, g| smooth(t, g, scale), 1000, d.deadline)?
                 };
                 self.coef = (0..k)
                     .map(|cl| theta[cl * (p + 1)..cl * (p + 1) + p].to_vec())
@@ -427,11 +433,12 @@ impl Learner for LinearModel {
                                 max_w = max_w.max(new.abs());
                             }
                             self.iterations = epoch + 1;
-                            if max_delta <= 1e-12 * max_w.max(1e-12)
-                                || d.deadline.is_some_and(|t| Instant::now() > t)
-                            {
+                            if max_delta <= 1e-12 * max_w.max(1e-12) {
                                 break;
                             }
+                            check_time(d.deadline, || {
+                                format!("ran {} coordinate-descent epochs before the deadline, without converging", epoch + 1)
+                            })?;
                         }
                         coef
                     }

@@ -6,12 +6,10 @@
 //! `MLPRegressor` in `TransformedTargetRegressor(transformer=StandardScaler())`).
 //! Randomised: another library reproduces it within a tolerance, not exactly.
 
-use std::time::Instant;
-
 use serde::{Deserialize, Serialize};
 
 use super::params::MlpParams;
-use super::{Learner, Task, TrainData};
+use super::{check_time, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 use crate::common::Rng;
@@ -105,7 +103,7 @@ impl MlpModel {
 }
 
 impl Learner for MlpModel {
-    fn fit(&mut self, d: &TrainData) -> Result<(), String> {
+    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
         let n = d.x.rows;
         if n < 2 {
             return Err("an MLP needs at least 2 rows".into());
@@ -164,9 +162,9 @@ impl Learner for MlpModel {
         let batch = 256.min(train.len());
         let (mut h, mut out) = (vec![0.0; self.hidden], vec![0.0; self.n_out]);
         for epoch in 0..max_epochs {
-            if d.deadline.is_some_and(|t| Instant::now() > t) {
-                break;
-            }
+            check_time(d.deadline, || {
+                format!("ran {epoch} of at most {max_epochs} epochs before the deadline")
+            })?;
             for i in (1..train.len()).rev() {
                 train.swap(i, rng.below(i + 1));
             }

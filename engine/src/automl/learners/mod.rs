@@ -373,9 +373,51 @@ pub struct TrainData<'a> {
     pub seed: u64,
 }
 
+/// Why a learner did not produce the model its hyperparameters define.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FitError {
+    /// The data or the hyperparameters do not allow it; the message says why.
+    Failed(String),
+    /// The deadline came before training finished as defined; the message says how far
+    /// it got. A truncated model is never a candidate: the notebook could not define it.
+    OutOfTime(String),
+}
+
+impl std::fmt::Display for FitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FitError::Failed(m) | FitError::OutOfTime(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for FitError {
+    fn from(m: String) -> Self {
+        FitError::Failed(m)
+    }
+}
+
+impl From<&str> for FitError {
+    fn from(m: &str) -> Self {
+        FitError::Failed(m.to_string())
+    }
+}
+
+/// `Err(OutOfTime)` when `deadline` has passed: for learners that check between steps.
+pub(crate) fn check_time(
+    deadline: Option<Instant>,
+    progress: impl FnOnce() -> String,
+) -> Result<(), FitError> {
+    match deadline {
+        Some(t) if Instant::now() > t => Err(FitError::OutOfTime(progress())),
+        _ => Ok(()),
+    }
+}
+
 /// What every learner offers.
 pub trait Learner {
-    fn fit(&mut self, data: &TrainData) -> Result<(), String>;
+    /// Train as the hyperparameters define, or fail; never return a truncated model.
+    fn fit(&mut self, data: &TrainData) -> Result<(), FitError>;
     fn predict(&self, x: &Matrix) -> Predictions;
     /// One non-negative number per input column.
     fn feature_importance(&self) -> Vec<f64>;
@@ -420,7 +462,7 @@ impl AnyModel {
 }
 
 impl Learner for AnyModel {
-    fn fit(&mut self, data: &TrainData) -> Result<(), String> {
+    fn fit(&mut self, data: &TrainData) -> Result<(), FitError> {
         match self {
             AnyModel::Gbdt(m) => m.fit(data),
             AnyModel::Linear(m) => m.fit(data),

@@ -1,0 +1,92 @@
+//! A candidate's page: its validation metrics, its definition (hyperparameters and
+//! feature pipeline, or an ensemble's members) and its feature importance.
+
+use glassbox_engine::automl::job::Resolved;
+use leptos::prelude::*;
+
+use crate::format::{num, param_value, status_badge};
+use crate::model::CandidateInfo;
+use crate::pages::document;
+
+pub fn candidate_page(job: &str, c: &CandidateInfo, resolved: &Resolved) -> String {
+    let r = &c.result;
+    let name = r.name.clone();
+    let steps = resolved
+        .pipelines
+        .iter()
+        .find(|p| Some(p.name) == r.pipeline)
+        .map(|p| p.describe())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|st| view! { <li>{st}</li> })
+        .collect_view();
+    let params = r
+        .hyperparameters
+        .iter()
+        .map(|(k, v)| view! { <tr><th>{k.clone()}</th><td>{param_value(v)}</td></tr> })
+        .collect_view();
+    let metrics = r
+        .metrics
+        .iter()
+        .map(|m| view! { <tr><th>{m.metric.as_str()}</th><td class="num">{num(Some(m.value))}</td><td class="muted">"Validation"</td></tr> })
+        .collect_view();
+    let importance = r
+        .feature_importance
+        .iter()
+        .take(15)
+        .map(|(f, v)| {
+            view! { <tr><td>{f.clone()}</td><td class="num"><span class="bar" style=format!("--w:{:.0}%", v * 100.0)>{format!("{v:.3}")}</span></td></tr> }
+        })
+        .collect_view();
+    let is_ensemble = !r.members.is_empty();
+    let no_importance = r.feature_importance.is_empty();
+    let member_rows = r
+        .members
+        .iter()
+        .map(|(m, w)| view! { <tr><td><a href=format!("/jobs/{job}/candidates/{m}")>{m.clone()}</a></td><td class="num">{format!("{w:.2}")}</td></tr> })
+        .collect_view();
+    let objective = resolved.metric.as_str();
+    let value = num(r.objective);
+    let body = view! {
+        <section class="page-head">
+            <div>
+                <h1>{name.clone()}</h1>
+                <p class="muted">{status_badge(r.status.as_str())}" "{format!("{objective} = {value} · trained in {:.1} s", r.train_seconds)}
+                    " · " <a href=format!("/jobs/{job}") id="back-to-job">{format!("back to {job}")}</a></p>
+            </div>
+        </section>
+        <div class="split">
+            <section class="card" id="candidate-metrics">
+                <h2>"Validation metrics"</h2>
+                <table class="grid compact"><tbody>{metrics}</tbody></table>
+            </section>
+            <section class="card" id="candidate-definition">
+                <h2>{format!("Algorithm: {}", r.algorithm_name())}</h2>
+                {if is_ensemble {
+                    view! {
+                        <p class="muted small">"Greedy ensemble selection over the best candidates' validation predictions; each member keeps its own pipeline."</p>
+                        <table class="grid compact" id="members"><thead><tr><th>"Member"</th><th>"Weight"</th></tr></thead><tbody>{member_rows}</tbody></table>
+                    }.into_any()
+                } else {
+                    view! {
+                        <table class="grid compact"><tbody>{params}</tbody></table>
+                        <h2>{format!("Feature pipeline {}", r.pipeline_name())}</h2>
+                        <ol class="steps">{steps}</ol>
+                    }.into_any()
+                }}
+            </section>
+        </div>
+        {(!is_ensemble).then(|| view! {
+            <section class="card" id="importance">
+                <h2>"Feature importance"</h2>
+                <p class="muted small">"Share of the model's importance (split gain for trees, |coefficient| for linear models), summed per input column."</p>
+                {if no_importance {
+                    view! { <p class="muted">"This algorithm reports no feature importance."</p> }.into_any()
+                } else {
+                    view! { <table class="grid compact"><tbody>{importance}</tbody></table> }.into_any()
+                }}
+            </section>
+        })}
+    };
+    document(&name, body)
+}

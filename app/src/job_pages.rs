@@ -1,0 +1,331 @@
+//! The jobs list and a job's page: its live part (status, leaderboard, notebooks) that
+//! refreshes itself while the job runs, and the review form of a candidates-only job.
+//! They render the service's plain records (`JobInfo`, `CandidateInfo`) and the engine's
+//! candidate definitions.
+
+use glassbox_engine::automl::job::CandidateDefinition;
+use glassbox_engine::automl::learners::Range;
+use glassbox_engine::automl::metrics::Metric;
+use leptos::prelude::*;
+
+use crate::format::{num, param_value, status_badge, when};
+use crate::model::{CandidateInfo, JobInfo};
+use crate::pages::document;
+
+pub fn jobs_page(jobs: &[JobInfo]) -> String {
+    let rows = jobs
+        .iter()
+        .map(|j| {
+            let name = j.name.clone();
+            view! {
+                <tr>
+                    <td><a href=format!("/jobs/{name}")>{name.clone()}</a></td>
+                    <td>{status_badge(&j.status)}</td>
+                    <td>{j.secondary_status.clone()}</td>
+                    <td>{j.best.as_ref().map(|b| b.result.name.clone()).unwrap_or_default()}</td>
+                    <td class="muted">{when(&j.created_at)}</td>
+                    <td><a href=format!("/datasets/{}", j.dataset_id)>"data set"</a></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let empty = jobs.is_empty();
+    document(
+        "Jobs",
+        view! {
+            <section class="card">
+                <h1>"AutoML jobs"</h1>
+                {if empty {
+                    view! { <p class="muted">"No jobs yet. Open a data set and start one."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="grid" id="jobs">
+                            <thead><tr><th>"Job"</th><th>"Status"</th><th>"Stage"</th><th>"Best candidate"</th><th>"Created (UTC)"</th><th></th></tr></thead>
+                            <tbody>{rows}</tbody>
+                        </table>
+                    }.into_any()
+                }}
+            </section>
+        },
+    )
+}
+
+/// The metrics the candidates report, the objective first.
+fn metric_columns(candidates: &[CandidateInfo], objective: Option<Metric>) -> Vec<Metric> {
+    let mut metrics: Vec<Metric> = Vec::new();
+    for m in candidates.iter().flat_map(|c| &c.result.metrics) {
+        if !metrics.contains(&m.metric) {
+            metrics.push(m.metric);
+        }
+    }
+    metrics.sort_by_key(|m| (Some(*m) != objective, m.as_str()));
+    metrics
+}
+
+/// The part of the job page that refreshes itself while the job runs. `candidates` are
+/// best first.
+pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
+    let name = job.name.clone();
+    let running = job.is_running();
+    let best = job.best.as_ref().map(|b| b.result.name.clone());
+    let objective = job.resolved.as_ref().map(|r| r.metric);
+    let objective_name = objective.map(|m| m.as_str()).unwrap_or("");
+    let columns = metric_columns(candidates, objective);
+    let heads = columns
+        .iter()
+        .map(|m| {
+            let label = if Some(*m) == objective {
+                format!("{} (objective)", m.as_str())
+            } else {
+                m.as_str().to_string()
+            };
+            view! { <th data-sort="num">{label}</th> }
+        })
+        .collect_view();
+    let rows = candidates
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let r = &c.result;
+            let cname = r.name.clone();
+            let is_best = best.as_ref() == Some(&cname);
+            let cells = columns
+                .iter()
+                .map(|m| {
+                    let v = r.metric(*m);
+                    view! { <td class="num" data-value=v.unwrap_or(f64::NAN).to_string()>{num(v)}</td> }
+                })
+                .collect_view();
+            view! {
+                <tr class=if is_best { "best" } else { "" }>
+                    <td class="num" data-value=(i + 1).to_string()>{i + 1}</td>
+                    <td class="nowrap"><a href=format!("/jobs/{name}/candidates/{cname}")>{cname.clone()}</a>{is_best.then(|| view! { " " <span class="badge status-completed">"best"</span> })}</td>
+                    <td>{r.algorithm_name()}</td>
+                    <td>{r.pipeline_name()}</td>
+                    <td>{status_badge(r.status.as_str())}</td>
+                    {cells}
+                    <td class="num" data-value=r.train_seconds.to_string()>
+                        {format!("{:.1}", r.train_seconds)}
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let notebooks = (!running && job.resolved.is_some()).then(|| notebooks_card(&name));
+    // A candidates-only job waiting for its review: the page reloads to show the form.
+    let review = job.awaits_review();
+    let summary = match &job.resolved {
+        None if running => "Analysing the data: problem type and objective come next.".to_string(),
+        None => "The job ended before its data was analysed.".to_string(),
+        Some(r) => format!(
+            "{} · objective {} · validation: {}",
+            r.problem_type.as_str(),
+            r.metric.as_str(),
+            r.validation
+        ),
+    };
+    let best_value = job.best.as_ref().and_then(|b| b.result.objective);
+    // What a person reads as the status: a candidates-only job is waiting for them.
+    let status = if review {
+        "Awaiting review".to_string()
+    } else {
+        job.status.clone()
+    };
+    let time_left = job
+        .resolved
+        .as_ref()
+        .and_then(|r| r.max_job_runtime)
+        .filter(|_| running)
+        .map(|limit| {
+            format!(
+                "{:.0} s of {limit:.0} s; at most {:.0} s left",
+                job.elapsed_seconds,
+                (limit - job.elapsed_seconds).max(0.0)
+            )
+        })
+        .unwrap_or_else(|| format!("{:.0} s", job.elapsed_seconds));
+    let view = view! {
+        <div data-final=if running { "0" } else { "1" } data-review=if review { "1" } else { "0" }>
+            <p class="muted" id="job-problem">{summary}</p>
+            <section class="stats" id="job-summary">
+                <div class="stat"><div class="stat-label">"Status"</div><div class="stat-value long" id="job-status">{status}</div></div>
+                <div class="stat"><div class="stat-label">"Stage"</div><div class="stat-value long" id="job-secondary">{job.secondary_status.clone()}</div></div>
+                <div class="stat"><div class="stat-label">"Elapsed"</div><div class="stat-value long" id="job-elapsed">{time_left}</div></div>
+                <div class="stat"><div class="stat-label">"Candidates"</div><div class="stat-value" id="job-count">{candidates.len()}</div></div>
+                <div class="stat"><div class="stat-label">"Best "{objective_name}</div><div class="stat-value">{num(best_value)}</div></div>
+            </section>
+            {(!review).then(|| view! {
+                <progress id="job-progress" max="100" value=format!("{:.0}", job.progress * 100.0) aria-label="progress"></progress>
+            })}
+            {job.failure_reason.clone().map(|f| view! { <p class="error" id="job-failure">{f}</p> })}
+            {notebooks}
+            <section class="card">
+                <h2>"Leaderboard"</h2>
+                <p class="muted small">"Best first by the objective; click a heading to sort by any metric."</p>
+                <div class="scroll">
+                    <table class="grid sortable" id="leaderboard">
+                        <thead><tr>
+                            <th data-sort="num">"#"</th><th data-sort="text">"Candidate"</th><th data-sort="text">"Algorithm"</th>
+                            <th data-sort="text">"Pipeline"</th><th data-sort="text">"Status"</th>{heads}<th data-sort="num">"Train s"</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            </section>
+        </div>
+    };
+    view.to_html()
+}
+
+/// Downloads and read-only views of the job's notebooks and the files beside them.
+fn notebooks_card(name: &str) -> impl IntoView {
+    let api = format!("/api/automl-jobs/{name}/notebooks");
+    let notebook = |kind: &str, title: &str, what: &str| {
+        view! {
+            <li>
+                <strong>{title.to_string()}</strong>" — "{what.to_string()}" "
+                <a href=format!("/jobs/{name}/notebooks/{kind}") id=format!("view-{kind}")>"view"</a>
+                " · "
+                <a href=format!("{api}/{kind}.ipynb") download="" id=format!("download-{kind}")>"download .ipynb"</a>
+            </li>
+        }
+    };
+    view! {
+        <section class="card" id="notebooks">
+            <h2>"Notebooks"</h2>
+            <p class="muted small">"They run offline on a laptop and reproduce this page's numbers: pip install -r requirements.txt, keep glassbox_helpers.py and splits.json beside them."</p>
+            <ul class="downloads">
+                {notebook("data-exploration", "Data exploration", "recomputes every number of the data set's dashboard")}
+                {notebook("candidate-definition", "Candidate definitions", "every candidate as scikit-learn code; retrains them and scores the saved models")}
+            </ul>
+            <p>
+                <a href=format!("{api}/requirements.txt") download="">"requirements.txt"</a>" · "
+                <a href=format!("{api}/glassbox_helpers.py") download="">"glassbox_helpers.py"</a>" · "
+                <a href=format!("{api}/splits.json") download="">"splits.json"</a>" · "
+                <a href=format!("{api}/notebooks.zip") download="" id="download-zip">"everything as one zip"</a>
+                <span class="muted small">" (with the data and the candidates' model files)"</span>
+            </p>
+        </section>
+    }
+}
+
+/// The editor of one search range: two bounds, or a checkbox per choice.
+fn range_editor(field: &str, param: &str, range: &Range) -> AnyView {
+    let (low, high, log, step) = match range {
+        Range::Float { low, high, log } => (low.to_string(), high.to_string(), *log, "any"),
+        Range::Int { low, high, log } => (low.to_string(), high.to_string(), *log, "1"),
+        Range::Choice { values } => {
+            return values
+                .iter()
+                .map(|v| {
+                    view! {
+                        <label class="choice"><input type="checkbox" name=format!("{field}.choice") value=v.to_string() checked=true/>" "{param_value(v)}</label>
+                    }
+                })
+                .collect_view()
+                .into_any()
+        }
+    };
+    let scale = if log { "log scale" } else { "linear" };
+    view! {
+        <input class="bound" type="number" step=step name=format!("{field}.low") value=low aria-label=format!("{param} low")/>
+        " to "
+        <input class="bound" type="number" step=step name=format!("{field}.high") value=high aria-label=format!("{param} high")/>
+        <span class="muted small">" "{scale}</span>
+    }
+    .into_any()
+}
+
+/// The review form of a candidates-only job: choose candidates, edit their ranges, train.
+fn review_form(
+    name: &str,
+    definitions: &[CandidateDefinition],
+    error: Option<&str>,
+) -> impl IntoView {
+    let rows = definitions
+        .iter()
+        .map(|d| {
+            let cname = d.name.clone();
+            let params = d
+                .hyperparameters
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let ranges = d
+                .ranges
+                .iter()
+                .map(|(param, r)| {
+                    let editor = range_editor(&format!("range.{cname}.{param}"), param, r);
+                    view! { <tr><td class="nowrap">{param.clone()}</td><td>{editor}</td></tr> }
+                })
+                .collect_view();
+            view! {
+                <div class="definition" data-candidate=cname.clone()>
+                    <label class="pick">
+                        <input type="checkbox" name="candidate" value=cname.clone() checked=true/>
+                        " " <strong>{cname.clone()}</strong>
+                        <span class="muted">{format!(" {} · {}", d.algorithm.as_str(), d.pipeline)}</span>
+                    </label>
+                    <p class="muted small">"starts at " {params}</p>
+                    <details>
+                        <summary>"search ranges"</summary>
+                        <table class="grid ranges"><tbody>{ranges}</tbody></table>
+                    </details>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" id="review">
+            <h2>"Review the candidates"</h2>
+            <p class="muted small">"This job generated its candidate definitions without training. Untick the ones you do not want and narrow their search ranges; training then continues in this job, within its limits, drawing new candidates only from the chosen ones' ranges."</p>
+            {error.map(|e| view! { <p class="error" id="review-error">{e.to_string()}</p> })}
+            <form method="post" action=format!("/jobs/{name}/train") id="review-form">
+                {rows}
+                <button type="submit" class="primary" id="train-chosen">"Train the chosen candidates"</button>
+            </form>
+        </section>
+    }
+}
+
+pub fn job_page(
+    job: &JobInfo,
+    candidates: &[CandidateInfo],
+    definitions: &[CandidateDefinition],
+    review_error: Option<&str>,
+) -> String {
+    let name = job.name.clone();
+    let running = job.is_running();
+    let review = (job.awaits_review() && !definitions.is_empty())
+        .then(|| review_form(&name, definitions, review_error));
+    let live = job_live(job, candidates);
+    let dataset = job.dataset_id.clone();
+    let body = view! {
+        <section class="page-head">
+            <div>
+                <h1>{name.clone()}</h1>
+                <p class="muted">
+                    <a href=format!("/datasets/{dataset}")>"data set"</a>
+                    " · " <a href="/jobs">"all jobs"</a>
+                </p>
+            </div>
+            {if running {
+                view! {
+                    <form method="post" action=format!("/jobs/{name}/stop")>
+                        <button type="submit" id="stop-job">"Stop"</button>
+                    </form>
+                }.into_any()
+            } else {
+                view! {
+                    <form method="post" action=format!("/jobs/{name}/delete") data-confirm=format!("Delete job {name} with its candidates and notebooks? This cannot be undone.")>
+                        <button type="submit" id="delete-job" class="danger">"Delete job"</button>
+                    </form>
+                }.into_any()
+            }}
+        </section>
+        {review}
+        <div id="live" data-live=if running { format!("/jobs/{name}/live") } else { String::new() } inner_html=live></div>
+    };
+    document(&name, body)
+}

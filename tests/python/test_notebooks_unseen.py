@@ -1,0 +1,91 @@
+"""The notebooks' promise on data the other tests never use: both notebooks of a job run
+"Run All" with nbclient, unedited, for a wide regression from scikit-learn, a
+hyperparameter-tuning run, a run with a separate validation file, and a run whose folder
+and data were moved to a fresh place. A job with no model files makes the saved-model
+cell fail loudly instead of scoring nothing."""
+
+import shutil
+import subprocess
+
+import numpy as np
+import pandas as pd
+import pytest
+from nbclient.exceptions import CellExecutionError
+from sklearn.datasets import make_regression
+
+from conftest import dataset, glassbox_binary
+from test_notebooks import run_notebook
+
+
+def run(*args):
+    r = subprocess.run([str(glassbox_binary()), "run", *map(str, args)], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def outputs(nb):
+    return "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+
+
+def both_notebooks_run(out):
+    nbdir = out / "notebooks"
+    explored = run_notebook(nbdir / "data_exploration.ipynb", nbdir)
+    assert "numbers recomputed and checked against Glassbox" in outputs(explored)
+    defined = run_notebook(nbdir / "candidate_definition.ipynb", nbdir)
+    text = outputs(defined)
+    assert "within their tolerance" in text, text[-2000:]
+    assert "scored" in text and "saved models" in text, text[-2000:]
+    return text
+
+
+def test_wide_regression_from_scikit_learn(tmp_path):
+    x, y = make_regression(n_samples=700, n_features=60, n_informative=15, noise=20.0, random_state=3)
+    df = pd.DataFrame(x, columns=[f"f{i:02d}" for i in range(60)])
+    df["target"] = y
+    df.to_csv(tmp_path / "wide.csv", index=False)
+    run(tmp_path / "wide.csv", "--target", "target", "--out", tmp_path / "job", "--max-candidates", 6, "--seed", 4)
+    text = both_notebooks_run(tmp_path / "job")
+    assert "reproduced 0 candidates" not in text, text[-1500:]
+
+
+def test_hyperparameter_tuning_run(tmp_path):
+    run(dataset("sklearn_wine.csv"), "--target", "target", "--out", tmp_path / "job",
+        "--mode", "HYPERPARAMETER_TUNING", "--max-candidates", 5, "--algorithms", "gbdt,linear,random-forest")
+    both_notebooks_run(tmp_path / "job")
+
+
+def test_validation_file_run(tmp_path):
+    df = pd.read_csv(dataset("sklearn_breast_cancer.csv"))
+    idx = np.random.RandomState(1).permutation(len(df))
+    df.iloc[idx[:450]].to_csv(tmp_path / "train.csv", index=False)
+    df.iloc[idx[450:]].to_csv(tmp_path / "valid.csv", index=False)
+    r = run(tmp_path / "train.csv", "--target", "target", "--out", tmp_path / "job",
+            "--validation-file", tmp_path / "valid.csv", "--max-candidates", 4, "--algorithms", "gbdt,linear,knn")
+    assert "train.csv: 450 rows (+ 119 rows of the validation file)" in r.stderr, r.stderr
+    both_notebooks_run(tmp_path / "job")
+
+
+def test_a_run_moved_to_a_fresh_folder(tmp_path):
+    df = pd.read_csv(dataset("sklearn_iris.csv"))
+    (tmp_path / "orig").mkdir()
+    df.to_csv(tmp_path / "orig" / "iris.csv", index=False)
+    run(tmp_path / "orig" / "iris.csv", "--target", "target", "--out", tmp_path / "orig" / "job",
+        "--max-candidates", 4, "--algorithms", "gbdt,linear,knn")
+    # The job folder and its data move elsewhere; the originals are gone.
+    fresh = tmp_path / "fresh" / "job"
+    shutil.copytree(tmp_path / "orig" / "job", fresh, symlinks=True)
+    (fresh / "data").mkdir()
+    shutil.copy(tmp_path / "orig" / "iris.csv", fresh / "data" / "iris.csv")
+    shutil.rmtree(tmp_path / "orig")
+    both_notebooks_run(fresh)
+
+
+def test_missing_model_files_fail_loudly(tmp_path):
+    df = pd.read_csv(dataset("sklearn_iris.csv"))
+    df.to_csv(tmp_path / "iris.csv", index=False)
+    run(tmp_path / "iris.csv", "--target", "target", "--out", tmp_path / "job", "--max-candidates", 2,
+        "--algorithms", "linear")
+    shutil.rmtree(tmp_path / "job" / "candidates")
+    with pytest.raises(CellExecutionError) as e:
+        run_notebook(tmp_path / "job" / "notebooks" / "candidate_definition.ipynb", tmp_path / "job" / "notebooks")
+    assert "no model.json" in str(e.value) and "MODELS_DIR" in str(e.value)
