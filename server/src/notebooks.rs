@@ -182,7 +182,6 @@ pub fn data_exploration(profile: &Profile, data_file: &Path) -> anyhow::Result<V
         target => target.map(|t| t.name.clone()),
         problem_type => target.and_then(|t| t.problem_type).map(|p| p.as_str()).unwrap_or("undetermined"),
         problem_reason => target.map(|t| t.problem_type_reason.clone()).unwrap_or_default(),
-        profile_json => serde_json::to_string(profile)?,
         rows => profile.rows,
         columns => profile.columns,
         duplicate_rows => profile.duplicate_rows,

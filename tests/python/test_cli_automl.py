@@ -180,3 +180,16 @@ def test_predict_missing_column_is_named(tmp_path):
     r = glassbox("predict", "--model", tmp_path / "j" / "candidates" / "best", test, "--out", tmp_path / "p.csv")
     line = error_line(r)
     assert 'missing feature column "b"' in line and "new.csv" in line
+
+
+def test_a_job_without_a_finished_candidate_fails(tmp_path):
+    # No forest of 200 trees trains in a millisecond: every candidate is cut off, none ranked.
+    r = glassbox("run", dataset("titanic.csv"), "--target", "Survived", "--out", tmp_path / "j",
+                 "--algorithms", "random-forest", "--max-runtime-per-candidate", "0.001", "--max-job-runtime", 30,
+                 "--quiet")
+    line = error_line(r)
+    assert "no candidate finished training" in line and "stopped by a time limit" in line, line
+    # What the job did is still written down: its stopped candidates, with the reason.
+    board = json.loads((tmp_path / "j" / "leaderboard.json").read_text())["Candidates"]
+    assert board and all(c["CandidateStatus"] == "Stopped" for c in board)
+    assert all("time limit" in c["FailureReason"] for c in board)

@@ -276,3 +276,15 @@ def test_a_job_outlives_its_data_set_and_can_be_deleted(server):
     assert requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 404
     assert not folder.exists()
     assert requests.delete(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 404
+
+
+def test_a_job_without_a_finished_candidate_is_failed_with_the_reason(server, titanic):
+    body = job_body("titanic-no-time", titanic, "Survived", runtime=30,
+                    criteria={"MaxRuntimePerTrainingJobInSeconds": 0.001},
+                    CandidateGenerationConfig={"AlgorithmsConfig": [{"AutoMLAlgorithms": ["random-forest"]}]})
+    assert create(server, body).status_code == 201
+    d = wait_job(server, "titanic-no-time", 60)
+    assert d["AutoMLJobStatus"] == "Failed", d
+    assert "no candidate finished training" in d["FailureReason"], d
+    stopped = candidates(server, "titanic-no-time")
+    assert stopped and all(c["CandidateStatus"] == "Stopped" for c in stopped)

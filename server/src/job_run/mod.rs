@@ -10,8 +10,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use glassbox_engine::automl::job::{
-    self, CandidateDefinition, CandidateResult, JobObserver, JobOutcome, JobSpec, Prepared,
-    SecondaryStatus,
+    self, CandidateDefinition, CandidateResult, CandidateStatus, JobObserver, JobOutcome, JobSpec,
+    Prepared, SecondaryStatus,
 };
 use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{self, ReadOptions, Table};
@@ -219,7 +219,26 @@ pub fn run(
         folder, meta.name, spec, &source, &outcome,
     )
     .context("writing the candidate notebook")?;
+    if !spec.candidates_only && outcome.best.is_none() {
+        anyhow::bail!("{}", no_candidate(&outcome));
+    }
     Ok(outcome)
+}
+
+/// Why a job that trained nothing failed: a job without a candidate is not Completed.
+fn no_candidate(outcome: &JobOutcome) -> String {
+    let count = |s: CandidateStatus| outcome.candidates.iter().filter(|c| c.status == s).count();
+    let first = outcome
+        .candidates
+        .iter()
+        .find_map(|c| c.failure_reason.as_deref())
+        .map(|r| format!("; the first: {r}"))
+        .unwrap_or_default();
+    format!(
+        "no candidate finished training ({} stopped by a time limit, {} failed{first}); give the job more time",
+        count(CandidateStatus::Stopped),
+        count(CandidateStatus::Failed)
+    )
 }
 
 /// `job.json`, `leaderboard.json` and the `candidates/best` link.

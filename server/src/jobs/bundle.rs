@@ -43,6 +43,15 @@ fn zip_bundle(
     data: Option<(PathBuf, String)>,
 ) -> anyhow::Result<Vec<u8>> {
     let mut zip: Zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    // The exploration notebook checks its numbers against profile.json, above it.
+    if folder.profile_json().exists() {
+        zip_add(
+            &mut zip,
+            &format!("{job}/profile.json"),
+            &folder.profile_json(),
+            "",
+        )?;
+    }
     for f in NotebookFile::ALL {
         let path = folder.notebook(f);
         if path.exists() {
