@@ -45,6 +45,7 @@ pub fn default_unpack_cap() -> u64 {
 }
 
 /// The file as read: column names and one string column per field, nothing typed yet.
+#[derive(Clone)]
 pub struct RawTable {
     /// File name (no directories) used in messages.
     pub file_name: String,

@@ -93,19 +93,34 @@ pub struct RunMeta<'a> {
     pub created: &'a str,
 }
 
-/// The training table, with the rows of a validation file (if any) appended; returns
-/// the positions of those rows.
-pub fn load_table(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<(Table, Option<Vec<usize>>)> {
-    let mut raw = inputs.training.read(&inputs.read)?;
-    let mut valid_rows = None;
-    if let Some(v) = &inputs.validation {
-        let other = v.read(&inputs.read)?;
-        let (start, extra) = (raw.height(), other.height());
-        raw = raw.append(other)?;
-        valid_rows = Some((start..start + extra).collect());
-    }
-    let table = Table::from_raw(raw, Some(&spec.target), &spec.type_overrides)?;
-    Ok((table, valid_rows))
+/// The job's table: the training file's rows, with those of a validation file (if any)
+/// appended; and the positions of those rows. With a validation file, also the training
+/// file's rows alone (the exploration is of that file, as its notebook reads it).
+struct Loaded {
+    table: Table,
+    valid_rows: Option<Vec<usize>>,
+    training_only: Option<Table>,
+}
+
+fn load(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Loaded> {
+    let typed = |raw| Table::from_raw(raw, Some(&spec.target), &spec.type_overrides);
+    let raw = inputs.training.read(&inputs.read)?;
+    let Some(v) = &inputs.validation else {
+        return Ok(Loaded {
+            table: typed(raw)?,
+            valid_rows: None,
+            training_only: None,
+        });
+    };
+    let other = v.read(&inputs.read)?;
+    let (start, extra) = (raw.height(), other.height());
+    // A polars frame's clone shares its columns: the training rows are read once.
+    let training_only = typed(raw.clone())?;
+    Ok(Loaded {
+        table: typed(raw.append(other)?)?,
+        valid_rows: Some((start..start + extra).collect()),
+        training_only: Some(training_only),
+    })
 }
 
 /// Saves each candidate under `candidates/NAME/` as it ends, then tells the caller.
@@ -160,7 +175,11 @@ pub fn run(
     obs: &mut dyn RunObserver,
 ) -> anyhow::Result<JobOutcome> {
     obs.on_status(SecondaryStatus::AnalyzingData, 0.0);
-    let (table, valid_rows) = load_table(inputs, spec)?;
+    let Loaded {
+        table,
+        valid_rows,
+        training_only,
+    } = load(inputs, spec)?;
     let prep = job::prepare(&table, spec, valid_rows.as_deref())?;
     obs.on_prepared(&table, valid_rows.as_ref().map_or(0, Vec::len), &prep);
     std::fs::create_dir_all(folder.root())
@@ -169,17 +188,8 @@ pub fn run(
     let chosen = match start {
         Start::Fresh => {
             // The exploration is of the training file, as its notebook reads it.
-            let p = match &inputs.validation {
-                None => profile::profile_table(&table, Some(&spec.target)),
-                Some(_) => {
-                    let training = Inputs {
-                        validation: None,
-                        ..inputs.clone()
-                    };
-                    let (t, _) = load_table(&training, spec)?;
-                    profile::profile_table(&t, Some(&spec.target))
-                }
-            };
+            let explored = training_only.as_ref().unwrap_or(&table);
+            let p = profile::profile_table(explored, Some(&spec.target));
             write_json(&folder.profile_json(), &p)?;
             crate::notebooks::write_data_exploration(&folder.notebooks(), &p, &data_path)
                 .context("writing the exploration notebook")?;

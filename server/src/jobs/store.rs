@@ -3,7 +3,7 @@
 //! made from them on the way out (`shapes`).
 
 use glassbox_app::model::{CandidateInfo, JobInfo};
-use glassbox_engine::automl::job::{CandidateResult, CandidateStatus, JobSpec, Resolved};
+use glassbox_engine::automl::job::{CandidateResult, JobSpec, Resolved};
 use serde_json::Value;
 
 use super::wire::{CandidateQuery, CreateJob};
@@ -141,13 +141,20 @@ impl Service {
         row.ok_or_else(|| ApiError::not_found(format!("no job named {name:?}")))
     }
 
-    /// A job's candidates as stored (in no particular order).
-    async fn candidate_rows(&self, job: &str) -> Result<Vec<CandidateInfo>, ApiError> {
-        let rows: Vec<(String, String, String)> =
-            sqlx::query_as("SELECT name, result, created_at FROM candidates WHERE job_name = ?")
-                .bind(job)
-                .fetch_all(&self.db)
-                .await?;
+    /// A job's candidates as stored (in no particular order); `only` picks one by name.
+    async fn candidate_rows(
+        &self,
+        job: &str,
+        only: Option<&str>,
+    ) -> Result<Vec<CandidateInfo>, ApiError> {
+        let rows: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT name, result, created_at FROM candidates WHERE job_name = ? AND (? IS NULL OR name = ?)",
+        )
+        .bind(job)
+        .bind(only)
+        .bind(only)
+        .fetch_all(&self.db)
+        .await?;
         let folder = self.job_folder(job);
         Ok(rows
             .into_iter()
@@ -163,16 +170,23 @@ impl Service {
             .collect())
     }
 
+    /// A stored job's record: its best candidate and how many it has.
+    async fn info(&self, row: JobRow) -> Result<JobInfo, ApiError> {
+        let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM candidates WHERE job_name = ?")
+            .bind(&row.name)
+            .fetch_one(&self.db)
+            .await?;
+        let best = match &row.best_candidate {
+            Some(b) => self.candidate_rows(&row.name, Some(b)).await?.pop(),
+            None => None,
+        };
+        Ok(row.info(best, count as usize))
+    }
+
     /// A job's record, with its best candidate.
     pub async fn job(&self, name: &str) -> Result<JobInfo, ApiError> {
         let row = self.job_row(name).await?;
-        let candidates = self.candidate_rows(name).await?;
-        let count = candidates.len();
-        let best = row
-            .best_candidate
-            .as_ref()
-            .and_then(|b| candidates.into_iter().find(|c| &c.result.name == b));
-        Ok(row.info(best, count))
+        self.info(row).await
     }
 
     /// Every job, newest first.
@@ -182,20 +196,7 @@ impl Service {
             .await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM candidates WHERE job_name = ?")
-                    .bind(&r.name)
-                    .fetch_one(&self.db)
-                    .await?;
-            let best = match &r.best_candidate {
-                Some(b) => self
-                    .candidate_rows(&r.name)
-                    .await?
-                    .into_iter()
-                    .find(|c| &c.result.name == b),
-                None => None,
-            };
-            out.push(r.info(best, count as usize));
+            out.push(self.info(r).await?);
         }
         Ok(out)
     }
@@ -241,7 +242,7 @@ impl Service {
             return Ok(vec![]);
         };
         let mut rows: Vec<CandidateInfo> = self
-            .candidate_rows(name)
+            .candidate_rows(name, None)
             .await?
             .into_iter()
             .filter(|r| {
@@ -286,15 +287,14 @@ impl Service {
         name: &str,
     ) -> Result<(CandidateInfo, Resolved), ApiError> {
         let row = self.job_row(job).await?;
-        self.candidate_rows(job)
+        self.candidate_rows(job, Some(name))
             .await?
-            .into_iter()
-            .find(|r| r.result.name == name)
+            .pop()
             .zip(row.resolved())
             .ok_or_else(|| ApiError::not_found(format!("job {job:?} has no candidate {name:?}")))
     }
 
-    /// Record a candidate as it ends; it becomes the job's best when it beats it.
+    /// Record a candidate as it ends; `is_best` when it beats the job's best so far.
     pub(super) async fn record_candidate(
         &self,
         job: &str,
@@ -311,7 +311,7 @@ impl Service {
             .bind(&t)
             .execute(&self.db)
             .await?;
-        if is_best && result.status == CandidateStatus::Completed {
+        if is_best {
             sqlx::query("UPDATE jobs SET best_candidate = ?, updated_at = ? WHERE name = ?")
                 .bind(&result.name)
                 .bind(&t)
@@ -326,9 +326,9 @@ impl Service {
         &self,
         job: &str,
         secondary: &str,
-        progress: Option<f64>,
+        progress: f64,
     ) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE jobs SET secondary_status = ?, progress = COALESCE(?, progress), updated_at = ? WHERE name = ? AND status IN ('InProgress', 'Stopping')")
+        sqlx::query("UPDATE jobs SET secondary_status = ?, progress = ?, updated_at = ? WHERE name = ? AND status IN ('InProgress', 'Stopping')")
             .bind(secondary)
             .bind(progress)
             .bind(now())

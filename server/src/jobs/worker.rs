@@ -48,7 +48,8 @@ struct DbObserver<'a> {
     name: &'a str,
     metric: Option<glassbox_engine::automl::metrics::Metric>,
     stop: Arc<AtomicBool>,
-    best: Option<f64>,
+    /// The best rank score so far (larger is better).
+    best: f64,
     last_write: Option<Instant>,
 }
 
@@ -76,7 +77,7 @@ impl RunObserver for DbObserver<'_> {
         let res = self.handle.block_on(self.svc.set_progress(
             self.name,
             shapes::secondary(status),
-            Some(progress),
+            progress,
         ));
         if let Err(e) = res {
             tracing::error!(job = self.name, error = %e, "status update failed");
@@ -84,13 +85,11 @@ impl RunObserver for DbObserver<'_> {
     }
 
     fn on_candidate(&mut self, result: &CandidateResult) {
-        let score = self.metric.map(|m| result.rank_score(m));
-        let is_best = match (score, self.best) {
-            (Some(s), _) if !s.is_finite() => false,
-            (Some(s), Some(b)) => s > b,
-            (Some(_), None) => true,
-            _ => false,
-        };
+        // Only a completed candidate with a value has a finite score.
+        let score = self
+            .metric
+            .map_or(f64::NEG_INFINITY, |m| result.rank_score(m));
+        let is_best = score.is_finite() && score > self.best;
         if is_best {
             self.best = score;
         }
@@ -237,7 +236,7 @@ fn run_blocking(
         name,
         metric: None,
         stop,
-        best: None,
+        best: f64::NEG_INFINITY,
         last_write: None,
     };
     let outcome = job_run::run(
