@@ -51,11 +51,8 @@ impl DataSource {
     }
 }
 
-fn lit(v: impl Into<Value>) -> String {
-    python_literal(&v.into())
-}
-
-fn opt<T: serde::Serialize>(v: &T) -> String {
+/// A hyperparameter's value as a Python literal.
+fn lit<T: serde::Serialize>(v: T) -> String {
     python_literal(&serde_json::to_value(v).unwrap_or(Value::Null))
 }
 
@@ -89,7 +86,7 @@ pub fn estimator_source(params: &HyperParams, task: Task) -> (String, bool) {
                     lit(p.c),
                     if l1 { "1.0" } else { "0.0" },
                     if l1 { "\"saga\"" } else { "\"lbfgs\"" },
-                    opt(&p.class_weight),
+                    lit(p.class_weight),
                 ),
                 false,
             )
@@ -122,7 +119,7 @@ pub fn estimator_source(params: &HyperParams, task: Task) -> (String, bool) {
             let code = if classification {
                 format!(
                     "{family}Classifier({common}, class_weight={}, random_state=SEED, n_jobs=-1)",
-                    opt(&p.class_weight)
+                    lit(p.class_weight)
                 )
             } else {
                 format!("{family}Regressor({common}, random_state=SEED, n_jobs=-1)")
@@ -138,7 +135,7 @@ pub fn estimator_source(params: &HyperParams, task: Task) -> (String, bool) {
                     "KNeighborsRegressor"
                 },
                 p.n_neighbors,
-                opt(&p.weights),
+                lit(p.weights),
             ),
             false,
         ),
