@@ -38,13 +38,25 @@ MISSING_CATEGORY = "__missing__"
 # --------------------------------------------------------------------------- reading
 
 
+# A number written with thousands separators ("1,234,567"): read as pandas reads it with
+# thousands=",". Glassbox's reader applies the same rule.
+GROUPED_NUMBER = r"[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?"
+
+
+def _numbers(s):
+    """Text as numbers (NaN where it is not one), thousands separators allowed."""
+    s = s.astype(object)
+    grouped = s.str.fullmatch(GROUPED_NUMBER, na=False).astype(bool)
+    return pd.to_numeric(s.where(~grouped, s.str.replace(",", "", regex=False)), errors="coerce")
+
+
 def _strings(series):
     """Trimmed text with Glassbox's missing tokens as NaN; `None` is missing only in a
     column whose other values are numbers (or that has no other values)."""
     s = series.astype(object).where(series.notna(), "").astype(str).str.strip()
     miss = s.str.lower().isin(STANDARD_MISSING)
     others = s[~miss & (s != "None")]
-    numeric = len(others) > 0 and pd.to_numeric(others, errors="coerce").notna().all()
+    numeric = len(others) > 0 and _numbers(others).notna().all()
     if numeric or len(others) == 0:
         miss |= s == "None"
     return s.mask(miss)
@@ -70,7 +82,7 @@ def read_data(path, features, target, sep=",", compression=None, fmt="csv"):
     for name, kind, date_format in features:
         s = _strings(raw[name])
         if kind == "numeric":
-            X[name] = pd.to_numeric(s, errors="coerce").astype("float64")
+            X[name] = _numbers(s).astype("float64")
         elif kind == "datetime":
             X[name] = pd.to_datetime(s, format=date_format, errors="coerce")
         else:
@@ -82,8 +94,8 @@ def target_codes(y, classes):
     """Class ids (positions in `classes`) for classification, numbers for regression;
     NaN where the target is missing."""
     if not classes:
-        return pd.to_numeric(y, errors="coerce").to_numpy(dtype="float64")
-    numbers = pd.to_numeric(y, errors="coerce")
+        return _numbers(y).to_numpy(dtype="float64")
+    numbers = _numbers(y)
     if numbers.notna().sum() == y.notna().sum() and y.notna().any():
         # A numeric target: classes are its sorted distinct values.
         values = np.array([float(c) for c in classes])

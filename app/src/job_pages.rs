@@ -8,7 +8,7 @@ use glassbox_engine::automl::learners::Range;
 use glassbox_engine::automl::metrics::Metric;
 use leptos::prelude::*;
 
-use crate::format::{num, param_value, status_badge, when};
+use crate::format::{duration, num, param_value, status_badge, when};
 use crate::model::{CandidateInfo, JobInfo};
 use crate::pages::document;
 
@@ -17,14 +17,30 @@ pub fn jobs_page(jobs: &[JobInfo]) -> String {
         .iter()
         .map(|j| {
             let name = j.name.clone();
+            let metric = j.resolved.as_ref().map(|r| r.metric);
+            let objective = j
+                .best
+                .as_ref()
+                .zip(metric)
+                .and_then(|(b, m)| b.result.objective.map(|v| format!("{} {}", m.as_str(), num(Some(v)))))
+                .unwrap_or_else(|| "–".into());
+            let dataset = match &j.dataset_name {
+                Some(d) => view! { <a href=format!("/datasets/{}", j.dataset_id)>{d.clone()}</a> }.into_any(),
+                None => view! { <span class="muted">"deleted"</span> }.into_any(),
+            };
+            let best = j.best.as_ref().map(|b| {
+                let c = b.result.name.clone();
+                view! { <a href=format!("/jobs/{name}/candidates/{c}")>{c.clone()}</a> }
+            });
             view! {
                 <tr>
                     <td><a href=format!("/jobs/{name}")>{name.clone()}</a></td>
-                    <td>{status_badge(&j.status)}</td>
-                    <td>{j.secondary_status.clone()}</td>
-                    <td>{j.best.as_ref().map(|b| b.result.name.clone()).unwrap_or_default()}</td>
+                    <td>{dataset}</td>
+                    <td>{status_badge(&j.status)}<span class="muted small">{format!(" {}", j.secondary_status)}</span></td>
+                    <td class="num">{objective}</td>
+                    <td>{best}</td>
+                    <td class="num">{duration(j.elapsed_seconds)}</td>
                     <td class="muted">{when(&j.created_at)}</td>
-                    <td><a href=format!("/datasets/{}", j.dataset_id)>"data set"</a></td>
                 </tr>
             }
         })
@@ -40,7 +56,7 @@ pub fn jobs_page(jobs: &[JobInfo]) -> String {
                 } else {
                     view! {
                         <table class="grid" id="jobs">
-                            <thead><tr><th>"Job"</th><th>"Status"</th><th>"Stage"</th><th>"Best candidate"</th><th>"Created (UTC)"</th><th></th></tr></thead>
+                            <thead><tr><th>"Job"</th><th>"Data set"</th><th>"Status"</th><th>"Objective"</th><th>"Best candidate"</th><th>"Duration"</th><th>"Created (UTC)"</th></tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
                     }.into_any()
@@ -210,20 +226,56 @@ fn notebooks_card(name: &str) -> impl IntoView {
 }
 
 /// The editor of one search range: two bounds, or a checkbox per choice.
-fn range_editor(field: &str, param: &str, range: &Range) -> AnyView {
+/// A review form that was sent back: the fields as the user sent them, and the error.
+pub struct ReviewDraft<'a> {
+    pub typed: &'a [(String, String)],
+    pub error: &'a str,
+}
+
+impl ReviewDraft<'_> {
+    fn value(&self, name: &str) -> Option<&str> {
+        self.typed
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn ticked(&self, name: &str, value: &str) -> bool {
+        self.typed.iter().any(|(k, v)| k == name && v == value)
+    }
+}
+
+fn range_editor(field: &str, param: &str, range: &Range, draft: Option<&ReviewDraft>) -> AnyView {
+    let typed = |suffix: &str, original: String| {
+        draft
+            .and_then(|d| d.value(&format!("{field}.{suffix}")))
+            .map_or(original, str::to_string)
+    };
     let (low, high, log, step) = match range {
-        Range::Float { low, high, log } => (low.to_string(), high.to_string(), *log, "any"),
-        Range::Int { low, high, log } => (low.to_string(), high.to_string(), *log, "1"),
+        Range::Float { low, high, log } => (
+            typed("low", low.to_string()),
+            typed("high", high.to_string()),
+            *log,
+            "any",
+        ),
+        Range::Int { low, high, log } => (
+            typed("low", low.to_string()),
+            typed("high", high.to_string()),
+            *log,
+            "1",
+        ),
         Range::Choice { values } => {
+            let name = format!("{field}.choice");
             return values
                 .iter()
                 .map(|v| {
+                    let checked = draft.is_none_or(|d| d.ticked(&name, &v.to_string()));
                     view! {
-                        <label class="choice"><input type="checkbox" name=format!("{field}.choice") value=v.to_string() checked=true/>" "{param_value(v)}</label>
+                        <label class="choice"><input type="checkbox" name=name.clone() value=v.to_string() checked=checked/>" "{param_value(v)}</label>
                     }
                 })
                 .collect_view()
-                .into_any()
+                .into_any();
         }
     };
     let scale = if log { "log scale" } else { "linear" };
@@ -240,7 +292,7 @@ fn range_editor(field: &str, param: &str, range: &Range) -> AnyView {
 fn review_form(
     name: &str,
     definitions: &[CandidateDefinition],
-    error: Option<&str>,
+    draft: Option<&ReviewDraft>,
 ) -> impl IntoView {
     let rows = definitions
         .iter()
@@ -256,14 +308,14 @@ fn review_form(
                 .ranges
                 .iter()
                 .map(|(param, r)| {
-                    let editor = range_editor(&format!("range.{cname}.{param}"), param, r);
+                    let editor = range_editor(&format!("range.{cname}.{param}"), param, r, draft);
                     view! { <tr><td class="nowrap">{param.clone()}</td><td>{editor}</td></tr> }
                 })
                 .collect_view();
             view! {
                 <div class="definition" data-candidate=cname.clone()>
                     <label class="pick">
-                        <input type="checkbox" name="candidate" value=cname.clone() checked=true/>
+                        <input type="checkbox" name="candidate" value=cname.clone() checked=draft.is_none_or(|d| d.ticked("candidate", &cname))/>
                         " " <strong>{cname.clone()}</strong>
                         <span class="muted">{format!(" {} · {}", d.algorithm.as_str(), d.pipeline)}</span>
                     </label>
@@ -280,7 +332,7 @@ fn review_form(
         <section class="card" id="review">
             <h2>"Review the candidates"</h2>
             <p class="muted small">"This job generated its candidate definitions without training. Untick the ones you do not want and narrow their search ranges; training then continues in this job, within its limits, drawing new candidates only from the chosen ones' ranges."</p>
-            {error.map(|e| view! { <p class="error" id="review-error">{e.to_string()}</p> })}
+            {draft.map(|d| view! { <p class="error" id="review-error" role="alert">{d.error.to_string()}</p> })}
             <form method="post" action=format!("/jobs/{name}/train") id="review-form">
                 {rows}
                 <button type="submit" class="primary" id="train-chosen">"Train the chosen candidates"</button>
@@ -293,20 +345,26 @@ pub fn job_page(
     job: &JobInfo,
     candidates: &[CandidateInfo],
     definitions: &[CandidateDefinition],
-    review_error: Option<&str>,
+    review: Option<&ReviewDraft>,
 ) -> String {
     let name = job.name.clone();
     let running = job.is_running();
     let review = (job.awaits_review() && !definitions.is_empty())
-        .then(|| review_form(&name, definitions, review_error));
+        .then(|| review_form(&name, definitions, review));
     let live = job_live(job, candidates);
-    let dataset = job.dataset_id.clone();
+    let dataset = match &job.dataset_name {
+        Some(d) => {
+            view! { "data set " <a href=format!("/datasets/{}", job.dataset_id)>{d.clone()}</a> }
+                .into_any()
+        }
+        None => view! { <span>"its data set was deleted"</span> }.into_any(),
+    };
     let body = view! {
         <section class="page-head">
             <div>
                 <h1>{name.clone()}</h1>
                 <p class="muted">
-                    <a href=format!("/datasets/{dataset}")>"data set"</a>
+                    {dataset}
                     " · " <a href="/jobs">"all jobs"</a>
                 </p>
             </div>
@@ -325,7 +383,64 @@ pub fn job_page(
             }}
         </section>
         {review}
+        <p id="job-announce" class="visually-hidden" aria-live="polite"></p>
         <div id="live" data-live=if running { format!("/jobs/{name}/live") } else { String::new() } inner_html=live></div>
+        {settings_card(job)}
     };
     document(&name, body)
+}
+
+/// What the job was asked to do and what it resolved: target, problem, objective,
+/// budget, validation, algorithms and features.
+fn settings_card(job: &JobInfo) -> impl IntoView {
+    let r = job.resolved.as_ref();
+    let limit = |v: Option<f64>| v.map_or_else(|| "none".to_string(), duration);
+    let mut rows: Vec<(&str, String)> = vec![("Target", job.target.clone())];
+    if let Some(r) = r {
+        rows.push((
+            "Problem type",
+            format!("{} ({})", r.problem_type.as_str(), r.problem_type_reason),
+        ));
+        let positive = r
+            .positive_class
+            .as_ref()
+            .map(|p| format!("; F1, precision and recall for class {p:?}"))
+            .unwrap_or_default();
+        rows.push(("Objective", format!("{}{positive}", r.metric.as_str())));
+        rows.push(("Mode", r.mode.as_str().to_string()));
+        rows.push((
+            "Budget",
+            format!(
+                "at most {} candidates; job {}; per candidate {}",
+                r.max_candidates
+                    .map_or_else(|| "unlimited".into(), |n| n.to_string()),
+                limit(r.max_job_runtime),
+                limit(r.max_runtime_per_candidate),
+            ),
+        ));
+        rows.push(("Validation", r.validation.clone()));
+    }
+    rows.push(("Algorithms", job.algorithms.join(", ")));
+    let features = r.map(|r| {
+        let list = r
+            .features
+            .iter()
+            .map(|f| format!("{} ({})", f.name, f.kind.as_str()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        view! {
+            <tr><th scope="row">"Features"</th><td>
+                <details><summary>{format!("{} columns", r.features.len())}</summary><p class="small">{list}</p></details>
+            </td></tr>
+        }
+    });
+    view! {
+        <section class="card" id="job-settings">
+            <h2>"Settings"</h2>
+            <table class="grid settings"><tbody>
+                {rows.into_iter().map(|(k, v)| view! { <tr><th scope="row">{k}</th><td>{v}</td></tr> }).collect_view()}
+                {features}
+            </tbody></table>
+        </section>
+    }
 }

@@ -12,12 +12,14 @@ mod job_pages;
 pub mod model;
 mod notebook_view;
 mod pages;
+mod status_page;
 
 pub use candidate_page::candidate_page;
-pub use job_form::new_job_page;
-pub use job_pages::{job_live, job_page, jobs_page};
+pub use job_form::{new_job_page, FormError, TargetOption};
+pub use job_pages::{job_live, job_page, jobs_page, ReviewDraft};
 pub use notebook_view::{markdown_html, notebook_page};
 pub use pages::{dataset_page, error_page, home_page};
+pub use status_page::status_page;
 
 /// The stylesheet, served at `/static/glassbox.css`.
 pub const STYLESHEET: &str = include_str!("../../style/glassbox.css");

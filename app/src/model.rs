@@ -15,7 +15,7 @@ pub struct DatasetInfo {
     pub columns: Option<i64>,
     pub size_bytes: i64,
     pub creation_time: String,
-    /// Profiling | Ready | Failed
+    /// Uploading | Profiling | Ready | Failed
     pub dataset_status: String,
     pub failure_reason: Option<String>,
     pub target_attribute_name: Option<String>,
@@ -23,12 +23,36 @@ pub struct DatasetInfo {
     /// Column names, once the file has been read.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub column_names: Vec<String>,
+    /// The jobs that train on this data set, newest first (on a single data set's record).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jobs: Vec<String>,
 }
 
 impl DatasetInfo {
     pub fn is_ready(&self) -> bool {
         self.dataset_status == "Ready"
     }
+}
+
+/// The server's state, for the status page and `GET /api/status`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "PascalCase")]
+pub struct ServerStatus {
+    pub version: String,
+    pub data_dir: String,
+    /// Free bytes on the data folder's file system (when the system tells).
+    pub free_bytes: Option<u64>,
+    pub total_bytes: Option<u64>,
+    /// Whether the free space is low enough to warn about.
+    pub low_space: bool,
+    pub datasets: i64,
+    pub jobs: i64,
+    pub jobs_in_progress: i64,
+    pub max_upload_bytes: u64,
+    pub max_unpacked_bytes: u64,
+    pub workers: usize,
+    pub retain_jobs_days: Option<u32>,
 }
 
 /// The new-job form's fields (also what is shown again when the form has an error).
@@ -46,6 +70,8 @@ pub struct JobForm {
     pub algorithms: Vec<String>,
     pub features: Vec<String>,
     pub candidates_only: bool,
+    /// Binary classification: the class F1, precision and recall are computed for.
+    pub positive_class: String,
 }
 
 /// A job as stored: plain data the REST API shapes into DescribeAutoMLJob and the pages
@@ -54,6 +80,8 @@ pub struct JobForm {
 pub struct JobInfo {
     pub name: String,
     pub dataset_id: String,
+    /// The data set's name; `None` once it is deleted.
+    pub dataset_name: Option<String>,
     /// InProgress | Completed | Failed | Stopping | Stopped
     pub status: String,
     /// The stage (AnalyzingData, ModelTuning, CandidateDefinitionsGenerated, …).
@@ -73,6 +101,9 @@ pub struct JobInfo {
     pub candidates_only: bool,
     /// The Mode the request named, if any (the resolved one is in `resolved`).
     pub requested_mode: Option<String>,
+    /// The target column and the algorithms the job may use.
+    pub target: String,
+    pub algorithms: Vec<String>,
 }
 
 impl JobInfo {

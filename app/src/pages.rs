@@ -2,6 +2,7 @@ use glassbox_engine::profile::{ColumnProfile, Profile, Severity};
 use leptos::prelude::*;
 
 use crate::charts;
+use crate::format::status_badge;
 use crate::model::DatasetInfo;
 
 pub(crate) fn document(title: &str, body: impl IntoView) -> String {
@@ -21,6 +22,7 @@ pub(crate) fn document(title: &str, body: impl IntoView) -> String {
                     <nav>
                         <a href="/">"Data sets"</a>
                         <a href="/jobs">"Jobs"</a>
+                        <a href="/status">"Status"</a>
                     </nav>
                 </header>
                 <main>{body}</main>
@@ -43,21 +45,45 @@ pub fn human_bytes(n: i64) -> String {
     }
 }
 
+/// A statistic as a table shows it. One style for every size that fits a column of
+/// figures (thousands grouped: `160,000` beside `180,812.5`); scientific notation only
+/// for the very large and the very small.
 fn fmt_num(v: Option<f64>) -> String {
     match v {
         None => "–".into(),
-        Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
-        Some(x) if x.abs() >= 1e5 || x.abs() < 1e-3 && x != 0.0 => format!("{x:.3e}"),
+        Some(x) if !x.is_finite() => x.to_string(),
+        Some(x) if x.abs() >= 1e15 || (x.abs() < 1e-3 && x != 0.0) => format!("{x:.3e}"),
+        Some(x) if x.fract() == 0.0 => grouped(&format!("{x:.0}")),
+        Some(x) if x.abs() >= 1e3 => grouped(&format!("{x:.1}")),
         Some(x) => format!("{x:.3}"),
     }
 }
 
-fn status_badge(status: &str) -> impl IntoView {
-    let class = format!("badge status-{}", status.to_ascii_lowercase());
-    view! { <span class=class>{status.to_string()}</span> }
+/// Thousands separators in a number's integer part: `-1234567.5` → `-1,234,567.5`.
+fn grouped(s: &str) -> String {
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(i, f)| (i, Some(f)));
+    let mut out = String::new();
+    for (i, ch) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    match frac {
+        Some(f) => format!("{sign}{out}.{f}"),
+        None => format!("{sign}{out}"),
+    }
 }
 
-pub fn home_page(datasets: &[DatasetInfo], max_upload_bytes: u64) -> String {
+/// `low_space`: the free bytes left on the data folder, when they are few.
+pub fn home_page(
+    datasets: &[DatasetInfo],
+    max_upload_bytes: u64,
+    low_space: Option<u64>,
+) -> String {
     let rows = datasets
         .iter()
         .map(|d| {
@@ -81,10 +107,16 @@ pub fn home_page(datasets: &[DatasetInfo], max_upload_bytes: u64) -> String {
             <h1>"Explore a data set, then let Glassbox build the models"</h1>
             <p class="muted">"Upload a CSV (plain or .gz) or Parquet file. Glassbox reads it, works out each column's type and the problem type, and shows what it finds."</p>
         </section>
+        {low_space.map(|free| view! {
+            <p class="card failure" id="low-space" role="alert">
+                {format!("The server's data folder has only {} free; a larger upload will be refused. ", human_bytes(free as i64))}
+                <a href="/status">"Server status"</a>
+            </p>
+        })}
         <section class="card">
             <h2>"Upload"</h2>
             <form id="upload-form" action="/api/datasets" method="post" enctype="multipart/form-data" data-max-bytes=max_upload_bytes.to_string()>
-                <label class="file-drop">
+                <label class="file-drop">"Data file "
                     <input type="file" name="file" id="upload-file" accept=".csv,.gz,.tsv,.txt,.parquet,.pq" required/>
                 </label>
                 <label class="inline">"Target column (optional) "
@@ -165,20 +197,22 @@ fn target_form(ds: &DatasetInfo) -> impl IntoView {
     view! {
         <form class="target-form" method="post" action=action>
             <label>"Target column "
-                <select name="target" id="target-select" data-autosubmit="1">
+                <select name="target" id="target-select">
                     <option value="" selected=none_selected>"(none)"</option>
                     {options}
                 </select>
             </label>
-            <noscript><button type="submit">"Profile for this target"</button></noscript>
+            // An explicit button: moving through the list with the arrow keys must not
+            // start a new profile at every step.
+            <button type="submit" id="choose-target">"Profile for this target"</button>
         </form>
     }
 }
 
 pub fn dataset_page(ds: &DatasetInfo, profile: Option<&Profile>) -> String {
     let title = ds.name.clone();
-    let poll =
-        (ds.dataset_status == "Profiling").then(|| format!("/api/datasets/{}", ds.dataset_id));
+    let poll = matches!(ds.dataset_status.as_str(), "Profiling" | "Uploading")
+        .then(|| format!("/api/datasets/{}", ds.dataset_id));
     let header = view! {
         <section class="page-head">
             <div>
@@ -209,6 +243,12 @@ pub fn dataset_page(ds: &DatasetInfo, profile: Option<&Profile>) -> String {
         }
         .into_any(),
         ("Ready", Some(p)) => dashboard(p).into_any(),
+        ("Uploading", _) => view! {
+            <section class="card" id="profiling" data-poll=poll.clone().unwrap_or_default()>
+                <p><span class="spinner"></span>" The file is still arriving… this page updates by itself."</p>
+            </section>
+        }
+        .into_any(),
         _ => view! {
             <section class="card" id="profiling" data-poll=poll.unwrap_or_default()>
                 <p><span class="spinner"></span>" Exploring the data… this page updates by itself."</p>
@@ -216,7 +256,43 @@ pub fn dataset_page(ds: &DatasetInfo, profile: Option<&Profile>) -> String {
         }
         .into_any(),
     };
-    document(&title, view! { {header} {state} })
+    document(&title, view! { {header} {state} {dataset_jobs(ds)} })
+}
+
+/// The jobs that train on a data set, and the button that deletes it (its confirmation
+/// names those jobs).
+fn dataset_jobs(ds: &DatasetInfo) -> impl IntoView {
+    let confirm = if ds.jobs.is_empty() {
+        format!(
+            "Delete {} and its exploration? This cannot be undone.",
+            ds.name
+        )
+    } else {
+        format!(
+            "Delete {}? {} job(s) trained on it: {}. They keep their leaderboards, models and notebooks, but their notebooks will no longer find the data here. This cannot be undone.",
+            ds.name,
+            ds.jobs.len(),
+            ds.jobs.join(", ")
+        )
+    };
+    let jobs = ds
+        .jobs
+        .iter()
+        .map(|j| view! { <li><a href=format!("/jobs/{j}")>{j.clone()}</a></li> })
+        .collect_view();
+    view! {
+        <section class="card" id="dataset-jobs">
+            <h2>"Jobs on this data set"</h2>
+            {if ds.jobs.is_empty() {
+                view! { <p class="muted">"No job has trained on this data set yet."</p> }.into_any()
+            } else {
+                view! { <ul>{jobs}</ul> }.into_any()
+            }}
+            <form method="post" action=format!("/datasets/{}/delete", ds.dataset_id) data-confirm=confirm>
+                <button type="submit" id="delete-dataset" class="danger">"Delete data set"</button>
+            </form>
+        </section>
+    }
 }
 
 fn summary_cards(p: &Profile) -> impl IntoView {
@@ -297,6 +373,19 @@ fn target_section(p: &Profile) -> impl IntoView {
         }
         .into_any();
     };
+    let described = if let Some(classes) = &t.classes {
+        let counts: Vec<String> = classes
+            .iter()
+            .take(30)
+            .map(|c| format!("{}: {}", c.label, c.count))
+            .collect();
+        format!(
+            "Bar chart of the target's classes, rows per class: {}",
+            counts.join(", ")
+        )
+    } else {
+        format!("Histogram of the target {}", t.name)
+    };
     let chart = if let Some(classes) = &t.classes {
         let shown: Vec<_> = classes.iter().take(30).collect();
         let labels: Vec<String> = shown.iter().map(|c| c.label.clone()).collect();
@@ -340,7 +429,7 @@ fn target_section(p: &Profile) -> impl IntoView {
             <p class="muted">{format!("{} — {}",
                 t.problem_type.map(|p| p.as_str()).unwrap_or("no problem type"), t.problem_type_reason)}</p>
             <div class="split">
-                <figure class="chart" id="target-chart" inner_html=chart></figure>
+                <figure class="chart" id="target-chart"><div role="img" aria-label=described inner_html=chart></div></figure>
                 <div>{table}{stats}</div>
             </div>
         </section>
@@ -410,7 +499,8 @@ fn histograms_section(p: &Profile) -> impl IntoView {
         .take(12)
         .map(|c| {
             let svg = charts::histogram_chart(&c.numeric.as_ref().unwrap().histogram, 300, 170);
-            view! { <figure class="chart small"><figcaption>{c.name.clone()}</figcaption><div inner_html=svg></div></figure> }
+            let label = format!("Histogram of {}", c.name);
+            view! { <figure class="chart small"><figcaption>{c.name.clone()}</figcaption><div role="img" aria-label=label inner_html=svg></div></figure> }
         })
         .collect_view();
     let cats = p
@@ -421,8 +511,13 @@ fn histograms_section(p: &Profile) -> impl IntoView {
         .map(|c| {
             let labels: Vec<String> = c.top_categories.iter().map(|t| t.value.clone()).collect();
             let values: Vec<f64> = c.top_categories.iter().map(|t| t.count as f64).collect();
+            let label = format!(
+                "Bar chart of the most frequent values of {}: {}",
+                c.name,
+                c.top_categories.iter().map(|t| format!("{}: {}", t.value, t.count)).collect::<Vec<_>>().join(", ")
+            );
             let svg = charts::hbar_chart(&labels, &values, 300);
-            view! { <figure class="chart small"><figcaption>{c.name.clone()}</figcaption><div inner_html=svg></div></figure> }
+            view! { <figure class="chart small"><figcaption>{c.name.clone()}</figcaption><div role="img" aria-label=label inner_html=svg></div></figure> }
         })
         .collect_view();
     view! {
@@ -440,7 +535,7 @@ fn correlation_section(p: &Profile) -> impl IntoView {
             <section class="card" id="correlations">
                 <h2>"Correlations"</h2>
                 <p class="muted small">"Pearson coefficients among the most predictive numeric columns (pairwise-complete rows)."</p>
-                <figure class="chart" id="heatmap" inner_html=svg></figure>
+                <figure class="chart" id="heatmap"><div role="img" aria-label=format!("Heat map of the Pearson correlations among {}", c.columns.join(", ")) inner_html=svg></div></figure>
             </section>
         }
     })
@@ -516,5 +611,21 @@ fn dashboard(p: &Profile) -> impl IntoView {
         {correlation_section(p).into_any()}
         {table_sections(p).into_any()}
         <p class="muted small">{format!("Profiled in {:.2} s. Prediction power and anomalies use {} sampled rows.", p.elapsed_seconds, p.sampling.rows)}</p>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fmt_num;
+
+    #[test]
+    fn statistics_share_one_style() {
+        assert_eq!(fmt_num(Some(160000.0)), "160,000");
+        assert_eq!(fmt_num(Some(180812.456)), "180,812.5");
+        assert_eq!(fmt_num(Some(-1234567.0)), "-1,234,567");
+        assert_eq!(fmt_num(Some(12.34567)), "12.346");
+        assert_eq!(fmt_num(Some(0.0004)), "4.000e-4");
+        assert_eq!(fmt_num(Some(2e16)), "2.000e16");
+        assert_eq!(fmt_num(None), "–");
     }
 }

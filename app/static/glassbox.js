@@ -69,7 +69,7 @@ function pollWhileBusy() {
       const r = await fetch(url, { headers: { Accept: "application/json" } });
       if (r.ok) {
         const body = await r.json();
-        if (body.DatasetStatus && body.DatasetStatus !== "Profiling") {
+        if (body.DatasetStatus && !["Profiling", "Uploading"].includes(body.DatasetStatus)) {
           window.location.reload();
           return;
         }
@@ -108,36 +108,72 @@ function sortTable(table, col, asc) {
   rows.forEach((r) => body.appendChild(r));
 }
 
+// Sortable tables: each heading holds a button (Enter and Space work, and screen readers
+// announce it); the heading's aria-sort says the order.
 function sortableTables(root = document) {
   root.querySelectorAll("table.sortable").forEach((table) => {
     const heads = table.querySelectorAll("thead th");
     heads.forEach((th, col) => {
-      th.tabIndex = 0;
+      if (th.querySelector("button.sort")) return;
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.append(...th.childNodes);
+      th.append(button);
       th.classList.add("sort-head");
-      const sort = () => {
+      button.addEventListener("click", () => {
         const asc = th.getAttribute("aria-sort") !== "ascending";
         if (table.id) sortState.set(table.id, { col, asc });
         sortTable(table, col, asc);
-      };
-      th.addEventListener("click", sort);
-      th.addEventListener("keydown", (e) => { if (e.key === "Enter") sort(); });
+      });
     });
     const saved = table.id && sortState.get(table.id);
     if (saved) sortTable(table, saved.col, saved.asc);
   });
 }
 
-// Job pages: refresh the live part while the job runs, without reloading the page.
+// Where keyboard focus is inside `el`, as something that survives a re-render: the id,
+// the link's address, or the sort button's column.
+function focusKey(el) {
+  const a = document.activeElement;
+  if (!a || !el.contains(a)) return null;
+  if (a.id) return `#${CSS.escape(a.id)}`;
+  if (a.getAttribute("href")) return `a[href="${CSS.escape(a.getAttribute("href"))}"]`;
+  const th = a.closest("th");
+  if (th && th.parentElement) {
+    const table = a.closest("table");
+    const i = Array.prototype.indexOf.call(th.parentElement.children, th);
+    if (table && table.id) return `#${CSS.escape(table.id)} thead th:nth-child(${i + 1}) button`;
+  }
+  return null;
+}
+
+// Job pages: refresh the live part while the job runs, without reloading the page. Focus
+// and scroll stay where they were; status changes are announced to screen readers.
 function liveJob() {
   const el = document.querySelector("[data-live]");
   if (!el || !el.dataset.live) return;
   const url = el.dataset.live;
+  const announce = document.getElementById("job-announce");
+  const statusText = () => {
+    const st = el.querySelector("#job-status");
+    const stage = el.querySelector("#job-secondary");
+    return st ? `${st.textContent.trim()}${stage ? ` (${stage.textContent.trim()})` : ""}` : "";
+  };
+  let said = statusText();
   const tick = async () => {
     try {
       const r = await fetch(url, { headers: { Accept: "text/html" } });
       if (r.ok) {
+        const key = focusKey(el);
+        const x = window.scrollX, y = window.scrollY;
         el.innerHTML = await r.text();
         sortableTables(el);
+        if (key) el.querySelector(key)?.focus({ preventScroll: true });
+        window.scrollTo(x, y);
+        const now = statusText();
+        if (announce && now && now !== said) announce.textContent = `Job ${now}`;
+        said = now;
         if (el.querySelector("[data-final='1']")) {
           // Candidates to review: the form is part of the page, so load the page again.
           if (el.querySelector("[data-review='1']") && !document.getElementById("review-form")) {
@@ -157,12 +193,6 @@ function liveJob() {
   setTimeout(tick, 1000);
 }
 
-function autosubmit() {
-  document.querySelectorAll("select[data-autosubmit]").forEach((s) => {
-    s.addEventListener("change", () => s.form.submit());
-  });
-}
-
 // Forms that destroy something ask first (without the script they submit directly).
 function confirmForms() {
   document.querySelectorAll("form[data-confirm]").forEach((f) => {
@@ -172,11 +202,51 @@ function confirmForms() {
   });
 }
 
+// The new-job form follows its target: the target is no feature (the column that was the
+// target becomes one again), the inferred problem type and the positive class are those of
+// the chosen column.
+function jobFormFollowsTarget() {
+  const target = document.getElementById("job-target");
+  if (!target) return;
+  let previous = target.value;
+  const update = () => {
+    const opt = target.selectedOptions[0];
+    document.querySelectorAll("#features input[name=features]").forEach((box) => {
+      if (box.value === target.value) {
+        box.checked = false;
+        box.disabled = true;
+      } else if (box.value === previous || box.disabled) {
+        box.disabled = false;
+        box.checked = true;
+      }
+    });
+    previous = target.value;
+    const inferred = document.getElementById("inferred");
+    if (opt && opt.value) {
+      inferred.textContent = opt.dataset.problem
+        ? `Inferred problem type for this target: ${opt.dataset.problem}`
+        : `This column cannot be the target: ${opt.dataset.reason || "unknown"}`;
+    }
+    const classes = opt && opt.dataset.classes ? JSON.parse(opt.dataset.classes) : [];
+    const field = document.getElementById("positive-class-field");
+    const select = document.getElementById("job-positive-class");
+    select.replaceChildren(...classes.map((c) => new Option(c, c)));
+    field.hidden = classes.length === 0;
+    select.disabled = classes.length === 0;
+    const scheme = document.getElementById("scheme");
+    if (scheme && opt && opt.dataset.problem) {
+      const text = scheme.textContent.replace(/^stratified /, "");
+      scheme.textContent = opt.dataset.problem === "Regression" ? text : `stratified ${text}`;
+    }
+  };
+  target.addEventListener("change", update);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  jobFormFollowsTarget();
   confirmForms();
   uploadForm();
   pollWhileBusy();
   sortableTables();
-  autosubmit();
   liveJob();
 });

@@ -5,7 +5,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{any, get, post, put};
 use axum::{Json, Router};
-use glassbox_app::model::DatasetInfo;
+use glassbox_app::model::{DatasetInfo, ServerStatus};
 use serde::Deserialize;
 
 use crate::error::{ApiError, ErrorBody};
@@ -21,6 +21,7 @@ use crate::shapes;
         description = "Transparent AutoML for tabular data. Field names follow SageMaker Autopilot."
     ),
     paths(
+        status,
         list_datasets,
         upload_dataset,
         get_dataset,
@@ -37,6 +38,7 @@ use crate::shapes;
         notebook
     ),
     components(schemas(
+        ServerStatus,
         DatasetInfo,
         DatasetList,
         TargetBody,
@@ -87,6 +89,7 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
 pub fn routes() -> Router<Service> {
     Router::new()
         .route("/api/openapi.json", get(openapi))
+        .route("/api/status", get(status))
         .route(
             "/api/datasets",
             get(list_datasets)
@@ -111,6 +114,11 @@ pub fn routes() -> Router<Service> {
         .route("/api/{*rest}", any(api_not_found))
 }
 
+#[utoipa::path(get, path = "/api/status", tag = "server", responses((status = 200, description = "The server's state: version, data folder, free space, counts, limits", body = ServerStatus)))]
+async fn status(State(svc): State<Service>) -> Result<Json<ServerStatus>, ApiError> {
+    Ok(Json(svc.status().await?))
+}
+
 async fn api_not_found() -> ApiError {
     ApiError::not_found("no such API route")
 }
@@ -130,13 +138,15 @@ async fn get_dataset(
     Ok(Json(svc.get_dataset(&id).await?))
 }
 
-#[utoipa::path(delete, path = "/api/datasets/{id}", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), responses((status = 204, description = "Deleted with its files"), (status = 404, body = ErrorBody), (status = 409, description = "A job is training on it", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/datasets/{id}", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), responses((status = 200, description = "Deleted with its files: `{\"DatasetId\", \"AffectedJobs\": [names]}`; those jobs keep their results without the data", body = serde_json::Value), (status = 404, body = ErrorBody), (status = 409, description = "A job is training on it", body = ErrorBody)))]
 async fn delete_dataset(
     State(svc): State<Service>,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    svc.delete_dataset(&id).await?;
-    Ok(StatusCode::NO_CONTENT)
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let jobs = svc.delete_dataset(&id).await?;
+    Ok(Json(
+        serde_json::json!({ "DatasetId": id, "AffectedJobs": jobs }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/datasets/{id}/profile", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), responses((status = 200, description = "profile.json (see SPEC)", body = serde_json::Value), (status = 404, body = ErrorBody), (status = 409, description = "Still profiling, or the file could not be read", body = ErrorBody)))]
@@ -189,6 +199,7 @@ async fn upload_dataset(
                 format!("the upload is {len} bytes, larger than the limit of {limit} bytes (set --max-upload-bytes to raise it)"),
             ));
         }
+        svc.check_room(len)?;
     }
     let mut multipart = multipart.map_err(|e| {
         ApiError::bad_request(

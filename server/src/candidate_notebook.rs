@@ -13,7 +13,7 @@ use glassbox_engine::automl::learners::params::Penalty;
 use glassbox_engine::automl::learners::{
     search_space, Algorithm, ClassWeight, HyperParams, Params, Task,
 };
-use glassbox_engine::data::{FileFormat, Table};
+use glassbox_engine::data::{FileFormat, RawTable};
 use minijinja::context;
 use serde_json::{json, Value};
 
@@ -34,9 +34,9 @@ pub struct DataSource {
 }
 
 impl DataSource {
-    /// The file `table` was read from (at `path`, shown as `file_name`).
+    /// The file `raw` was read from (at `path`, shown as `file_name`).
     pub fn of(
-        table: &Table,
+        raw: &RawTable,
         path: PathBuf,
         file_name: String,
         validation: Option<(PathBuf, String)>,
@@ -44,8 +44,8 @@ impl DataSource {
         DataSource {
             path,
             file_name,
-            delimiter: table.raw.delimiter,
-            format: table.raw.format,
+            delimiter: raw.delimiter,
+            format: raw.format,
             validation,
         }
     }

@@ -31,6 +31,10 @@ pub struct RunArgs {
     /// Accuracy, MSE, F1, F1macro, AUC, RMSE, MAE, R2, BalancedAccuracy, Precision, PrecisionMacro, Recall, RecallMacro, LogLoss
     #[arg(long)]
     pub metric: Option<String>,
+    /// Binary classification: the class F1, Precision and Recall are computed for
+    /// (default: the minority class).
+    #[arg(long)]
+    pub positive_class: Option<String>,
     /// AUTO | ENSEMBLING | HYPERPARAMETER_TUNING (default AUTO)
     #[arg(long)]
     pub mode: Option<String>,
@@ -78,6 +82,7 @@ fn flag(field: Field) -> Option<&'static str> {
         Field::Algorithms => "--algorithms",
         Field::Features => "--features",
         Field::FeatureTypes => "--feature-type",
+        Field::PositiveClass => "--positive-class",
         Field::Data => return None,
     })
 }
@@ -137,6 +142,7 @@ pub fn job_spec(a: &RunArgs) -> anyhow::Result<JobSpec> {
         spec.algorithms = Some(algos);
     }
     spec.features = a.features.clone();
+    spec.positive_class = a.positive_class.clone();
     spec.type_overrides = parse_overrides(&a.feature_types)?;
     spec.candidates_only = a.candidates_only;
     spec.seed = a.seed;
@@ -234,12 +240,12 @@ impl RunObserver for Progress {
 }
 
 /// `glassbox run`: the whole job into `--out`. The runtime limit counts from `started`.
-pub fn run(a: &RunArgs, started: Instant) -> anyhow::Result<JobOutcome> {
+pub fn run(a: &RunArgs, read: &ReadOptions, started: Instant) -> anyhow::Result<JobOutcome> {
     let spec = job_spec(a)?;
     let inputs = Inputs {
         training: DataFile::at(&a.file),
         validation: a.validation_file.as_deref().map(DataFile::at),
-        read: ReadOptions::default(),
+        read: read.clone(),
     };
     let name = a
         .out

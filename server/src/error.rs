@@ -42,14 +42,66 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
-        ApiError::internal(e)
+        match &e {
+            sqlx::Error::Io(io) => storage_error(io).unwrap_or_else(|| ApiError::internal(&e)),
+            // SQLite's primary result codes: SQLITE_FULL and SQLITE_READONLY.
+            sqlx::Error::Database(db) => match db.code().as_deref() {
+                Some("13") => ApiError::new(StatusCode::INSUFFICIENT_STORAGE, full_message(&e)),
+                Some("8") => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, read_only_message(&e)),
+                _ => ApiError::internal(e),
+            },
+            _ => ApiError::internal(e),
+        }
     }
 }
 
 impl From<std::io::Error> for ApiError {
     fn from(e: std::io::Error) -> Self {
-        ApiError::internal(e)
+        storage_error(&e).unwrap_or_else(|| ApiError::internal(e))
     }
+}
+
+/// A full or read-only data folder is the machine's state, not our bug: 507 or 503 with
+/// the reason and what to do, never a bare 500.
+fn storage_error(e: &std::io::Error) -> Option<ApiError> {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+            tracing::warn!(error = %e, "the data folder is full");
+            Some(ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                full_message(e),
+            ))
+        }
+        ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => {
+            tracing::warn!(error = %e, "the data folder is not writable");
+            Some(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                read_only_message(e),
+            ))
+        }
+        _ => None,
+    }
+}
+
+/// Whether an I/O error means the data folder cannot take more data.
+pub fn is_storage_fault(e: &std::io::Error) -> bool {
+    storage_error(e).is_some()
+}
+
+/// What a user reads when the data folder is full.
+pub fn full_message(e: &dyn std::fmt::Display) -> String {
+    format!(
+        "the server's data folder is full ({e}); nothing was kept of this request. \
+         Delete old jobs or data sets, or give --data-dir more space, then try again"
+    )
+}
+
+fn read_only_message(e: &dyn std::fmt::Display) -> String {
+    format!(
+        "the server cannot write to its data folder ({e}); nothing was kept of this request. \
+         Make --data-dir writable, then try again"
+    )
 }
 
 impl From<EngineError> for ApiError {

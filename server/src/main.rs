@@ -12,6 +12,7 @@ mod pages;
 mod predict;
 mod service;
 mod shapes;
+mod storage;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -31,31 +32,38 @@ use tower_http::trace::TraceLayer;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Largest size gzip data may unpack to, in bytes (default: a quarter of the memory
+    /// available at start; for `serve`, also at most 20 times the upload limit).
+    #[arg(long, global = true, env = "GLASSBOX_MAX_UNPACKED_BYTES")]
+    max_unpacked_bytes: Option<u64>,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    #[arg(long, env = "GLASSBOX_ADDR", default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    #[arg(long, env = "GLASSBOX_DATA_DIR", default_value = "./glassbox-data")]
+    data_dir: PathBuf,
+    /// Defaults to sqlite://DATA_DIR/glassbox.db
+    #[arg(long, env = "GLASSBOX_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Largest accepted upload, in bytes (default 5 GiB).
+    #[arg(long, env = "GLASSBOX_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
+    max_upload_bytes: u64,
+    /// How many AutoML jobs train at once.
+    #[arg(long, env = "GLASSBOX_WORKERS", default_value_t = 1)]
+    workers: usize,
+    /// Delete jobs (with their files) that ended more than this many days ago. Checked at
+    /// start and every hour; jobs are kept forever without it.
+    #[arg(long, env = "GLASSBOX_RETAIN_JOBS_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
+    retain_jobs_days: Option<u32>,
 }
 
 #[derive(Subcommand)]
 #[allow(clippy::large_enum_variant)] // parsed once per process
 enum Command {
     /// Serve the web app and the REST API.
-    Serve {
-        #[arg(long, env = "GLASSBOX_ADDR", default_value = "127.0.0.1:8080")]
-        addr: SocketAddr,
-        #[arg(long, env = "GLASSBOX_DATA_DIR", default_value = "./glassbox-data")]
-        data_dir: PathBuf,
-        /// Defaults to sqlite://DATA_DIR/glassbox.db
-        #[arg(long, env = "GLASSBOX_DATABASE_URL")]
-        database_url: Option<String>,
-        /// Largest accepted upload, in bytes (default 5 GiB).
-        #[arg(long, env = "GLASSBOX_MAX_UPLOAD_BYTES", default_value_t = 5 * 1024 * 1024 * 1024)]
-        max_upload_bytes: u64,
-        /// Largest size gzip data may unpack to, in bytes (default: 20 times the upload
-        /// limit, and at most a quarter of the memory available at start).
-        #[arg(long, env = "GLASSBOX_MAX_UNPACKED_BYTES")]
-        max_unpacked_bytes: Option<u64>,
-        /// How many AutoML jobs train at once.
-        #[arg(long, env = "GLASSBOX_WORKERS", default_value_t = 1)]
-        workers: usize,
-    },
+    Serve(ServeArgs),
     /// Explore a data file and write profile.json to DIR.
     Profile {
         file: PathBuf,
@@ -92,15 +100,14 @@ fn report(r: anyhow::Result<()>) -> ExitCode {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let read = ReadOptions {
+        max_unpacked_bytes: cli
+            .max_unpacked_bytes
+            .unwrap_or_else(glassbox_engine::data::read::default_unpack_cap),
+        ..ReadOptions::default()
+    };
     match cli.command {
-        Command::Serve {
-            addr,
-            data_dir,
-            database_url,
-            max_upload_bytes,
-            max_unpacked_bytes,
-            workers,
-        } => {
+        Command::Serve(args) => {
             tracing_subscriber::fmt()
                 .with_env_filter(
                     tracing_subscriber::EnvFilter::try_from_default_env()
@@ -111,27 +118,22 @@ fn main() -> ExitCode {
                 .enable_all()
                 .build()
                 .expect("tokio runtime");
-            match rt.block_on(serve(
-                addr,
-                data_dir,
-                database_url,
-                max_upload_bytes,
-                max_unpacked_bytes,
-                workers,
-            )) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(e) => {
-                    eprintln!("error: {e:#}");
-                    ExitCode::FAILURE
-                }
-            }
+            let read = ReadOptions {
+                max_unpacked_bytes: cli.max_unpacked_bytes.unwrap_or_else(|| {
+                    args.max_upload_bytes
+                        .saturating_mul(20)
+                        .min(read.max_unpacked_bytes)
+                }),
+                ..read
+            };
+            report(rt.block_on(serve(args, read)))
         }
         Command::Run(args) => {
             let started = std::time::Instant::now();
-            report(cli::run(&args, started).map(|_| ()))
+            report(cli::run(&args, &read, started).map(|_| ()))
         }
         Command::Predict { model, file, out } => report(
-            predict::predict_to_csv(&model, &file, &out)
+            predict::predict_to_csv(&model, &file, &out, &read)
                 .map(|n| eprintln!("{n} predictions → {}", out.display())),
         ),
         Command::Profile {
@@ -145,7 +147,7 @@ fn main() -> ExitCode {
                 let opts = ProfileOptions {
                     target,
                     overrides,
-                    read: ReadOptions::default(),
+                    read,
                 };
                 let p = service::profile_to_dir(&file, &opts, &out)?;
                 eprintln!(
@@ -164,16 +166,18 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(
-    addr: SocketAddr,
-    data_dir: PathBuf,
-    database_url: Option<String>,
-    max_upload_bytes: u64,
-    max_unpacked_bytes: Option<u64>,
-    workers: usize,
-) -> anyhow::Result<()> {
+async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
+    let ServeArgs {
+        addr,
+        data_dir,
+        database_url,
+        max_upload_bytes,
+        workers,
+        retain_jobs_days,
+    } = args;
     std::fs::create_dir_all(data_dir.join("datasets"))
         .map_err(|e| anyhow::anyhow!("--data-dir {}: {e}", data_dir.display()))?;
+    storage::check_writable(&data_dir)?;
     let url = database_url
         .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("glassbox.db").display()));
     let pool = db::connect(&url).await?;
@@ -182,21 +186,20 @@ async fn serve(
         service::Settings {
             data_dir: data_dir.clone(),
             max_upload_bytes,
-            read: ReadOptions {
-                max_unpacked_bytes: max_unpacked_bytes.unwrap_or_else(|| {
-                    max_upload_bytes
-                        .saturating_mul(20)
-                        .min(glassbox_engine::data::read::default_unpack_cap())
-                }),
-                ..ReadOptions::default()
-            },
+            read,
             workers,
+            retain_jobs_days,
         },
     );
-    svc.resume().await.map_err(|e| anyhow::anyhow!(e.message))?;
-    svc.recover_jobs()
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let started = async {
+        for line in svc.sweep_debris().await? {
+            tracing::warn!("{line}");
+        }
+        svc.resume().await?;
+        svc.recover_jobs().await
+    };
+    started.await.map_err(|e| anyhow::anyhow!(e.message))?;
+    svc.spawn_retention();
     let app = axum::Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .merge(api::routes())

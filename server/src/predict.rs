@@ -9,13 +9,18 @@ use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{self, ReadOptions};
 
 /// `glassbox predict`: one row per input row, in input order.
-pub fn predict_to_csv(model_dir: &Path, file: &Path, out: &Path) -> anyhow::Result<usize> {
+pub fn predict_to_csv(
+    model_dir: &Path,
+    file: &Path,
+    out: &Path,
+    read: &ReadOptions,
+) -> anyhow::Result<usize> {
     let model_path = model_dir.join("model.json");
     if !model_path.is_file() {
         anyhow::bail!("{}: no model here", model_path.display());
     }
     let model = CandidateModel::load(model_dir)?;
-    let raw = data::read_file(file, &ReadOptions::default())?;
+    let raw = data::read_file(file, read)?;
     let n = raw.height();
     let preds = model.predict_raw(&raw)?;
     let mut w = csv::Writer::from_writer(std::io::BufWriter::new(

@@ -26,6 +26,8 @@ pub struct Settings {
     pub read: ReadOptions,
     /// How many AutoML jobs train at once.
     pub workers: usize,
+    /// Jobs that ended more than this many days ago are deleted (never, when `None`).
+    pub retain_jobs_days: Option<u32>,
 }
 
 #[derive(Clone)]
@@ -75,6 +77,7 @@ impl From<DatasetRow> for DatasetInfo {
                 .column_names
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_default(),
+            jobs: vec![],
         }
     }
 }
@@ -112,7 +115,7 @@ impl Service {
         }
     }
 
-    fn dataset_dir(&self, id: &str) -> PathBuf {
+    pub(crate) fn dataset_dir(&self, id: &str) -> PathBuf {
         self.settings.data_dir.join("datasets").join(id)
     }
 
@@ -129,21 +132,45 @@ impl Service {
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
+    /// A data set, with the names of the jobs that read it.
     pub async fn get_dataset(&self, id: &str) -> Result<DatasetInfo, ApiError> {
         let row: Option<DatasetRow> = sqlx::query_as("SELECT * FROM datasets WHERE id = ?")
             .bind(id)
             .fetch_optional(&self.db)
             .await?;
-        row.map(Into::into)
-            .ok_or_else(|| ApiError::not_found(format!("no data set with id {id:?}")))
+        let mut ds: DatasetInfo = row
+            .map(Into::into)
+            .ok_or_else(|| ApiError::not_found(format!("no data set with id {id:?}")))?;
+        ds.jobs = self.jobs_reading(id).await?;
+        Ok(ds)
     }
 
-    pub async fn delete_dataset(&self, id: &str) -> Result<(), ApiError> {
-        self.get_dataset(id).await?;
-        let (running,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM jobs WHERE dataset_id = ? AND status IN ('InProgress', 'Stopping')")
-            .bind(id)
-            .fetch_one(&self.db)
-            .await?;
+    /// The jobs that train on a data set (as their training or validation channel),
+    /// newest first.
+    async fn jobs_reading(&self, id: &str) -> Result<Vec<String>, ApiError> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT name FROM jobs WHERE dataset_id = ?1 OR EXISTS (SELECT 1 FROM \
+             json_each(jobs.request, '$.InputDataConfig') AS c \
+             WHERE json_extract(c.value, '$.DataSource.DatasetId') = ?1) \
+             ORDER BY created_at DESC",
+        )
+        .bind(id)
+        .fetch_all(&self.db)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.0).collect())
+    }
+
+    /// Delete a data set and its files; the names of the jobs that read it. Those jobs
+    /// keep their results, models and notebooks, without the data.
+    pub async fn delete_dataset(&self, id: &str) -> Result<Vec<String>, ApiError> {
+        let ds = self.get_dataset(id).await?;
+        let (running,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM jobs WHERE status IN ('InProgress', 'Stopping') \
+             AND name IN (SELECT value FROM json_each(?))",
+        )
+        .bind(serde_json::to_string(&ds.jobs).map_err(ApiError::internal)?)
+        .fetch_one(&self.db)
+        .await?;
         if running > 0 {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
@@ -160,7 +187,7 @@ impl Service {
                 tokio::fs::remove_dir_all(dir).await?;
             }
         }
-        Ok(())
+        Ok(ds.jobs)
     }
 
     /// The stored profile, once profiling has finished.
@@ -191,10 +218,15 @@ impl Service {
     /// Store an uploaded file from a stream of chunks, never holding it whole in memory,
     /// then read it (to count rows and columns) and start profiling in the background.
     /// A file the reader rejects still becomes a data set, marked Failed with the reason.
+    ///
+    /// The data set is recorded (`Uploading`) before its first byte is written, so an
+    /// upload cut short by a crash is found and cleaned up at the next start; one cut
+    /// short by an error (a full disk, a broken connection, the size limit) leaves
+    /// nothing behind.
     pub async fn create_dataset<S, E>(
         &self,
         name: &str,
-        mut body: S,
+        body: S,
         target: Option<String>,
     ) -> Result<DatasetInfo, ApiError>
     where
@@ -203,55 +235,33 @@ impl Service {
     {
         let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
         let name = display_name(name);
-        let dir = self.dataset_dir(&id);
-        tokio::fs::create_dir_all(&dir).await?;
-        let path = dir.join(STORED_FILE);
-        let mut file = tokio::fs::File::create(&path).await?;
-        let mut size: u64 = 0;
-        let limit = self.settings.max_upload_bytes;
-        let cleanup = || async {
-            let _ = tokio::fs::remove_dir_all(self.dataset_dir(&id)).await;
-        };
-        while let Some(chunk) = body.next().await {
-            let chunk = match chunk {
-                Ok(c) => c,
-                Err(e) => {
-                    cleanup().await;
-                    let msg = e.to_string();
-                    if msg.contains("limit") || msg.contains("too large") {
-                        return Err(too_large(limit));
-                    }
-                    return Err(ApiError::new(
-                        StatusCode::BAD_REQUEST,
-                        format!("the upload was interrupted: {msg}"),
-                    ));
-                }
-            };
-            size += chunk.len() as u64;
-            if size > limit {
-                drop(file);
-                cleanup().await;
-                return Err(too_large(limit));
-            }
-            file.write_all(&chunk).await?;
-        }
-        file.flush().await?;
-        drop(file);
-
-        let created = now();
         sqlx::query(
             "INSERT INTO datasets (id, name, stored_file, size_bytes, status, target, created_at) \
-             VALUES (?, ?, ?, ?, 'Profiling', ?, ?)",
+             VALUES (?, ?, ?, 0, 'Uploading', ?, ?)",
         )
         .bind(&id)
         .bind(&name)
         .bind(STORED_FILE)
-        .bind(size as i64)
         .bind(&target)
-        .bind(&created)
+        .bind(now())
         .execute(&self.db)
         .await?;
-
+        let size = match self.receive(&id, body).await {
+            Ok(size) => size,
+            Err(e) => {
+                let _ = tokio::fs::remove_dir_all(self.dataset_dir(&id)).await;
+                let _ = sqlx::query("DELETE FROM datasets WHERE id = ?")
+                    .bind(&id)
+                    .execute(&self.db)
+                    .await;
+                return Err(e);
+            }
+        };
+        sqlx::query("UPDATE datasets SET size_bytes = ?, status = 'Profiling' WHERE id = ?")
+            .bind(size as i64)
+            .bind(&id)
+            .execute(&self.db)
+            .await?;
         match self.read_stored(&id, &name).await {
             Ok(raw) => {
                 sqlx::query(
@@ -268,6 +278,40 @@ impl Service {
             Err(reason) => self.mark_failed(&id, &reason).await?,
         }
         self.get_dataset(&id).await
+    }
+
+    /// Stream an upload into the data set's folder; its size in bytes.
+    async fn receive<S, E>(&self, id: &str, mut body: S) -> Result<u64, ApiError>
+    where
+        S: Stream<Item = Result<Bytes, E>> + Unpin,
+        E: std::fmt::Display,
+    {
+        let dir = self.dataset_dir(id);
+        tokio::fs::create_dir_all(&dir).await?;
+        let mut file = tokio::fs::File::create(dir.join(STORED_FILE)).await?;
+        let mut size: u64 = 0;
+        let limit = self.settings.max_upload_bytes;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| {
+                let msg = e.to_string();
+                if msg.contains("limit") || msg.contains("too large") {
+                    too_large(limit)
+                } else {
+                    ApiError::new(
+                        StatusCode::BAD_REQUEST,
+                        format!("the upload was interrupted: {msg}"),
+                    )
+                }
+            })?;
+            size += chunk.len() as u64;
+            if size > limit {
+                return Err(too_large(limit));
+            }
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await?;
+        file.sync_all().await?;
+        Ok(size)
     }
 
     async fn read_stored(&self, id: &str, name: &str) -> Result<RawTable, String> {
@@ -346,7 +390,13 @@ impl Service {
                         .map_err(|e| e.to_string())?;
                     let mut p = profile::profile_table(&table, target.as_deref());
                     p.elapsed_seconds = started.elapsed().as_secs_f64();
-                    write_json(&dir.join(PROFILE_FILE), &p).map_err(|e| e.to_string())
+                    write_json(&dir.join(PROFILE_FILE), &p).map_err(|e| {
+                        if crate::error::is_storage_fault(&e) {
+                            format!("the profile could not be saved: the server's data folder is full or read-only ({e})")
+                        } else {
+                            format!("the profile could not be saved: {e}")
+                        }
+                    })
                 })
                 .await
                 .unwrap_or_else(|e| Err(internal_failure("profiling", e))),

@@ -365,6 +365,9 @@ mod tests {
         let job = JobInfo {
             name: "j-1".into(),
             dataset_id: "0123456789abcdef".into(),
+            dataset_name: Some("d.csv".into()),
+            target: "y".into(),
+            algorithms: vec!["gbdt".into()],
             status: "Completed".into(),
             secondary_status: "MaxCandidatesReached".into(),
             progress: 1.0,

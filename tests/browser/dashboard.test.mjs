@@ -50,7 +50,14 @@ test("upload titanic, pick the target, read the dashboard", async () => {
   assert.match(summary, /Columns\s*12/);
 
   // Choose the target; the page re-profiles and shows the target chart.
+  // Moving through the list (keyboard) changes nothing until the button is pressed.
+  await page.focus("#target-select");
+  await page.keyboard.press("ArrowDown");
+  await page.keyboard.press("ArrowDown");
+  await page.waitForTimeout(500);
+  assert.equal(await page.locator("#target-chart").count(), 0, "no profile started by the arrow keys");
   await page.selectOption("#target-select", "Survived");
+  await page.click("#choose-target");
   await page.waitForSelector("#target-chart svg", { timeout: 60000 });
   assert.match(await page.textContent("#target h2"), /Target: Survived/);
   assert.match(await page.textContent("#target"), /BinaryClassification/);

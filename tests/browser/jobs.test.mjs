@@ -61,16 +61,72 @@ test("start a job from the data set page and watch it finish", async () => {
   assert.deepEqual(errors, []);
 });
 
-test("form errors are shown on the form", async () => {
+test("form errors are shown beside their field, after a redirect, keeping what was typed", async () => {
   const id = await uploadDataset(env.server, "titanic.csv", "Survived");
   const page = await env.browser.newPage();
   await page.goto(`${env.server.url}/datasets/${id}`);
   await page.click("#new-job-link");
+  await page.waitForSelector("#new-job");
+  const formUrl = page.url();
   await page.fill("#job-name", "bad name!");
+  await page.fill("input[name=max_candidates]", "7");
+  await page.uncheck("input[name=features][value=Fare]");
   await page.click("#start-job");
-  await page.waitForSelector("#job-error");
-  assert.match(await page.textContent("#job-error"), /AutoMLJobName/);
+  await page.waitForSelector("#error-name");
+  // Post/redirect/get: the error page is a GET, so Reload and Back never post again.
+  assert.match(page.url(), /\/new-job\?draft=[0-9a-f]{32}$/);
+  assert.match(await page.textContent("#error-name"), /letters, digits and hyphens|AutoMLJobName|name/i);
+  assert.equal(await page.getAttribute("#job-name", "aria-invalid"), "true");
+  assert.equal(await page.getAttribute("#job-name", "aria-describedby"), "error-name");
   assert.equal(await page.inputValue("#job-name"), "bad name!", "the form keeps what was typed");
+  assert.equal(await page.inputValue("input[name=max_candidates]"), "7");
+  assert.equal(await page.isChecked("input[name=features][value=Fare]"), false);
+  await page.reload();
+  assert.equal(await page.inputValue("#job-name"), "bad name!", "a reload shows the same form");
+  await page.goBack();
+  assert.equal(page.url(), formUrl, "Back returns to the empty form, without a resubmission prompt");
+});
+
+test("the form follows the target: features, problem type, positive class", async () => {
+  // No target chosen at upload: the form has no default target.
+  const id = await uploadDataset(env.server, "penguins.csv");
+  const page = await env.browser.newPage();
+  const errors = watchConsole(page);
+  await page.goto(`${env.server.url}/datasets/${id}/new-job`);
+  assert.equal(await page.inputValue("#job-target"), "");
+  assert.equal(await page.isHidden("#positive-class-field"), true);
+  const featureBox = (c) => page.locator(`input[name=features][value="${c}"]`);
+  await page.selectOption("#job-target", "species");
+  assert.match(await page.textContent("#inferred"), /MulticlassClassification/);
+  assert.equal(await featureBox("species").isDisabled(), true);
+  assert.equal(await featureBox("species").isChecked(), false);
+  assert.equal(await page.isHidden("#positive-class-field"), true);
+  // Switching the target gives the old target back as a feature and takes the new one out.
+  await page.selectOption("#job-target", "sex");
+  assert.match(await page.textContent("#inferred"), /BinaryClassification/);
+  assert.equal(await featureBox("species").isDisabled(), false);
+  assert.equal(await featureBox("species").isChecked(), true);
+  assert.equal(await featureBox("sex").isDisabled(), true);
+  assert.equal(await page.isVisible("#positive-class-field"), true);
+  const classes = await page.$$eval("#job-positive-class option", (os) => os.map((o) => o.value));
+  assert.deepEqual([...classes].sort(), ["female", "male"]);
+  // The rarer class is the default; the user picks the other.
+  await page.selectOption("#job-positive-class", "female");
+  assert.match(await page.textContent("#scheme"), /^stratified 5-fold/);
+  await page.fill("#job-name", "penguins-sex");
+  await page.fill("#job-runtime", "10");
+  await page.fill("input[name=max_candidates]", "2");
+  await page.click("#start-job");
+  await page.waitForURL(/\/jobs\/penguins-sex$/, { timeout: 15000 });
+  const deadline = Date.now() + 60000;
+  let d;
+  do {
+    d = await (await fetch(`${env.server.url}/api/automl-jobs/penguins-sex`)).json();
+    if (d.ResolvedAttributes) break;
+    await new Promise((ok) => setTimeout(ok, 300));
+  } while (Date.now() < deadline);
+  assert.equal(d.ResolvedAttributes.PositiveClass, "female");
+  assert.deepEqual(errors, []);
 });
 
 test("review generated candidates, train the chosen ones, read the notebook", async () => {
@@ -101,8 +157,21 @@ test("review generated candidates, train the chosen ones, read the notebook", as
   }
   const gbdt = page.locator(`.definition[data-candidate="${booster}"]`);
   await gbdt.locator("summary").click();
-  await gbdt.locator(`input[name="range.${booster}.learning_rate.low"]`).fill("0.05");
+  // A range the wrong way round comes back with the error beside the form, every tick and
+  // edit kept, and the message naming the candidate and hyperparameter (no API path).
+  await gbdt.locator(`input[name="range.${booster}.learning_rate.low"]`).fill("0.9");
   await gbdt.locator(`input[name="range.${booster}.learning_rate.high"]`).fill("0.08");
+  await page.click("#train-chosen");
+  await page.waitForSelector("#review-error");
+  const said = await page.textContent("#review-error");
+  assert.ok(said.includes(booster) && said.includes("learning_rate"), said);
+  assert.ok(!said.includes("HyperparameterRanges"), said);
+  const ticked = await page.$$eval("input[name=candidate]:checked", (xs) => xs.map((x) => x.value));
+  assert.deepEqual(ticked.sort(), [booster, linear].sort());
+  const again = page.locator(`.definition[data-candidate="${booster}"]`);
+  assert.equal(await again.locator(`input[name="range.${booster}.learning_rate.low"]`).inputValue(), "0.9");
+  await again.locator("summary").click();
+  await again.locator(`input[name="range.${booster}.learning_rate.low"]`).fill("0.05");
   await page.screenshot({ path: `${env.server.dataDir}/review.png`, fullPage: true });
   await page.click("#train-chosen");
   await page.waitForURL(/\/jobs\/titanic-review$/, { timeout: 15000 });

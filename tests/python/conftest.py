@@ -81,7 +81,7 @@ class Server:
             r = requests.get(f"{self.url}/api/datasets/{dataset_id}", timeout=10)
             assert r.status_code == 200, r.text
             body = r.json()
-            if body["DatasetStatus"] != "Profiling":
+            if body["DatasetStatus"] not in ("Profiling", "Uploading"):
                 return body
             time.sleep(0.2)
         raise AssertionError(f"data set {dataset_id} still profiling after {timeout} s")

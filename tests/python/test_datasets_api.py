@@ -69,7 +69,8 @@ def test_delete(server):
     r = server.upload_bytes("small.csv", b"a,b\n1,x\n2,y\n3,z\n")
     ds = r.json()["DatasetId"]
     server.wait_dataset(ds)
-    assert requests.delete(f"{server.url}/api/datasets/{ds}", timeout=10).status_code == 204
+    r = requests.delete(f"{server.url}/api/datasets/{ds}", timeout=10)
+    assert r.status_code == 200 and r.json() == {"DatasetId": ds, "AffectedJobs": []}, r.text
     assert requests.get(f"{server.url}/api/datasets/{ds}", timeout=10).status_code == 404
     assert not (server.data_dir / "datasets" / ds).exists()
     assert requests.delete(f"{server.url}/api/datasets/{ds}", timeout=10).status_code == 404

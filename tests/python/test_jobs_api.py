@@ -1,7 +1,6 @@
 """AutoML jobs over real HTTP against a running server."""
 
-import os
-import signal
+import sqlite3
 import time
 
 import pytest
@@ -206,31 +205,6 @@ def test_stop_keeps_candidates(server):
     assert again.status_code == 400
 
 
-def test_restart_safety(tmp_path):
-    s = Server(tmp_path)
-    try:
-        ds = ready_dataset(s, "adult.csv", target="income")
-        assert create(s, job_body("killed", ds, "income", runtime=600)).status_code == 201
-        deadline = time.time() + 90
-        while not candidates(s, "killed") and time.time() < deadline:
-            time.sleep(0.5)
-        assert candidates(s, "killed")
-        os.kill(s.proc.pid, signal.SIGKILL)
-        s.proc.wait(10)
-    finally:
-        s.stop()
-    s2 = Server(tmp_path)
-    try:
-        d = requests.get(s2.url + "/api/automl-jobs/killed", timeout=10).json()
-        assert d["AutoMLJobStatus"] == "Failed", d
-        assert "server stopped" in d["FailureReason"]
-        kept = candidates(s2, "killed")
-        assert kept
-        assert d["BestCandidate"]["CandidateName"] == candidates(s2, "killed", StatusEquals="Completed")[0]["CandidateName"]
-    finally:
-        s2.stop()
-
-
 def test_openapi_document_covers_the_api(server):
     r = requests.get(server.url + "/api/openapi.json", timeout=10)
     assert r.status_code == 200
@@ -240,6 +214,7 @@ def test_openapi_document_covers_the_api(server):
     expected = {
         "/api/datasets": {"get", "post"},
         "/api/datasets/{id}": {"get", "delete"},
+        "/api/status": {"get"},
         "/api/datasets/{id}/profile": {"get"},
         "/api/automl-jobs": {"get", "post"},
         "/api/automl-jobs/{name}": {"get"},
@@ -263,7 +238,12 @@ def test_a_job_outlives_its_data_set_and_can_be_deleted(server):
     assert create(server, body).status_code == 201
     d = wait_job(server, "iris-lifecycle", 120)
     assert d["AutoMLJobStatus"] == "Completed", d
-    assert requests.delete(f"{server.url}/api/datasets/{ds}", timeout=10).status_code == 204
+    # The data set names the jobs on it, on its record, its page and its deletion.
+    assert requests.get(f"{server.url}/api/datasets/{ds}", timeout=10).json()["Jobs"] == ["iris-lifecycle"]
+    page = requests.get(f"{server.url}/datasets/{ds}", timeout=10).text
+    assert 'href="/jobs/iris-lifecycle"' in page and "1 job(s) trained on it: iris-lifecycle" in page
+    r = requests.delete(f"{server.url}/api/datasets/{ds}", timeout=10)
+    assert r.status_code == 200 and r.json()["AffectedJobs"] == ["iris-lifecycle"], r.text
     # The job stays readable: its page, its description, its notebooks (without the data).
     assert requests.get(f"{server.url}/jobs/iris-lifecycle", timeout=10).status_code == 200
     assert requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 200
@@ -276,6 +256,36 @@ def test_a_job_outlives_its_data_set_and_can_be_deleted(server):
     assert requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 404
     assert not folder.exists()
     assert requests.delete(f"{server.url}/api/automl-jobs/iris-lifecycle", timeout=10).status_code == 404
+
+
+def test_jobs_past_their_retention_are_deleted(tmp_path):
+    s = Server(tmp_path)
+    try:
+        ds = ready_dataset(s, "sklearn_iris.csv")
+        for name in ["old-job", "new-job"]:
+            body = job_body(name, ds, "target", criteria={"MaxCandidates": 1},
+                            CandidateGenerationConfig={"AlgorithmsConfig": [{"AutoMLAlgorithms": ["linear"]}]})
+            assert create(s, body).status_code == 201
+            assert wait_job(s, name, 120)["AutoMLJobStatus"] == "Completed"
+    finally:
+        s.stop()
+    # One job ended 40 days ago.
+    con = sqlite3.connect(tmp_path / "glassbox.db")
+    with con:
+        con.execute("UPDATE jobs SET ended_at = '2020-01-01T00:00:00.000Z' WHERE name = 'old-job'")
+    con.close()
+    s = Server(tmp_path, ["--retain-jobs-days", "30"])
+    try:
+        wait = time.time() + 10
+        while requests.get(f"{s.url}/api/automl-jobs/old-job", timeout=10).status_code != 404:
+            assert time.time() < wait, "the expired job is still there"
+            time.sleep(0.2)
+        assert not (tmp_path / "jobs" / "old-job").exists()
+        assert requests.get(f"{s.url}/api/automl-jobs/new-job", timeout=10).status_code == 200
+        assert (tmp_path / "jobs" / "new-job" / "job.json").exists()
+        assert requests.get(f"{s.url}/api/status", timeout=10).json()["RetainJobsDays"] == 30
+    finally:
+        s.stop()
 
 
 def test_a_job_without_a_finished_candidate_is_failed_with_the_reason(server, titanic):

@@ -18,128 +18,11 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::matrix::Matrix;
+pub use super::pipeline::{pipeline_or_none, CategoricalEncoding, Pipeline, PipelineSpec};
 use crate::data::{Column, ColumnKind, Values};
 
 pub const MISSING_CATEGORY: &str = "__missing__";
 pub const INFREQUENT: &str = "infrequent_sklearn";
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CategoricalEncoding {
-    Ordinal,
-    OneHot,
-}
-
-/// A feature pipeline's name. The names (dpp0, dpp1, …: "data processing pipeline")
-/// come from SageMaker Autopilot, whose candidate definition notebooks call its pipelines
-/// so; they serialise as those names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Pipeline {
-    /// For trees: ordinal codes, no scaling.
-    Dpp0,
-    /// For linear models, kNN and neural nets: one-hot, scaled.
-    Dpp1,
-    /// For trees, with one-hot columns instead of codes.
-    Dpp2,
-}
-
-impl Pipeline {
-    pub const ALL: [Pipeline; 3] = [Pipeline::Dpp0, Pipeline::Dpp1, Pipeline::Dpp2];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Pipeline::Dpp0 => "dpp0",
-            Pipeline::Dpp1 => "dpp1",
-            Pipeline::Dpp2 => "dpp2",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Pipeline> {
-        Pipeline::ALL.into_iter().find(|p| p.as_str() == s.trim())
-    }
-}
-
-impl std::fmt::Display for Pipeline {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// A pipeline name, or `None` for anything else (an ensemble's "per member" in files
-/// written before ensembles had no pipeline).
-pub fn pipeline_or_none<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> std::result::Result<Option<Pipeline>, D::Error> {
-    let s: Option<String> = Option::deserialize(d)?;
-    Ok(s.as_deref().and_then(Pipeline::parse))
-}
-
-/// A pipeline definition, before fitting.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PipelineSpec {
-    pub name: Pipeline,
-    pub categorical: CategoricalEncoding,
-    /// `min_frequency` of the one-hot encoder (an absolute row count).
-    pub min_frequency: usize,
-    pub scale: bool,
-    pub text_max_features: usize,
-    pub text_ngram_max: usize,
-}
-
-impl PipelineSpec {
-    /// The pipelines a job generates, one of each kind.
-    pub fn standard(n_train: usize) -> Vec<PipelineSpec> {
-        Pipeline::ALL
-            .into_iter()
-            .map(|p| PipelineSpec::new(p, n_train))
-            .collect()
-    }
-
-    /// `name`'s settings for `n_train` training rows.
-    pub fn new(name: Pipeline, n_train: usize) -> PipelineSpec {
-        let min_frequency = (n_train / 200).max(5);
-        let (categorical, scale, text_max_features, text_ngram_max) = match name {
-            Pipeline::Dpp0 => (CategoricalEncoding::Ordinal, false, 300, 2),
-            Pipeline::Dpp1 => (CategoricalEncoding::OneHot, true, 1000, 2),
-            Pipeline::Dpp2 => (CategoricalEncoding::OneHot, false, 300, 1),
-        };
-        PipelineSpec {
-            name,
-            categorical,
-            min_frequency,
-            scale,
-            text_max_features,
-            text_ngram_max,
-        }
-    }
-
-    pub fn describe(&self) -> Vec<String> {
-        let mut steps = vec![
-            "SimpleImputer(strategy=\"median\", add_indicator=True) on numeric and date parts"
-                .to_string(),
-        ];
-        if self.scale {
-            steps.push("StandardScaler() on the numeric block".into());
-        }
-        steps.push(match self.categorical {
-            CategoricalEncoding::OneHot => format!(
-                "OneHotEncoder(min_frequency={}, handle_unknown=\"infrequent_if_exist\") on categorical columns (missing → \"{MISSING_CATEGORY}\")",
-                self.min_frequency
-            ),
-            CategoricalEncoding::Ordinal => {
-                "OrdinalEncoder(unknown and missing → -1) on categorical columns".to_string()
-            }
-        });
-        steps.push(format!(
-            "TfidfVectorizer(ngram_range=(1, {}), max_features={}) on text columns",
-            self.text_ngram_max, self.text_max_features
-        ));
-        steps.push("datetime → year, month, day, weekday, hour, days since 1970".into());
-        steps.push("id and constant columns dropped".into());
-        steps
-    }
-}
 
 /// A one-dimensional score per training row that orders ordinal categories: the target
 /// itself (regression), or whether the row is of the most frequent class (classification).
@@ -305,6 +188,16 @@ fn find<'a>(columns: &'a [&'a Column], name: &str) -> &'a Column {
         .expect("pipeline column present")
 }
 
+/// The work was given up because [`FittedPipeline::fit_until`] or
+/// [`FittedPipeline::transform_until`] was told to stop (a deadline or a stop request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Interrupted;
+
+/// Never stops.
+fn never() -> bool {
+    false
+}
+
 impl FittedPipeline {
     /// Fit on the rows `rows` of `columns` (the feature columns of the table). `target`
     /// (a score per table row) orders ordinal codes; without it they are sorted.
@@ -315,6 +208,20 @@ impl FittedPipeline {
         rows: &[usize],
         target: Option<&TargetOrder>,
     ) -> FittedPipeline {
+        Self::fit_until(spec, features, columns, rows, target, &never)
+            .unwrap_or_else(|Interrupted| unreachable!("never() does not interrupt"))
+    }
+
+    /// [`fit`](Self::fit), asking `interrupted` between text documents (the one step
+    /// whose time grows with the length of the cells, not only their number).
+    pub fn fit_until(
+        spec: &PipelineSpec,
+        features: &[FeatureColumn],
+        columns: &[&Column],
+        rows: &[usize],
+        target: Option<&TargetOrder>,
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<FittedPipeline, Interrupted> {
         let mut numeric_inputs = Vec::new();
         let mut medians = Vec::new();
         let mut raw_numeric: Vec<Vec<f64>> = Vec::new();
@@ -391,10 +298,13 @@ impl FittedPipeline {
                     });
                 }
                 ColumnKind::Text => {
-                    let docs: Vec<Vec<String>> = rows
-                        .iter()
-                        .map(|&r| analyze(label(col, r).unwrap_or(""), spec.text_ngram_max))
-                        .collect();
+                    let mut docs: Vec<Vec<String>> = Vec::with_capacity(rows.len());
+                    for &r in rows {
+                        if interrupted() {
+                            return Err(Interrupted);
+                        }
+                        docs.push(analyze(label(col, r).unwrap_or(""), spec.text_ngram_max));
+                    }
                     let mut tf: HashMap<&str, usize> = HashMap::new();
                     let mut df: HashMap<&str, usize> = HashMap::new();
                     for d in &docs {
@@ -478,7 +388,7 @@ impl FittedPipeline {
         for t in &text {
             output_names.extend(t.vocabulary.iter().map(|w| format!("{}__{w}", t.column)));
         }
-        FittedPipeline {
+        Ok(FittedPipeline {
             spec: spec.clone(),
             numeric_inputs,
             medians,
@@ -488,7 +398,7 @@ impl FittedPipeline {
             text,
             datetime_columns,
             output_names,
-        }
+        })
     }
 
     /// The input column behind each output column (date parts and indicators map to
@@ -521,6 +431,17 @@ impl FittedPipeline {
 
     /// Transform rows `rows` of `columns` into the feature matrix.
     pub fn transform(&self, columns: &[&Column], rows: &[usize]) -> Matrix {
+        self.transform_until(columns, rows, &never)
+            .unwrap_or_else(|Interrupted| unreachable!("never() does not interrupt"))
+    }
+
+    /// [`transform`](Self::transform), asking `interrupted` between text documents.
+    pub fn transform_until(
+        &self,
+        columns: &[&Column],
+        rows: &[usize],
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<Matrix, Interrupted> {
         let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.output_names.len());
         // Numeric block.
         let mut raw: Vec<Vec<f64>> = Vec::with_capacity(self.numeric_inputs.len());
@@ -595,6 +516,9 @@ impl FittedPipeline {
                 .collect();
             let mut block = vec![vec![0.0; rows.len()]; t.vocabulary.len()];
             for (i, &r) in rows.iter().enumerate() {
+                if interrupted() {
+                    return Err(Interrupted);
+                }
                 // Ordered by column, so the norm sums in scikit-learn's order.
                 let mut counts: std::collections::BTreeMap<usize, f64> = Default::default();
                 for tok in analyze(label(col, r).unwrap_or(""), t.ngram_max) {
@@ -615,7 +539,7 @@ impl FittedPipeline {
             }
             out.extend(block);
         }
-        Matrix::from_columns(rows.len(), out)
+        Ok(Matrix::from_columns(rows.len(), out))
     }
 }
 

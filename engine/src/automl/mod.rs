@@ -6,4 +6,5 @@ pub mod learners;
 pub mod matrix;
 pub mod metrics;
 pub mod model;
+pub mod pipeline;
 pub mod split;

@@ -30,6 +30,27 @@ impl Split {
     }
 }
 
+/// Below this many labelled rows a job validates by k-fold cross-validation, and the
+/// validation fraction is not used; from it on, by a holdout of that fraction.
+pub const KFOLD_BELOW_ROWS: usize = 50_000;
+
+/// The number of folds for `rows` labelled rows, or `None` for a holdout.
+pub fn folds_for(rows: usize) -> Option<usize> {
+    (rows < KFOLD_BELOW_ROWS).then_some(if rows <= 5_000 { 5 } else { 3 })
+}
+
+/// The validation a job on `rows` labelled rows gets, in words (the new-job form and the
+/// job page show it). Classes are stratified; a regression target is not.
+pub fn describe(rows: usize, classification: bool, fraction: f64) -> String {
+    let strat = if classification { "stratified " } else { "" };
+    match folds_for(rows) {
+        Some(k) => format!(
+            "{strat}{k}-fold cross-validation (below {KFOLD_BELOW_ROWS} rows every row is validated once; the validation fraction is not used)"
+        ),
+        None => format!("{strat}holdout of {:.0}% of the rows", fraction * 100.0),
+    }
+}
+
 /// Group `rows` by stratum (class id, or 0 for regression), each group shuffled.
 fn strata(rows: &[usize], stratum: &dyn Fn(usize) -> usize, seed: u64) -> Vec<Vec<usize>> {
     let mut groups: Vec<Vec<usize>> = Vec::new();
@@ -50,7 +71,14 @@ fn strata(rows: &[usize], stratum: &dyn Fn(usize) -> usize, seed: u64) -> Vec<Ve
     groups
 }
 
-pub fn kfold(rows: &[usize], k: usize, stratum: &dyn Fn(usize) -> usize, seed: u64) -> Split {
+/// `k` folds, stratified by `stratum` (a constant stratum for regression).
+pub fn kfold(
+    rows: &[usize],
+    k: usize,
+    stratum: &dyn Fn(usize) -> usize,
+    stratified: bool,
+    seed: u64,
+) -> Split {
     let mut fold_of = vec![usize::MAX; rows.iter().max().map_or(0, |m| m + 1)];
     let mut offset = 0;
     for g in strata(rows, stratum, seed) {
@@ -73,7 +101,7 @@ pub fn kfold(rows: &[usize], k: usize, stratum: &dyn Fn(usize) -> usize, seed: u
         })
         .collect();
     Split {
-        method: format!("stratified {k}-fold"),
+        method: format!("{}{k}-fold", if stratified { "stratified " } else { "" }),
         folds,
     }
 }
@@ -82,6 +110,7 @@ pub fn holdout(
     rows: &[usize],
     fraction: f64,
     stratum: &dyn Fn(usize) -> usize,
+    stratified: bool,
     seed: u64,
 ) -> Split {
     let mut valid = Vec::new();
@@ -94,7 +123,11 @@ pub fn holdout(
     valid.iter().for_each(|&r| is_valid[r] = true);
     let train = rows.iter().copied().filter(|&r| !is_valid[r]).collect();
     Split {
-        method: format!("stratified holdout ({:.0}%)", fraction * 100.0),
+        method: format!(
+            "{}holdout ({:.0}%)",
+            if stratified { "stratified " } else { "" },
+            fraction * 100.0
+        ),
         folds: vec![(train, valid)],
     }
 }
@@ -107,7 +140,7 @@ mod tests {
     fn folds_partition_and_stratify() {
         let rows: Vec<usize> = (0..100).collect();
         let cls = |r: usize| usize::from(r.is_multiple_of(10));
-        let s = kfold(&rows, 5, &cls, 1);
+        let s = kfold(&rows, 5, &cls, true, 1);
         let mut all = s.validation_rows();
         all.dedup();
         assert_eq!(all, rows);
@@ -115,9 +148,13 @@ mod tests {
             assert_eq!(tr.len() + va.len(), 100);
             assert_eq!(va.iter().filter(|&&r| cls(r) == 1).count(), 2);
         }
-        let h = holdout(&rows, 0.2, &cls, 1);
+        let h = holdout(&rows, 0.2, &cls, true, 1);
         assert_eq!(h.folds[0].1.len(), 20);
         assert_eq!(h.folds[0].1.iter().filter(|&&r| cls(r) == 1).count(), 2);
-        assert_eq!(kfold(&rows, 5, &cls, 1).folds, s.folds, "seeded");
+        assert_eq!(kfold(&rows, 5, &cls, true, 1).folds, s.folds, "seeded");
+        assert_eq!(s.method, "stratified 5-fold");
+        assert_eq!(kfold(&rows, 5, &|_| 0, false, 1).method, "5-fold");
+        assert!(describe(100, false, 0.2).starts_with("5-fold"));
+        assert!(describe(80_000, true, 0.25).starts_with("stratified holdout of 25%"));
     }
 }

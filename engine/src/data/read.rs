@@ -10,6 +10,7 @@ use std::path::Path;
 
 use polars::prelude::*;
 
+use super::csv_scan::scan_csv;
 use crate::error::{EngineError, Result};
 
 /// Limits and switches for reading a file.
@@ -231,6 +232,13 @@ fn read_parquet(file_name: &str, bytes: Vec<u8>, opts: &ReadOptions) -> Result<R
         ));
     }
     check_width(file_name, df.width(), opts)?;
+    if df.height() == 0 {
+        return Err(EngineError::data(
+            file_name,
+            None,
+            "the file has columns but no data rows",
+        ));
+    }
     let names: Vec<String> = df
         .get_column_names()
         .iter()
@@ -325,7 +333,9 @@ fn read_csv(
     if let Err(e) = std::str::from_utf8(&bytes) {
         let at = e.valid_up_to();
         let line = line_of(&bytes, at);
-        let what = if bytes[..bytes.len().min(8192)].contains(&0) {
+        let what = if bytes.starts_with(b"PK\x03\x04") {
+            "the file is a ZIP archive, not CSV text (an Excel .xlsx file is one): save the sheet as CSV UTF-8, or upload the CSV inside"
+        } else if bytes[..bytes.len().min(8192)].contains(&0) {
             "the file looks binary, not CSV text"
         } else {
             "the file is not UTF-8 text"
@@ -397,8 +407,15 @@ fn read_csv(
         .with_raise_if_empty(true)
         .into_reader_with_file_handle(Cursor::new(bytes))
         .finish()
-        .map_err(|e| EngineError::data(file_name, None, format!("could not parse the CSV: {e}")))?;
+        .map_err(|e| {
+            scan.stray_quote_error(file_name).unwrap_or_else(|| {
+                EngineError::data(file_name, None, format!("could not parse the CSV: {e}"))
+            })
+        })?;
     if df.height() != scan.records {
+        if let Some(e) = scan.stray_quote_error(file_name) {
+            return Err(e);
+        }
         return Err(EngineError::data(
             file_name,
             None,
@@ -510,147 +527,6 @@ pub fn sniff_delimiter(bytes: &[u8]) -> u8 {
         }
     }
     best.0
-}
-
-struct Scan {
-    header: Vec<String>,
-    records: usize,
-    row_lines: Vec<u64>,
-    /// Byte offsets of blank lines (outside quotes), which are skipped as pandas does.
-    blank_lines: Vec<usize>,
-}
-
-/// One strict RFC 4180 pass: counts fields per record and reports the first record whose
-/// field count differs from the header, or a quote that is never closed.
-fn scan_csv(file_name: &str, bytes: &[u8], delim: u8) -> Result<Scan> {
-    #[derive(PartialEq)]
-    enum St {
-        FieldStart,
-        Unquoted,
-        Quoted,
-        QuoteInQuoted,
-    }
-    let mut st = St::FieldStart;
-    let mut line: u64 = 1;
-    let mut record_line: u64 = 1;
-    let mut quote_line: u64 = 1;
-    let mut fields = 0usize;
-    let mut record_has_bytes = false;
-    let mut expected: Option<usize> = None;
-    let mut header: Vec<String> = Vec::new();
-    let mut cur = Vec::new();
-    let mut records = 0usize;
-    let mut row_lines = Vec::new();
-    let mut blank_lines = Vec::new();
-    let mut line_start = 0usize;
-
-    let mut end_record =
-        |fields: usize, record_line: u64, header_done: &mut Option<usize>| -> Result<()> {
-            match *header_done {
-                None => *header_done = Some(fields),
-                Some(n) if n != fields => {
-                    return Err(EngineError::data(
-                        file_name,
-                        Some(record_line),
-                        format!("expected {n} fields, found {fields}"),
-                    ))
-                }
-                Some(_) => {
-                    records += 1;
-                    row_lines.push(record_line);
-                }
-            }
-            Ok(())
-        };
-
-    for (pos, &b) in bytes.iter().enumerate() {
-        let in_header = expected.is_none();
-        match st {
-            St::Quoted => {
-                if b == b'"' {
-                    st = St::QuoteInQuoted;
-                } else if in_header {
-                    cur.push(b);
-                }
-                if b == b'\n' {
-                    line += 1;
-                }
-                continue;
-            }
-            St::QuoteInQuoted if b == b'"' => {
-                if in_header {
-                    cur.push(b'"');
-                }
-                st = St::Quoted;
-                continue;
-            }
-            _ => {}
-        }
-        if b == b'\r' {
-            continue;
-        }
-        if b == b'\n' {
-            if record_has_bytes {
-                fields += 1;
-                if in_header {
-                    header.push(String::from_utf8_lossy(&cur).into_owned());
-                    cur.clear();
-                }
-                end_record(fields, record_line, &mut expected)?;
-            } else {
-                blank_lines.push(line_start);
-            }
-            line_start = pos + 1;
-            fields = 0;
-            record_has_bytes = false;
-            st = St::FieldStart;
-            line += 1;
-            record_line = line;
-            continue;
-        }
-        record_has_bytes = true;
-        if b == delim {
-            fields += 1;
-            if in_header {
-                header.push(String::from_utf8_lossy(&cur).into_owned());
-                cur.clear();
-            }
-            st = St::FieldStart;
-            continue;
-        }
-        match st {
-            St::FieldStart if b == b'"' => {
-                st = St::Quoted;
-                quote_line = line;
-            }
-            _ => {
-                st = St::Unquoted;
-                if in_header {
-                    cur.push(b);
-                }
-            }
-        }
-    }
-    if st == St::Quoted {
-        return Err(EngineError::data(
-            file_name,
-            Some(quote_line),
-            "a quoted field opened here is never closed",
-        ));
-    }
-    if record_has_bytes {
-        fields += 1;
-        if expected.is_none() {
-            header.push(String::from_utf8_lossy(&cur).into_owned());
-        }
-        end_record(fields, record_line, &mut expected)?;
-    }
-    Ok(Scan {
-        header,
-        records,
-        row_lines,
-        blank_lines,
-    })
 }
 
 #[cfg(test)]

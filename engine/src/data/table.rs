@@ -14,7 +14,7 @@ use crate::error::{EngineError, Result};
 /// (diabetic_data's `max_glu_serum`).
 pub const MISSING_TOKENS: &[&str] = &["", "NA", "N/A", "?", "null", "NaN", "None"];
 
-const MISSING_CODE: u32 = u32::MAX;
+pub(crate) const MISSING_CODE: u32 = u32::MAX;
 
 fn standard_missing(s: &str) -> bool {
     s.is_empty()
@@ -195,6 +195,19 @@ impl Table {
             raw,
         })
     }
+
+    /// Column `i` typed as a job would type it were it the target (a number column or
+    /// labels), whatever it is as a feature.
+    pub fn column_as_target(&self, i: usize) -> Result<Column> {
+        match self.columns[i].kind {
+            // Numbers and labels are typed the same either way.
+            ColumnKind::Numeric | ColumnKind::Categorical => Ok(self.columns[i].clone()),
+            ColumnKind::Id if matches!(self.columns[i].values, Values::Numeric(_)) => {
+                Ok(self.columns[i].clone())
+            }
+            _ => type_column(&self.raw, i, true, None),
+        }
+    }
 }
 
 /// Type the columns a fitted model needs, by name, with the kinds it was trained on: the
@@ -281,9 +294,36 @@ fn list_names(names: &[String]) -> String {
     }
 }
 
+/// A cell as a number: what `str::parse` reads, or a number written with thousands
+/// separators (`1,234,567`, `-12,345.5`), which pandas reads with `thousands=","`; the
+/// notebooks' reader (`glassbox_helpers._numbers`) applies the same rule.
 fn parse_number(s: &str) -> Option<f64> {
-    let v: f64 = s.parse().ok()?;
+    let v: f64 = match s.parse() {
+        Ok(v) => v,
+        Err(_) => parse_grouped(s)?,
+    };
     v.is_finite().then_some(v)
+}
+
+/// `[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]+)?`, as a number.
+fn parse_grouped(s: &str) -> Option<f64> {
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    let body = s.strip_prefix(['+', '-']).unwrap_or(s);
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let mut groups = int.split(',');
+    let first = groups.next()?;
+    let mut rest = 0;
+    for g in groups {
+        if g.len() != 3 || !digits(g) {
+            return None;
+        }
+        rest += 1;
+    }
+    let ok = digits(first) && first.len() <= 3 && rest > 0 && frac.is_none_or(digits);
+    ok.then(|| s.replace(',', "").parse().ok()).flatten()
 }
 
 fn words(s: &str) -> usize {
@@ -362,15 +402,22 @@ fn type_column(
     } else if n_distinct == 1 {
         (ColumnKind::Constant, "a single distinct value".to_string())
     } else if numeric {
+        let grouped = distinct.keys().find(|s| s.contains(','));
         let integers = distinct
             .keys()
             .all(|s| parse_number(s).is_some_and(|v| v.fract() == 0.0));
         let unique = n_distinct == present && missing == 0 && n >= 20;
         let ratio = n_distinct as f64 / present as f64;
-        if integers && (unique || (id_like_name(&name) && ratio >= 0.5)) {
+        // Thousands separators mark a quantity: identifiers are not written that way.
+        if integers && grouped.is_none() && (unique || (id_like_name(&name) && ratio >= 0.5)) {
             (
                 ColumnKind::Id,
                 format!("integers, {n_distinct} distinct in {present} rows, an identifier"),
+            )
+        } else if let Some(example) = grouped {
+            (
+                ColumnKind::Numeric,
+                format!("every value is a number (some written with thousands separators, as {example:?})"),
             )
         } else {
             (ColumnKind::Numeric, "every value is a number".to_string())
@@ -528,132 +575,6 @@ fn type_column(
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum ProblemType {
-    BinaryClassification,
-    MulticlassClassification,
-    Regression,
-}
-
-pub const ALL_PROBLEM_TYPES: [ProblemType; 3] = [
-    ProblemType::BinaryClassification,
-    ProblemType::MulticlassClassification,
-    ProblemType::Regression,
-];
-
-impl ProblemType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProblemType::BinaryClassification => "BinaryClassification",
-            ProblemType::MulticlassClassification => "MulticlassClassification",
-            ProblemType::Regression => "Regression",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<ProblemType> {
-        Some(match s {
-            "BinaryClassification" => ProblemType::BinaryClassification,
-            "MulticlassClassification" => ProblemType::MulticlassClassification,
-            "Regression" => ProblemType::Regression,
-            _ => return None,
-        })
-    }
-
-    pub fn is_classification(self) -> bool {
-        self != ProblemType::Regression
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct ProblemInference {
-    pub problem_type: ProblemType,
-    pub reason: String,
-}
-
-/// Autopilot's rule: two distinct values → binary; labels that are not numbers →
-/// multiclass; numbers with at most 5 distinct values, or integer-like numbers with at
-/// most 100, → multiclass; other numbers → regression.
-pub fn infer_problem_type(target: &Column) -> Result<ProblemInference> {
-    let (distinct, integers, numeric) = match &target.values {
-        Values::Numeric(v) => {
-            let mut seen: Vec<u64> = v
-                .iter()
-                .filter(|x| !x.is_nan())
-                .map(|x| x.to_bits())
-                .collect();
-            seen.sort_unstable();
-            seen.dedup();
-            let integers = v.iter().filter(|x| !x.is_nan()).all(|x| x.fract() == 0.0);
-            (seen.len(), integers, true)
-        }
-        Values::Categorical { codes, levels } => {
-            let mut used = vec![false; levels.len()];
-            for &c in codes.iter().filter(|&&c| c != MISSING_CODE) {
-                used[c as usize] = true;
-            }
-            (used.iter().filter(|&&u| u).count(), false, false)
-        }
-        _ => {
-            return Err(EngineError::invalid(
-                "target",
-                format!(
-                    "column {:?} is {} and cannot be a target",
-                    target.name,
-                    target.kind.as_str()
-                ),
-            ))
-        }
-    };
-    let name = &target.name;
-    if distinct == 0 {
-        return Err(EngineError::invalid(
-            "target",
-            format!("target column {name:?} has no values: every cell is missing"),
-        ));
-    }
-    if distinct == 1 {
-        return Err(EngineError::invalid(
-            "target",
-            format!("target column {name:?} has a single value; there is nothing to predict"),
-        ));
-    }
-    let (problem_type, reason) = if distinct == 2 {
-        (
-            ProblemType::BinaryClassification,
-            "the target has exactly 2 distinct values".to_string(),
-        )
-    } else if !numeric {
-        (
-            ProblemType::MulticlassClassification,
-            format!("the target has {distinct} distinct non-numeric labels"),
-        )
-    } else if distinct <= 5 {
-        (
-            ProblemType::MulticlassClassification,
-            format!("the target is numeric with only {distinct} distinct values (at most 5)"),
-        )
-    } else if integers && distinct <= 100 {
-        (
-            ProblemType::MulticlassClassification,
-            format!("the target holds integers with {distinct} distinct values (at most 100)"),
-        )
-    } else if integers {
-        (
-            ProblemType::Regression,
-            format!("the target holds integers with {distinct} distinct values (more than 100)"),
-        )
-    } else {
-        (
-            ProblemType::Regression,
-            format!("the target is numeric with {distinct} distinct non-integer values"),
-        )
-    };
-    Ok(ProblemInference {
-        problem_type,
-        reason,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -683,33 +604,6 @@ mod tests {
     }
 
     #[test]
-    fn problem_types() {
-        let t = table("y\n1\n2\n3\n4\n5\n6\n", Some("y"));
-        let p = infer_problem_type(&t.columns[0]).unwrap();
-        assert_eq!(p.problem_type, ProblemType::MulticlassClassification);
-        let t = table("y\n1.5\n2.5\n3.5\n4.5\n5.5\n6.5\n", Some("y"));
-        assert_eq!(
-            infer_problem_type(&t.columns[0]).unwrap().problem_type,
-            ProblemType::Regression
-        );
-        let t = table("y\nyes\nno\nyes\n", Some("y"));
-        assert_eq!(
-            infer_problem_type(&t.columns[0]).unwrap().problem_type,
-            ProblemType::BinaryClassification
-        );
-        let t = table("y\nyes\nyes\n", Some("y"));
-        assert!(infer_problem_type(&t.columns[0])
-            .unwrap_err()
-            .to_string()
-            .contains("single value"));
-        let t = table("y,x\n,1\n,2\n", Some("y"));
-        assert!(infer_problem_type(&t.columns[0])
-            .unwrap_err()
-            .to_string()
-            .contains("every cell is missing"));
-    }
-
-    #[test]
     fn override_to_numeric_names_the_bad_cell() {
         let raw = read_bytes("t.csv", b"a\n1\nx\n".to_vec(), &ReadOptions::default()).unwrap();
         let mut o = TypeOverrides::new();
@@ -719,5 +613,39 @@ mod tests {
             e,
             "t.csv line 3 column \"a\": \"x\" is not a number, but the column was declared numeric"
         );
+    }
+
+    #[test]
+    fn thousands_separators_make_numbers() {
+        let mut csv = String::from("population,code\n");
+        for i in 0..30 {
+            csv += &format!("\"{},{:03}\",\"1,{i}\"\n", 1 + i, i * 7);
+        }
+        let t = table(&csv, None);
+        assert_eq!(
+            t.columns[0].kind,
+            ColumnKind::Numeric,
+            "{}",
+            t.columns[0].kind_reason
+        );
+        assert!(t.columns[0].kind_reason.contains("thousands separators"));
+        match &t.columns[0].values {
+            Values::Numeric(v) => assert_eq!(v[2], 3014.0),
+            _ => panic!("not numeric"),
+        }
+        // "1,0" is not a grouped number: a label.
+        assert_ne!(t.columns[1].kind, ColumnKind::Numeric);
+        for (s, want) in [
+            ("1,234,567", Some(1234567.0)),
+            ("-12,345.5", Some(-12345.5)),
+            ("+1,000", Some(1000.0)),
+            ("1234,567", None),
+            ("1,23", None),
+            (",123", None),
+            ("1,234.", None),
+            ("1,,234", None),
+        ] {
+            assert_eq!(parse_number(s), want, "{s}");
+        }
     }
 }

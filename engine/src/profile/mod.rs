@@ -102,6 +102,60 @@ pub struct ColumnProfile {
     pub text: Option<TextStats>,
     pub datetime: Option<DatetimeStats>,
     pub prediction_power: Option<f64>,
+    /// What a job would make of this column as its target (the new-job form shows it).
+    #[serde(default)]
+    pub as_target: Option<TargetGuess>,
+}
+
+/// A column as a target: the problem type Autopilot's rule infers, or why it cannot be a
+/// target; for two classes, the classes rarest first (the first is the default positive
+/// class).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TargetGuess {
+    pub problem_type: Option<ProblemType>,
+    pub reason: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<String>,
+}
+
+/// What a job would make of column `i` as its target.
+fn target_guess(table: &Table, i: usize) -> TargetGuess {
+    let col = match table.column_as_target(i) {
+        Ok(c) => c,
+        Err(e) => {
+            return TargetGuess {
+                problem_type: None,
+                reason: e.to_string(),
+                classes: vec![],
+            }
+        }
+    };
+    match infer_problem_type(&col) {
+        Err(e) => TargetGuess {
+            problem_type: None,
+            reason: e.to_string(),
+            classes: vec![],
+        },
+        Ok(p) => {
+            let mut classes = vec![];
+            if p.problem_type == ProblemType::BinaryClassification {
+                let (tv, labels) = target_values(&col, p.problem_type);
+                if let TargetValues::Classes { ids, n_classes } = tv {
+                    let mut counts = vec![0usize; n_classes];
+                    ids.iter().flatten().for_each(|&c| counts[c] += 1);
+                    // Rarest first; on a tie the later label, as a job picks its minority.
+                    let mut order: Vec<usize> = (0..n_classes).rev().collect();
+                    order.sort_by_key(|&c| counts[c]);
+                    classes = order.into_iter().map(|c| labels[c].clone()).collect();
+                }
+            }
+            TargetGuess {
+                problem_type: Some(p.problem_type),
+                reason: p.reason,
+                classes,
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -249,6 +303,7 @@ pub fn profile_table(table: &Table, target: Option<&str>) -> Profile {
         .enumerate()
         .map(|(i, col)| {
             let mut d = column_profile(col, n);
+            d.as_target = Some(target_guess(table, i));
             if let (Some(tv), Some(ps)) = (&target_vals, &psample) {
                 if Some(i) != target_idx {
                     d.prediction_power = Some(power::prediction_power(col, tv, ps));
@@ -330,6 +385,7 @@ fn column_profile(col: &Column, n: usize) -> ColumnProfile {
         text: None,
         datetime: None,
         prediction_power: None,
+        as_target: None,
     };
     match &col.values {
         Values::Numeric(v) => {

@@ -11,9 +11,10 @@ use std::time::Instant;
 use anyhow::Context;
 use glassbox_engine::automl::job::{
     self, CandidateDefinition, CandidateResult, CandidateStatus, JobObserver, JobOutcome, JobSpec,
-    Prepared, SecondaryStatus,
+    Prepared, Resolved, SecondaryStatus,
 };
 use glassbox_engine::automl::model::CandidateModel;
+use glassbox_engine::automl::split::Split;
 use glassbox_engine::data::{self, ReadOptions, Table};
 use glassbox_engine::profile;
 
@@ -184,6 +185,8 @@ pub fn run(
     obs.on_prepared(&table, valid_rows.as_ref().map_or(0, Vec::len), &prep);
     std::fs::create_dir_all(folder.root())
         .with_context(|| format!("creating {}", folder.root().display()))?;
+    // Written before training, so a job a crash ends can still get its notebooks.
+    write_json(&folder.splits_json(), &prep.split)?;
     let data_path = inputs.training.absolute();
     let chosen = match start {
         Start::Fresh => {
@@ -214,7 +217,6 @@ pub fn run(
     if let Some(e) = writer.errors.first() {
         anyhow::bail!("{e}");
     }
-    write_json(&folder.splits_json(), &outcome.split)?;
     // After training chosen candidates the file keeps every definition offered.
     if !training_chosen {
         write_json(&folder.definitions_json(), &outcome.definitions)?;
@@ -224,7 +226,12 @@ pub fn run(
         .validation
         .as_ref()
         .map(|v| (v.absolute(), v.name.clone()));
-    let source = DataSource::of(&table, data_path, inputs.training.name.clone(), validation);
+    let source = DataSource::of(
+        &table.raw,
+        data_path,
+        inputs.training.name.clone(),
+        validation,
+    );
     crate::candidate_notebook::write_candidate_definition(
         folder, meta.name, spec, &source, &outcome,
     )
@@ -233,6 +240,68 @@ pub fn run(
         anyhow::bail!("{}", no_candidate(&outcome));
     }
     Ok(outcome)
+}
+
+/// A job that a crash (or a stop with the server down) ended keeps what it finished:
+/// its description, leaderboard and notebooks are written from the candidates it
+/// recorded, the split it wrote before training, and the definitions if it got to
+/// write them. Nothing is written for a job that ended before its analysis.
+pub fn write_interrupted(
+    folder: &JobFolder,
+    meta: &RunMeta,
+    inputs: &Inputs,
+    spec: &JobSpec,
+    resolved: Resolved,
+    mut candidates: Vec<CandidateResult>,
+    status: SecondaryStatus,
+) -> anyhow::Result<()> {
+    let read_json = |path: PathBuf| -> anyhow::Result<Option<Vec<u8>>> {
+        match std::fs::read(&path) {
+            Ok(b) => Ok(Some(b)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e).with_context(|| path.display().to_string()),
+        }
+    };
+    let Some(split) = read_json(folder.splits_json())? else {
+        return Ok(());
+    };
+    let split: Split = serde_json::from_slice(&split).context("splits.json")?;
+    let definitions = match read_json(folder.definitions_json())? {
+        Some(b) => serde_json::from_slice(&b).context("candidate_definitions.json")?,
+        None => vec![],
+    };
+    job::rank(&mut candidates, resolved.metric);
+    let best = candidates
+        .first()
+        .filter(|c| c.rank_score(resolved.metric).is_finite())
+        .map(|c| c.name.clone());
+    let outcome = JobOutcome {
+        resolved,
+        split,
+        candidates,
+        definitions,
+        best,
+        secondary_status: status,
+        elapsed_seconds: 0.0,
+        low_fidelity_trials: 0,
+    };
+    write_descriptions(folder, meta, spec, &outcome)?;
+    // The notebooks read the data as it was read for training: its format and delimiter.
+    let raw = inputs.training.read(&inputs.read)?;
+    let validation = inputs
+        .validation
+        .as_ref()
+        .map(|v| (v.absolute(), v.name.clone()));
+    let source = DataSource::of(
+        &raw,
+        inputs.training.absolute(),
+        inputs.training.name.clone(),
+        validation,
+    );
+    crate::candidate_notebook::write_candidate_definition(
+        folder, meta.name, spec, &source, &outcome,
+    )
+    .context("writing the candidate notebook")
 }
 
 /// Why a job that trained nothing failed: a job without a candidate is not Completed.

@@ -43,6 +43,13 @@ impl JobRow {
         serde_json::from_str(&self.spec).map_err(ApiError::internal)
     }
 
+    /// The InputDataConfig channels, as the request gave them.
+    pub fn input(&self) -> Value {
+        self.request()
+            .and_then(|r| serde_json::to_value(&r.input).ok())
+            .unwrap_or(Value::Null)
+    }
+
     pub fn resolved(&self) -> Option<Resolved> {
         self.resolved
             .as_deref()
@@ -52,6 +59,7 @@ impl JobRow {
     /// The record the API and the pages get.
     fn info(&self, best: Option<CandidateInfo>, candidate_count: usize) -> JobInfo {
         let req = self.request();
+        let spec = self.spec().ok();
         let end = self
             .ended_at
             .as_deref()
@@ -73,13 +81,22 @@ impl JobRow {
             resolved: self.resolved(),
             best,
             candidate_count,
+            dataset_name: None,
+            target: spec.as_ref().map(|s| s.target.clone()).unwrap_or_default(),
+            algorithms: spec
+                .as_ref()
+                .map(|s| {
+                    s.algorithms()
+                        .iter()
+                        .map(|a| a.as_str().to_string())
+                        .collect()
+                })
+                .unwrap_or_default(),
             created_at: self.created_at.clone(),
             updated_at: self.updated_at.clone(),
             ended_at: self.ended_at.clone(),
             elapsed_seconds,
-            input: req.as_ref().map_or(Value::Null, |r| {
-                serde_json::to_value(&r.input).unwrap_or(Value::Null)
-            }),
+            input: self.input(),
             candidates_only: req
                 .as_ref()
                 .and_then(|r| r.candidates_only)
@@ -142,7 +159,7 @@ impl Service {
     }
 
     /// A job's candidates as stored (in no particular order); `only` picks one by name.
-    async fn candidate_rows(
+    pub(super) async fn candidate_rows(
         &self,
         job: &str,
         only: Option<&str>,
@@ -170,7 +187,8 @@ impl Service {
             .collect())
     }
 
-    /// A stored job's record: its best candidate and how many it has.
+    /// A stored job's record: its best candidate, how many it has, and its data set's
+    /// name (while the data set exists).
     async fn info(&self, row: JobRow) -> Result<JobInfo, ApiError> {
         let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM candidates WHERE job_name = ?")
             .bind(&row.name)
@@ -180,7 +198,13 @@ impl Service {
             Some(b) => self.candidate_rows(&row.name, Some(b)).await?.pop(),
             None => None,
         };
-        Ok(row.info(best, count as usize))
+        let dataset: Option<(String,)> = sqlx::query_as("SELECT name FROM datasets WHERE id = ?")
+            .bind(&row.dataset_id)
+            .fetch_optional(&self.db)
+            .await?;
+        let mut info = row.info(best, count as usize);
+        info.dataset_name = dataset.map(|d| d.0);
+        Ok(info)
     }
 
     /// A job's record, with its best candidate.
@@ -441,6 +465,7 @@ impl Service {
                 .bind(&name)
                 .execute(&self.db)
                 .await?;
+            self.spawn_finish_interrupted(name);
         }
         Ok(())
     }

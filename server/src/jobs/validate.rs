@@ -57,6 +57,7 @@ pub fn json_path(field: Field, training: usize) -> String {
         Field::Algorithms => ALGORITHMS.into(),
         Field::Features => format!("{FEATURES}.FeatureAttributeNames"),
         Field::FeatureTypes => format!("{FEATURES}.FeatureDataTypes"),
+        Field::PositiveClass => "AutoMLJobObjective.PositiveClass".into(),
         Field::Data => format!("InputDataConfig[{training}].DataSource"),
     }
 }
@@ -157,16 +158,18 @@ pub fn to_spec(req: &CreateJob, columns: &[String]) -> Result<JobSpec, FieldErro
         })?);
     }
     if let Some(o) = &req.objective {
-        spec.metric = Some(Metric::parse(&o.metric_name).ok_or_else(|| {
-            FieldError::new(
-                json_path(Field::Metric, ti),
-                format!(
-                    "{:?} is not a metric; use one of {}",
-                    o.metric_name,
-                    names(&ALL_METRICS, |m| m.as_str())
-                ),
-            )
-        })?);
+        if let Some(name) = &o.metric_name {
+            spec.metric = Some(Metric::parse(name).ok_or_else(|| {
+                FieldError::new(
+                    json_path(Field::Metric, ti),
+                    format!(
+                        "{name:?} is not a metric; use one of {}",
+                        names(&ALL_METRICS, |m| m.as_str())
+                    ),
+                )
+            })?);
+        }
+        spec.positive_class = o.positive_class.clone();
     }
     let cfg = req.config.clone().unwrap_or_default();
     if let Some(c) = &cfg.completion {
@@ -261,14 +264,16 @@ mod tests {
 
         let mut r = request();
         r.objective = Some(Objective {
-            metric_name: "Gini".into(),
+            metric_name: Some("Gini".into()),
+            positive_class: None,
         });
         assert_eq!(field(&r), "AutoMLJobObjective.MetricName");
 
         let mut r = request();
         r.problem_type = Some("Regression".into());
         r.objective = Some(Objective {
-            metric_name: "F1".into(),
+            metric_name: Some("F1".into()),
+            positive_class: None,
         });
         assert_eq!(field(&r), "AutoMLJobObjective.MetricName");
 

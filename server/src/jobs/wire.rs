@@ -67,8 +67,16 @@ pub struct DataSource {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Objective {
-    #[serde(rename = "MetricName")]
-    pub metric_name: String,
+    #[serde(rename = "MetricName", default)]
+    pub metric_name: Option<String>,
+    /// Glassbox's addition: the class F1, Precision and Recall are computed for (binary
+    /// classification); the minority class when absent.
+    #[serde(
+        rename = "PositiveClass",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub positive_class: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]

@@ -207,27 +207,11 @@ fn run_blocking(
     stop: Arc<AtomicBool>,
 ) -> Result<(&'static str, &'static str, Option<String>), String> {
     let started = Instant::now();
-    let file = |id: &str| -> Result<DataFile, String> {
-        let ds = handle
-            .block_on(svc.get_dataset(id))
-            .map_err(|e| e.message)?;
-        Ok(DataFile {
-            path: svc.dataset_file(id),
-            name: ds.name,
-        })
-    };
-    let inputs = Inputs {
-        training: file(&data.dataset_id)?,
-        validation: data.validation_dataset.as_deref().map(file).transpose()?,
-        read: svc.settings.read.clone(),
-    };
+    let inputs = inputs_of(svc, handle, data)?;
     let row = handle.block_on(svc.job_row(name)).map_err(|e| e.message)?;
     let meta = RunMeta {
         name,
-        input: row
-            .request()
-            .map(|r| serde_json::to_value(&r.input).unwrap_or_default())
-            .unwrap_or_default(),
+        input: row.input(),
         created: &row.created_at,
     };
     let mut obs = DbObserver {
@@ -254,6 +238,89 @@ fn run_blocking(
         shapes::secondary(outcome.secondary_status),
         outcome.best,
     ))
+}
+
+/// The files a job reads, and the names they are known by.
+fn inputs_of(
+    svc: &Service,
+    handle: &tokio::runtime::Handle,
+    data: &JobData,
+) -> Result<Inputs, String> {
+    let file = |id: &str| -> Result<DataFile, String> {
+        let ds = handle
+            .block_on(svc.get_dataset(id))
+            .map_err(|e| e.message)?;
+        Ok(DataFile {
+            path: svc.dataset_file(id),
+            name: ds.name,
+        })
+    };
+    Ok(Inputs {
+        training: file(&data.dataset_id)?,
+        validation: data.validation_dataset.as_deref().map(file).transpose()?,
+        read: svc.settings.read.clone(),
+    })
+}
+
+impl Service {
+    /// A job that a restart ended keeps its finished candidates; its description,
+    /// leaderboard and notebooks are written from them in the background.
+    pub(super) fn spawn_finish_interrupted(&self, name: String) {
+        let svc = self.clone();
+        tokio::spawn(async move {
+            let handle = tokio::runtime::Handle::current();
+            let job = name.clone();
+            let res = tokio::task::spawn_blocking(move || finish_interrupted(&svc, &handle, &job))
+                .await
+                .unwrap_or_else(|e| Err(internal_failure("writing the notebooks", e)));
+            match res {
+                Ok(()) => tracing::info!(job = name, "notebooks written for an interrupted job"),
+                Err(e) => {
+                    tracing::warn!(job = name, error = e, "no notebooks for an interrupted job")
+                }
+            }
+        });
+    }
+}
+
+fn finish_interrupted(
+    svc: &Service,
+    handle: &tokio::runtime::Handle,
+    name: &str,
+) -> Result<(), String> {
+    let row = handle.block_on(svc.job_row(name)).map_err(|e| e.message)?;
+    let Some(resolved) = row.resolved() else {
+        return Err("the job ended before its data was analysed".into());
+    };
+    let spec = row.spec().map_err(|e| e.message)?;
+    let create = row.request().ok_or("the job's request is unreadable")?;
+    let inputs = inputs_of(svc, handle, &JobData::of(row.dataset_id.clone(), &create))?;
+    let candidates = handle
+        .block_on(svc.candidate_rows(name, None))
+        .map_err(|e| e.message)?
+        .into_iter()
+        .map(|c| c.result)
+        .collect();
+    let status = if row.status == "Stopped" {
+        SecondaryStatus::Stopped
+    } else {
+        SecondaryStatus::Failed
+    };
+    let meta = RunMeta {
+        name,
+        input: row.input(),
+        created: &row.created_at,
+    };
+    job_run::write_interrupted(
+        &svc.job_folder(name),
+        &meta,
+        &inputs,
+        &spec,
+        resolved,
+        candidates,
+        status,
+    )
+    .map_err(|e| format!("{e:#}"))
 }
 
 /// Why a job failed, in words for its page: an engine rule's message without the

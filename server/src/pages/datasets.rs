@@ -8,12 +8,30 @@ use super::error_page;
 use crate::service::Service;
 
 pub(super) async fn home(State(svc): State<Service>) -> Response {
+    let low_space = crate::storage::disk_space(&svc.settings.data_dir)
+        .map(|(free, _)| free)
+        .filter(|&free| free < crate::storage::LOW_SPACE_BYTES);
     match svc.list_datasets().await {
         Ok(list) => Html(glassbox_app::home_page(
             &list,
             svc.settings.max_upload_bytes,
+            low_space,
         ))
         .into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn status(State(svc): State<Service>) -> Response {
+    match svc.status().await {
+        Ok(s) => Html(glassbox_app::status_page(&s)).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn delete_dataset(State(svc): State<Service>, Path(id): Path<String>) -> Response {
+    match svc.delete_dataset(&id).await {
+        Ok(_) => Redirect::to("/").into_response(),
         Err(e) => error_page(e),
     }
 }

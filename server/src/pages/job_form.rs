@@ -1,16 +1,20 @@
 //! The new-job form: its defaults (from the engine), and its fields turned into the same
 //! CreateAutoMLJob request the REST API takes.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use glassbox_app::model::JobForm;
+use glassbox_app::{FormError, TargetOption};
 use glassbox_engine::automl::job::{
     JobSpec, DEFAULT_MAX_CANDIDATES, SUGGESTED_JOB_RUNTIME_SECONDS,
 };
+use glassbox_engine::automl::split;
 use glassbox_engine::data::ColumnKind;
+use glassbox_engine::profile::TargetGuess;
+use serde::Deserialize;
 
-use super::error_page;
+use super::{drafts, error_page};
 use crate::jobs::{
     AlgorithmsConfig, Channel, Completion, CreateJob, DataSource, FeatureSpecification, Generation,
     JobConfig, Objective, SplitConfig,
@@ -62,63 +66,125 @@ fn default_name(ds_name: &str) -> String {
     }
 }
 
-async fn render_new_job(
-    svc: &Service,
-    id: &str,
-    form: Option<JobForm>,
-    error: Option<(String, String)>,
-) -> Response {
+/// A new-job form that failed: what was typed, and the error.
+#[derive(Clone)]
+struct FormDraft {
+    dataset: String,
+    form: JobForm,
+    field: Option<String>,
+    message: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct NewJobQuery {
+    draft: Option<String>,
+}
+
+async fn render_new_job(svc: &Service, id: &str, draft: Option<FormDraft>) -> Response {
     let ds = match svc.get_dataset(id).await {
         Ok(d) => d,
         Err(e) => return error_page(e),
     };
     let (usable, profile) = usable_columns(svc, &ds).await;
-    let form = form.unwrap_or_else(|| {
-        let target = ds
-            .target_attribute_name
-            .clone()
-            .or_else(|| ds.column_names.last().cloned())
-            .unwrap_or_default();
-        let engine = JobSpec::new(target.clone());
-        JobForm {
-            name: default_name(&ds.name),
-            features: usable.iter().filter(|c| **c != target).cloned().collect(),
-            target,
-            mode: engine.mode.as_str().into(),
-            max_candidates: DEFAULT_MAX_CANDIDATES.to_string(),
-            max_job_runtime: SUGGESTED_JOB_RUNTIME_SECONDS.to_string(),
-            validation_fraction: engine.validation_fraction.to_string(),
-            algorithms: engine
-                .algorithms()
-                .iter()
-                .map(|a| a.as_str().to_string())
-                .collect(),
-            ..Default::default()
+    let form = match &draft {
+        Some(d) => d.form.clone(),
+        None => {
+            // No default target unless the data set was profiled for one.
+            let target = ds.target_attribute_name.clone().unwrap_or_default();
+            let engine = JobSpec::new(target.clone());
+            JobForm {
+                name: default_name(&ds.name),
+                features: usable.iter().filter(|c| **c != target).cloned().collect(),
+                target,
+                mode: engine.mode.as_str().into(),
+                max_candidates: DEFAULT_MAX_CANDIDATES.to_string(),
+                max_job_runtime: SUGGESTED_JOB_RUNTIME_SECONDS.to_string(),
+                validation_fraction: engine.validation_fraction.to_string(),
+                algorithms: engine
+                    .algorithms()
+                    .iter()
+                    .map(|a| a.as_str().to_string())
+                    .collect(),
+                ..Default::default()
+            }
         }
+    };
+    let guesses: Vec<(String, Option<TargetGuess>)> = match &profile {
+        Some(p) => p
+            .columns_detail
+            .iter()
+            .map(|c| (c.name.clone(), c.as_target.clone()))
+            .collect(),
+        None => ds.column_names.iter().map(|c| (c.clone(), None)).collect(),
+    };
+    let targets: Vec<TargetOption> = guesses
+        .iter()
+        .map(|(name, guess)| TargetOption {
+            name,
+            guess: guess.as_ref(),
+        })
+        .collect();
+    let classification = targets
+        .iter()
+        .find(|t| t.name == form.target)
+        .and_then(|t| t.guess)
+        .and_then(|g| g.problem_type)
+        .is_none_or(|p| p.is_classification());
+    let fraction = form
+        .validation_fraction
+        .parse()
+        .unwrap_or(JobSpec::new("").validation_fraction);
+    let rows = ds.rows.unwrap_or(0).max(0) as usize;
+    let scheme = split::describe(rows, classification, fraction);
+    let error = draft.as_ref().map(|d| FormError {
+        field: d.field.as_deref(),
+        message: &d.message,
     });
-    let inferred = profile
-        .as_ref()
-        .and_then(|p| p.target.as_ref())
-        .filter(|t| t.name == form.target)
-        .and_then(|t| t.problem_type)
-        .map(|p| p.as_str());
-    let status = if error.is_some() {
+    let status = if draft.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let err = error.as_ref().map(|(f, m)| (f.as_str(), m.as_str()));
     (
         status,
         Html(glassbox_app::new_job_page(
-            &ds, &form, inferred, &usable, err,
+            &ds, &form, &targets, &usable, &scheme, error,
         )),
     )
         .into_response()
 }
 
-pub(super) async fn new_job(State(svc): State<Service>, Path(id): Path<String>) -> Response {
-    render_new_job(&svc, &id, None, None).await
+pub(super) async fn new_job(
+    State(svc): State<Service>,
+    Path(id): Path<String>,
+    Query(q): Query<NewJobQuery>,
+) -> Response {
+    let draft = q
+        .draft
+        .as_deref()
+        .and_then(drafts::find::<FormDraft>)
+        .filter(|d| d.dataset == id);
+    render_new_job(&svc, &id, draft).await
+}
+
+/// The form field an API error is about (the API names JSON paths).
+fn form_field(path: &str) -> Option<&'static str> {
+    let ends = |s: &str| path.ends_with(s);
+    Some(match path {
+        "AutoMLJobName" => "name",
+        "ProblemType" => "problem_type",
+        "AutoMLJobObjective.MetricName" => "metric",
+        "AutoMLJobObjective.PositiveClass" => "positive_class",
+        "AutoMLJobConfig.Mode" => "mode",
+        _ if ends("TargetAttributeName") => "target",
+        _ if ends("MaxCandidates") => "max_candidates",
+        _ if ends("MaxAutoMLJobRuntimeInSeconds") => "max_job_runtime",
+        _ if ends("MaxRuntimePerTrainingJobInSeconds") => "max_runtime_per_candidate",
+        _ if ends("ValidationFraction") => "validation_fraction",
+        _ if path.contains("AlgorithmsConfig") => "algorithms",
+        _ if path.contains("FeatureSpecification") => "features",
+        _ => return None,
+    })
 }
 
 fn parse_form(body: &[u8]) -> JobForm {
@@ -138,6 +204,7 @@ fn parse_form(body: &[u8]) -> JobForm {
             "algorithms" => f.algorithms.push(v),
             "features" => f.features.push(v),
             "candidates_only" => f.candidates_only = true,
+            "positive_class" => f.positive_class = v,
             _ => {}
         }
     }
@@ -173,20 +240,22 @@ fn form_request(id: &str, f: &JobForm) -> Result<CreateJob, (String, String)> {
             sample_weight: None,
         }],
         problem_type: Some(f.problem_type.clone()).filter(|p| !p.is_empty()),
-        objective: Some(f.metric.clone())
-            .filter(|m| !m.is_empty())
-            .map(|metric_name| Objective { metric_name }),
+        objective: Some(Objective {
+            metric_name: Some(f.metric.clone()).filter(|m| !m.is_empty()),
+            positive_class: Some(f.positive_class.clone()).filter(|p| !p.is_empty()),
+        })
+        .filter(|o| o.metric_name.is_some() || o.positive_class.is_some()),
         config: Some(JobConfig {
             completion: Some(Completion {
-                max_candidates: number("Max candidates", &f.max_candidates)?,
+                max_candidates: number("max_candidates", &f.max_candidates)?,
                 max_runtime_per_candidate: number(
-                    "Max runtime per candidate",
+                    "max_runtime_per_candidate",
                     &f.max_runtime_per_candidate,
                 )?,
-                max_job_runtime: number("Max job runtime", &f.max_job_runtime)?,
+                max_job_runtime: number("max_job_runtime", &f.max_job_runtime)?,
             }),
             split: Some(SplitConfig {
-                validation_fraction: number("Validation fraction", &f.validation_fraction)?,
+                validation_fraction: number("validation_fraction", &f.validation_fraction)?,
             }),
             generation: Some(Generation {
                 features: Some(FeatureSpecification {
@@ -213,16 +282,33 @@ pub(super) async fn create_job(
     body: axum::body::Bytes,
 ) -> Response {
     let form = parse_form(&body);
+    let failed = |field: Option<String>, message: String| {
+        let token = drafts::keep(FormDraft {
+            dataset: id.clone(),
+            form: form.clone(),
+            field,
+            message,
+        });
+        Redirect::to(&format!("/datasets/{id}/new-job?draft={token}")).into_response()
+    };
+    if form.target.is_empty() {
+        return failed(Some("target".into()), "choose the column to predict".into());
+    }
     let req = match form_request(&id, &form) {
         Ok(r) => r,
-        Err(e) => return render_new_job(&svc, &id, Some(form), Some(e)).await,
+        Err((field, message)) => return failed(Some(field), message),
     };
     let name = req.name.clone();
     match svc.create_job(req).await {
         Ok(_) => Redirect::to(&format!("/jobs/{name}")).into_response(),
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let field = e.field.clone().unwrap_or_default();
-            render_new_job(&svc, &id, Some(form), Some((field, e.message))).await
+        Err(e) if e.status.is_client_error() => {
+            let field = e.field.as_deref().and_then(form_field).map(String::from);
+            let message = match (&field, &e.field) {
+                // Not a field of this form: say which part of the request it was.
+                (None, Some(path)) => format!("{path}: {}", e.message),
+                _ => e.message.clone(),
+            };
+            failed(field, message)
         }
         Err(e) => error_page(e),
     }

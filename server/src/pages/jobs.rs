@@ -1,15 +1,16 @@
 //! The jobs list, a job's page (live leaderboard), a candidate's page and the read-only
 //! notebook view.
 
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::{error_page, not_found};
+use super::{drafts, error_page, not_found};
 use glassbox_app::model::{CandidateInfo, JobInfo};
 
 use crate::jobs::CandidateQuery;
 use crate::service::Service;
+use serde::Deserialize;
 
 pub(super) async fn jobs_list(State(svc): State<Service>) -> Response {
     match svc.jobs().await {
@@ -28,12 +29,31 @@ async fn job_data(
     Ok((job, candidates))
 }
 
-pub(super) async fn render_job(svc: &Service, name: &str, review_error: Option<&str>) -> Response {
-    match job_data(svc, name).await {
+#[derive(Deserialize)]
+pub(super) struct JobQuery {
+    /// A review form sent back with an error (see `review`).
+    review: Option<String>,
+}
+
+pub(super) async fn job(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+    Query(q): Query<JobQuery>,
+) -> Response {
+    let draft = q
+        .review
+        .as_deref()
+        .and_then(drafts::find::<ReviewFormDraft>)
+        .filter(|d| d.job == name);
+    match job_data(&svc, &name).await {
         Ok((j, c)) => {
-            let definitions = svc.candidate_definitions(name).await.unwrap_or_default();
-            let page = glassbox_app::job_page(&j, &c, &definitions, review_error);
-            if review_error.is_some() {
+            let definitions = svc.candidate_definitions(&name).await.unwrap_or_default();
+            let review = draft.as_ref().map(|d| glassbox_app::ReviewDraft {
+                typed: &d.typed,
+                error: &d.message,
+            });
+            let page = glassbox_app::job_page(&j, &c, &definitions, review.as_ref());
+            if draft.is_some() {
                 (StatusCode::BAD_REQUEST, Html(page)).into_response()
             } else {
                 Html(page).into_response()
@@ -43,8 +63,12 @@ pub(super) async fn render_job(svc: &Service, name: &str, review_error: Option<&
     }
 }
 
-pub(super) async fn job(State(svc): State<Service>, Path(name): Path<String>) -> Response {
-    render_job(&svc, &name, None).await
+/// A review form that failed: the fields as sent, and the error in words.
+#[derive(Clone)]
+pub(super) struct ReviewFormDraft {
+    pub job: String,
+    pub typed: Vec<(String, String)>,
+    pub message: String,
 }
 
 /// A read-only view of a job's notebook.

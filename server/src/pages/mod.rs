@@ -4,6 +4,7 @@
 //! candidates of a candidates-only job).
 
 mod datasets;
+mod drafts;
 mod job_form;
 mod jobs;
 mod review;
@@ -18,7 +19,9 @@ use crate::service::Service;
 pub fn routes() -> Router<Service> {
     Router::new()
         .route("/", get(datasets::home))
+        .route("/status", get(datasets::status))
         .route("/datasets/{id}", get(datasets::dataset))
+        .route("/datasets/{id}/delete", post(datasets::delete_dataset))
         .route("/datasets/{id}/target", post(datasets::choose_target))
         .route("/datasets/{id}/new-job", get(job_form::new_job))
         .route("/datasets/{id}/jobs", post(job_form::create_job))

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use glassbox_engine::automl::job::CandidateDefinition;
 use glassbox_engine::automl::learners::Range;
 
-use super::error_page;
-use super::jobs::render_job;
+use super::jobs::ReviewFormDraft;
+use super::{drafts, error_page};
 use crate::jobs::TrainRequest;
 use crate::service::Service;
 
@@ -87,6 +87,22 @@ fn train_request(body: &[u8], definitions: &[CandidateDefinition]) -> Result<Tra
     })
 }
 
+/// An API error as the review form says it: which candidate and hyperparameter, not the
+/// request's JSON path.
+fn in_form_words(e: &crate::error::ApiError) -> String {
+    match e
+        .field
+        .as_deref()
+        .and_then(|f| f.strip_prefix("HyperparameterRanges."))
+    {
+        Some(rest) => match rest.split_once('.') {
+            Some((cand, param)) => format!("{cand}, {param}: {}", e.message),
+            None => format!("{rest}: {}", e.message),
+        },
+        None => e.message.clone(),
+    }
+}
+
 pub(super) async fn train_job(
     State(svc): State<Service>,
     Path(name): Path<String>,
@@ -96,19 +112,21 @@ pub(super) async fn train_job(
         Ok(d) => d,
         Err(e) => return error_page(e),
     };
+    let failed = |message: String| {
+        let token = drafts::keep(ReviewFormDraft {
+            job: name.clone(),
+            typed: form_urlencoded::parse(&body).into_owned().collect(),
+            message,
+        });
+        Redirect::to(&format!("/jobs/{name}?review={token}#review")).into_response()
+    };
     let req = match train_request(&body, &definitions) {
         Ok(r) => r,
-        Err(msg) => return render_job(&svc, &name, Some(&msg)).await,
+        Err(msg) => return failed(msg),
     };
     match svc.train_job(&name, req).await {
         Ok(()) => Redirect::to(&format!("/jobs/{name}")).into_response(),
-        Err(e) if e.status == StatusCode::BAD_REQUEST => {
-            let msg = match &e.field {
-                Some(f) => format!("{f}: {}", e.message),
-                None => e.message.clone(),
-            };
-            render_job(&svc, &name, Some(&msg)).await
-        }
+        Err(e) if e.status == StatusCode::BAD_REQUEST => failed(in_form_words(&e)),
         Err(e) => error_page(e),
     }
 }

@@ -171,10 +171,41 @@ pub fn prepare(
                     ),
                 ));
             }
-            let minority = (0..n_classes).rev().min_by_key(|&c| counts[c]).unwrap();
-            (Some(classes[minority].clone()), n_classes)
+            let positive = match &spec.positive_class {
+                None => {
+                    let minority = (0..n_classes).rev().min_by_key(|&c| counts[c]).unwrap();
+                    classes[minority].clone()
+                }
+                Some(p) if n_classes != 2 => {
+                    return Err(invalid(
+                        Field::PositiveClass,
+                        format!("a positive class ({p:?}) is for binary classification; this target has {n_classes} classes"),
+                    ))
+                }
+                Some(p) if !classes.contains(p) => {
+                    return Err(invalid(
+                        Field::PositiveClass,
+                        format!(
+                            "{p:?} is not a class of the target; its classes are {}",
+                            classes.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(" and ")
+                        ),
+                    ))
+                }
+                Some(p) => p.clone(),
+            };
+            (Some(positive), n_classes)
         }
-        Task::Regression => (None, 1),
+        Task::Regression => match &spec.positive_class {
+            Some(p) => {
+                return Err(invalid(
+                    Field::PositiveClass,
+                    format!(
+                        "a positive class ({p:?}) is for binary classification, not regression"
+                    ),
+                ))
+            }
+            None => (None, 1),
+        },
     };
     let stratum = |r: usize| if stratum_k > 1 { y[r] as usize } else { 0 };
     let split = match validation_rows {
@@ -185,21 +216,28 @@ pub fn prepare(
                 folds: vec![(rows.clone(), vr)],
             }
         }
-        _ if rows.len() < 50_000 => split::kfold(
-            &rows,
-            if rows.len() <= 5_000 { 5 } else { 3 },
-            &stratum,
-            spec.seed,
-        ),
-        _ => split::holdout(&rows, spec.validation_fraction, &stratum, spec.seed),
+        _ => match split::folds_for(rows.len()) {
+            Some(k) => split::kfold(&rows, k, &stratum, stratum_k > 1, spec.seed),
+            None => split::holdout(
+                &rows,
+                spec.validation_fraction,
+                &stratum,
+                stratum_k > 1,
+                spec.seed,
+            ),
+        },
     };
     let mode = match spec.mode {
         Mode::Auto if table.n_rows() * table.columns.len() * 8 < 100_000_000 => Mode::Ensembling,
         Mode::Auto => Mode::HyperparameterTuning,
         m => m,
     };
-    let max_candidates = spec.candidate_cap();
     let n_train = split.folds[0].0.len();
+    let max_candidates = Some(spec.candidate_cap(n_train));
+    let text_columns = features
+        .iter()
+        .filter(|f| f.kind == ColumnKind::Text)
+        .count();
     Ok(Prepared {
         resolved: Resolved {
             problem_type: problem,
@@ -217,7 +255,7 @@ pub fn prepare(
             positive_class,
             features,
             validation: split.method.clone(),
-            pipelines: PipelineSpec::standard(n_train),
+            pipelines: PipelineSpec::for_data(n_train, text_columns),
         },
         task,
         y,

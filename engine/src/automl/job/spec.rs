@@ -57,12 +57,13 @@ pub enum Field {
     Algorithms,
     Features,
     FeatureTypes,
+    PositiveClass,
     /// The data itself (too few labelled rows, no usable column, …).
     Data,
 }
 
 impl Field {
-    pub const ALL: [Field; 12] = [
+    pub const ALL: [Field; 13] = [
         Field::Target,
         Field::ProblemType,
         Field::Metric,
@@ -74,6 +75,7 @@ impl Field {
         Field::Algorithms,
         Field::Features,
         Field::FeatureTypes,
+        Field::PositiveClass,
         Field::Data,
     ];
 
@@ -90,6 +92,7 @@ impl Field {
             Field::Algorithms => "algorithms",
             Field::Features => "features",
             Field::FeatureTypes => "feature_types",
+            Field::PositiveClass => "positive_class",
             Field::Data => "data",
         }
     }
@@ -108,6 +111,8 @@ pub fn invalid(field: Field, message: impl Into<String>) -> EngineError {
 pub const MAX_RUNTIME_SECONDS: f64 = 30.0 * 24.0 * 3600.0;
 /// Without a runtime limit, a job stops after this many candidates.
 pub const DEFAULT_MAX_CANDIDATES: usize = 40;
+/// With only a runtime limit, the most candidates a job makes: Autopilot's default.
+pub const MAX_CANDIDATES_LIMIT: usize = 250;
 /// The runtime limit the new-job form suggests.
 pub const SUGGESTED_JOB_RUNTIME_SECONDS: f64 = 300.0;
 /// Of the runtime limit, the part kept back for writing the outputs.
@@ -129,6 +134,10 @@ pub struct JobSpec {
     pub type_overrides: TypeOverrides,
     pub candidates_only: bool,
     pub seed: u64,
+    /// The class F1, Precision and Recall are computed for (binary classification);
+    /// the minority class when not given.
+    #[serde(default)]
+    pub positive_class: Option<String>,
 }
 
 impl JobSpec {
@@ -148,6 +157,7 @@ impl JobSpec {
             type_overrides: TypeOverrides::new(),
             candidates_only: false,
             seed: 0,
+            positive_class: None,
         }
     }
 
@@ -245,14 +255,18 @@ impl JobSpec {
             .map(|s| started + Duration::from_secs_f64((s - OUTPUT_RESERVE_SECONDS).max(0.1)))
     }
 
-    /// The candidate cap in force: the one asked for, or a default when nothing else
-    /// would end the job.
-    pub fn candidate_cap(&self) -> Option<usize> {
-        self.max_candidates.or(if self.max_job_runtime.is_none() {
-            Some(DEFAULT_MAX_CANDIDATES)
-        } else {
-            None
-        })
+    /// The candidate cap in force: the one asked for; without a runtime limit,
+    /// [`DEFAULT_MAX_CANDIDATES`]; with only a runtime limit, one that grows with the
+    /// data: a quarter of the training rows, between 40 and 250. On tiny data each
+    /// candidate takes milliseconds, and hundreds of them would add files, not quality.
+    pub fn candidate_cap(&self, training_rows: usize) -> usize {
+        match (self.max_candidates, self.max_job_runtime) {
+            (Some(n), _) => n,
+            (None, None) => DEFAULT_MAX_CANDIDATES,
+            (None, Some(_)) => {
+                (training_rows / 4).clamp(DEFAULT_MAX_CANDIDATES, MAX_CANDIDATES_LIMIT)
+            }
+        }
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use super::prepare::Prepared;
 use super::spec::JobSpec;
 use super::types::{CandidateDefinition, CandidateResult, CandidateStatus, MetricValue};
-use crate::automl::features::{FittedPipeline, Pipeline, TargetOrder};
+use crate::automl::features::{FittedPipeline, Interrupted, Pipeline, TargetOrder};
 use crate::automl::learners::{
     sample_weights, AnyModel, FitError, HyperParams, Learner, Task, TrainData,
 };
@@ -76,9 +76,16 @@ impl<'a> Trainer<'a> {
         }
     }
 
-    fn fold_data(&mut self, pipeline: Pipeline) -> Arc<Vec<FoldData>> {
+    /// The folds' feature matrices for `pipeline`, made once and shared by every
+    /// candidate on it. Text featurisation takes time that grows with the cells' length,
+    /// so it gives up when `interrupted` says so.
+    fn fold_data(
+        &mut self,
+        pipeline: Pipeline,
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<Arc<Vec<FoldData>>, Interrupted> {
         if let Some(d) = self.cache.get(&pipeline) {
-            return d.clone();
+            return Ok(d.clone());
         }
         let spec = self
             .prep
@@ -93,36 +100,32 @@ impl<'a> Trainer<'a> {
             .iter()
             .map(|&i| &self.table.columns[i])
             .collect();
-        let data: Vec<FoldData> = self
-            .prep
-            .split
-            .folds
-            .iter()
-            .map(|(tr, va)| {
-                let order = TargetOrder::new(
-                    &self.prep.y,
-                    tr,
-                    matches!(self.prep.task, Task::Classification { .. }),
-                );
-                let p = FittedPipeline::fit(
-                    spec,
-                    &self.prep.resolved.features,
-                    &cols,
-                    tr,
-                    Some(&order),
-                );
-                FoldData {
-                    train: p.transform(&cols, tr),
-                    valid: p.transform(&cols, va),
-                    y_train: tr.iter().map(|&r| self.prep.y[r]).collect(),
-                    y_valid: va.iter().map(|&r| self.prep.y[r]).collect(),
-                    pipeline: p,
-                }
-            })
-            .collect();
+        let mut data: Vec<FoldData> = Vec::with_capacity(self.prep.split.folds.len());
+        for (tr, va) in &self.prep.split.folds {
+            let order = TargetOrder::new(
+                &self.prep.y,
+                tr,
+                matches!(self.prep.task, Task::Classification { .. }),
+            );
+            let p = FittedPipeline::fit_until(
+                spec,
+                &self.prep.resolved.features,
+                &cols,
+                tr,
+                Some(&order),
+                interrupted,
+            )?;
+            data.push(FoldData {
+                train: p.transform_until(&cols, tr, interrupted)?,
+                valid: p.transform_until(&cols, va, interrupted)?,
+                y_train: tr.iter().map(|&r| self.prep.y[r]).collect(),
+                y_valid: va.iter().map(|&r| self.prep.y[r]).collect(),
+                pipeline: p,
+            });
+        }
         let d = Arc::new(data);
         self.cache.insert(pipeline, d.clone());
-        d
+        Ok(d)
     }
 
     /// Train a candidate on every fold; `None` when the wall came first.
@@ -156,7 +159,19 @@ impl<'a> Trainer<'a> {
                 return (result, None);
             }
         };
-        let data = self.fold_data(def.pipeline);
+        let interrupted = || deadline.is_some_and(|d| Instant::now() > d) || stop();
+        let data = match self.fold_data(def.pipeline, &interrupted) {
+            Ok(d) => d,
+            Err(Interrupted) => {
+                result.status = CandidateStatus::Stopped;
+                result.failure_reason = Some(format!(
+                    "stopped by the time limit while its features ({}) were being made",
+                    def.pipeline
+                ));
+                result.train_seconds = started.elapsed().as_secs_f64();
+                return (result, None);
+            }
+        };
         let (tx, rx) = mpsc::channel();
         let (task, seed, algo) = (self.prep.task, self.spec.seed, def.algorithm);
         let worker_data = data.clone();

@@ -1,0 +1,107 @@
+// Every page, as a phone and a screen reader meet it: axe-core (WCAG 2.2 A/AA) finds no
+// serious or critical violation, and nothing overflows a 390 px wide screen. Also the
+// context a user looks for: the data set lists its jobs and says what deleting it affects,
+// the jobs list and the job's settings, the status page.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { serverAndBrowser, uploadDataset, watchConsole } from "./harness.mjs";
+
+const env = serverAndBrowser();
+const require = createRequire(import.meta.url);
+const AXE = require.resolve("axe-core/axe.min.js");
+
+async function createJob(server, name, datasetId, target) {
+  const body = {
+    AutoMLJobName: name,
+    InputDataConfig: [{ DataSource: { DatasetId: datasetId }, TargetAttributeName: target }],
+    AutoMLJobConfig: {
+      CompletionCriteria: { MaxCandidates: 2 },
+      CandidateGenerationConfig: { AlgorithmsConfig: [{ AutoMLAlgorithms: ["linear"] }] },
+    },
+  };
+  const r = await fetch(`${server.url}/api/automl-jobs`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
+  });
+  assert.equal(r.status, 201, await r.text());
+  const deadline = Date.now() + 120000;
+  while (Date.now() < deadline) {
+    const d = await (await fetch(`${server.url}/api/automl-jobs/${name}`)).json();
+    if (d.AutoMLJobStatus === "Completed") return d;
+    assert.ok(["InProgress", "Stopping"].includes(d.AutoMLJobStatus), JSON.stringify(d));
+    await new Promise((ok) => setTimeout(ok, 300));
+  }
+  throw new Error(`${name} did not complete`);
+}
+
+async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+}
+
+test("every page: no serious accessibility violation, no overflow at 390 px", async () => {
+  const id = await uploadDataset(env.server, "sklearn_iris.csv", "target");
+  const job = await createJob(env.server, "iris-pages", id, "target");
+  const best = job.BestCandidate.CandidateName;
+  const pages = [
+    "/", `/datasets/${id}`, `/datasets/${id}/new-job`, "/jobs", "/jobs/iris-pages",
+    `/jobs/iris-pages/candidates/${best}`, "/jobs/iris-pages/notebooks/candidate-definition",
+    "/status", "/no/such/page",
+  ];
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const errors = watchConsole(page);
+  const problems = [];
+  for (const path of pages) {
+    await page.goto(env.server.url + path);
+    for (const v of await axeViolations(page)) problems.push(`${path}: ${v}`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 390) problems.push(`${path}: ${width} px wide at a 390 px viewport`);
+  }
+  await context.close();
+  assert.deepEqual(problems, []);
+  assert.deepEqual(errors.filter((e) => !e.includes("404")), []);
+});
+
+test("the data set names its jobs, and deleting it says which it affects", async () => {
+  const id = await uploadDataset(env.server, "sklearn_iris.csv", "target");
+  await createJob(env.server, "iris-ctx", id, "target");
+  const page = await env.browser.newPage();
+  await page.goto(`${env.server.url}/datasets/${id}`);
+  assert.equal(await page.locator("#dataset-jobs a[href='/jobs/iris-ctx']").count(), 1);
+  // The jobs list: data set, objective, best candidate link, duration.
+  await page.goto(`${env.server.url}/jobs`);
+  const row = page.locator("#jobs tbody tr", { hasText: "iris-ctx" });
+  assert.match(await row.textContent(), /sklearn_iris\.csv/);
+  assert.match(await row.textContent(), /Accuracy \d\.\d{4}/);
+  assert.equal(await row.locator("a[href^='/jobs/iris-ctx/candidates/']").count(), 1);
+  // The job page shows its settings.
+  await page.goto(`${env.server.url}/jobs/iris-ctx`);
+  const settings = await page.textContent("#job-settings");
+  for (const s of ["Target", "target", "MulticlassClassification", "Budget", "at most 2 candidates", "stratified 5-fold", "linear", "4 columns"]) {
+    assert.ok(settings.includes(s), `settings lack ${s}: ${settings}`);
+  }
+  // Deleting asks first, naming the job; cancelling keeps everything.
+  await page.goto(`${env.server.url}/datasets/${id}`);
+  let asked = "";
+  page.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+  await page.click("#delete-dataset");
+  assert.match(asked, /1 job\(s\) trained on it: iris-ctx/);
+  assert.equal((await fetch(`${env.server.url}/api/datasets/${id}`)).status, 200);
+  page.once("dialog", (d) => d.accept());
+  await page.click("#delete-dataset");
+  await page.waitForURL(env.server.url + "/");
+  assert.equal((await fetch(`${env.server.url}/api/datasets/${id}`)).status, 404);
+  // The job stays readable and says its data set is gone.
+  await page.goto(`${env.server.url}/jobs/iris-ctx`);
+  assert.match(await page.textContent(".page-head"), /its data set was deleted/);
+  await page.goto(`${env.server.url}/status`);
+  assert.match(await page.textContent("#status"), /Free space/);
+});
