@@ -178,7 +178,7 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
             <section class="card">
                 <h2>"Leaderboard"</h2>
                 <p class="muted small">"Best first by the objective; click a heading to sort by any metric."</p>
-                <div class="scroll">
+                <div class="scroll" tabindex="0" role="region" aria-label="Scrollable table">
                     <table class="grid sortable" id="leaderboard">
                         <thead><tr>
                             <th data-sort="num">"#"</th><th data-sort="text">"Candidate"</th><th data-sort="text">"Algorithm"</th>

@@ -52,7 +52,7 @@ fn output_view(o: &Value) -> AnyView {
         .or_else(|| o.get("text"))
         .map(text_of)
         .unwrap_or_default();
-    view! { <pre class="nb-output">{text}</pre> }.into_any()
+    view! { <pre class="nb-output" tabindex="0">{text}</pre> }.into_any()
 }
 
 /// The page for notebook `nb` of job `job`; `download` is its download URL.
@@ -79,7 +79,7 @@ pub fn notebook_page(job: &str, title: &str, download: &str, nb: &Value) -> Stri
                     .collect_view();
                 view! {
                     <div class="nb-code">
-                        <pre><code>{src}</code></pre>
+                        <pre tabindex="0"><code>{src}</code></pre>
                         {outputs}
                     </div>
                 }

@@ -464,7 +464,7 @@ fn columns_section(p: &Profile) -> impl IntoView {
         <section class="card" id="columns">
             <h2>"Columns"</h2>
             <p class="muted small">"Click a heading to sort."</p>
-            <div class="scroll">
+            <div class="scroll" tabindex="0" role="region" aria-label="Scrollable table">
                 <table class="grid sortable" id="columns-table">
                     <thead><tr>
                         <th data-sort="text">"Column"</th><th data-sort="text">"Type"</th>
@@ -590,13 +590,13 @@ fn table_sections(p: &Profile) -> impl IntoView {
             <section class="card" id="anomalies">
                 <h2>"Anomalous rows"</h2>
                 <p class="muted small">{format!("{}. {:.1}% of sampled rows score above 0.6.", p.anomalies.method, 100.0 * p.anomalies.share_above_0_6)}</p>
-                <div class="scroll"><table class="grid compact"><thead><tr><th>"Row"</th><th>"Score"</th>{head2}</tr></thead><tbody>{anomalies}</tbody></table></div>
+                <div class="scroll" tabindex="0" role="region" aria-label="Scrollable table"><table class="grid compact"><thead><tr><th>"Row"</th><th>"Score"</th>{head2}</tr></thead><tbody>{anomalies}</tbody></table></div>
             </section>
         })}
         <section class="card" id="sample">
             <h2>"Sample"</h2>
             <p class="muted small">"The first rows as read; ∅ marks a missing cell."</p>
-            <div class="scroll"><table class="grid compact"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>
+            <div class="scroll" tabindex="0" role="region" aria-label="Scrollable table"><table class="grid compact"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table></div>
         </section>
     }
 }

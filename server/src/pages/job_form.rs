@@ -2,7 +2,6 @@
 //! CreateAutoMLJob request the REST API takes.
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use glassbox_app::model::JobForm;
 use glassbox_app::{FormError, TargetOption};
@@ -140,18 +139,11 @@ async fn render_new_job(svc: &Service, id: &str, draft: Option<FormDraft>) -> Re
         field: d.field.as_deref(),
         message: &d.message,
     });
-    let status = if draft.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    (
-        status,
-        Html(glassbox_app::new_job_page(
-            &ds, &form, &targets, &usable, &scheme, error,
-        )),
-    )
-        .into_response()
+    // A sent-back form is shown by a successful GET (post/redirect/get).
+    Html(glassbox_app::new_job_page(
+        &ds, &form, &targets, &usable, &scheme, error,
+    ))
+    .into_response()
 }
 
 pub(super) async fn new_job(

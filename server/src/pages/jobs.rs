@@ -52,12 +52,8 @@ pub(super) async fn job(
                 typed: &d.typed,
                 error: &d.message,
             });
-            let page = glassbox_app::job_page(&j, &c, &definitions, review.as_ref());
-            if draft.is_some() {
-                (StatusCode::BAD_REQUEST, Html(page)).into_response()
-            } else {
-                Html(page).into_response()
-            }
+            // A sent-back form is shown by a successful GET (post/redirect/get).
+            Html(glassbox_app::job_page(&j, &c, &definitions, review.as_ref())).into_response()
         }
         Err(e) => error_page(e),
     }
