@@ -1,7 +1,7 @@
 //! A candidate's page: its validation metrics, its definition (hyperparameters and
 //! feature pipeline, or an ensemble's members) and its feature importance.
 
-use glassbox_engine::automl::job::Resolved;
+use glassbox_engine::automl::job::{CandidateStatus, Resolved};
 use leptos::prelude::*;
 
 use crate::format::{num, param_value, status_badge};
@@ -52,7 +52,10 @@ pub fn candidate_page(job: &str, c: &CandidateInfo, resolved: &Resolved) -> Stri
             <div>
                 <h1>{name.clone()}</h1>
                 <p class="muted">{status_badge(r.status.as_str())}" "{format!("{objective} = {value} · trained in {:.1} s", r.train_seconds)}
-                    " · " <a href=format!("/jobs/{job}") id="back-to-job">{format!("back to {job}")}</a></p>
+                    " · " <a href=format!("/jobs/{job}") id="back-to-job">{format!("back to {job}")}</a>
+                    {(r.status == CandidateStatus::Completed).then(|| view! {
+                        " · " <a href=format!("/api/automl-jobs/{job}/candidates/{name}/model.zip") id="download-model" download="">"download this model"</a>
+                    })}</p>
             </div>
         </section>
         <div class="split">

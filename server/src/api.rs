@@ -35,7 +35,8 @@ use crate::shapes;
         list_candidates,
         stop_job,
         train_job,
-        notebook
+        notebook,
+        candidate_model
     ),
     components(schemas(
         ServerStatus,
@@ -111,6 +112,10 @@ pub fn routes() -> Router<Service> {
         .route("/api/automl-jobs/{name}/stop", post(stop_job))
         .route("/api/automl-jobs/{name}/train", post(train_job))
         .route("/api/automl-jobs/{name}/notebooks/{file}", get(notebook))
+        .route(
+            "/api/automl-jobs/{name}/candidates/{candidate}/model.zip",
+            get(candidate_model),
+        )
         .route("/api/{*rest}", any(api_not_found))
 }
 
@@ -313,6 +318,29 @@ async fn train_job(
     let req: crate::jobs::TrainRequest = parse_body(&body)?;
     svc.train_job(&name, req).await?;
     Ok(Json(serde_json::json!({})))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/model.zip", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName")), responses((status = 200, description = "The candidate's model.json (with its ensemble members'), glassbox_helpers.py, requirements.txt and a README", content_type = "application/zip"), (status = 404, description = "Unknown job or candidate, or a candidate without a model", body = ErrorBody)))]
+async fn candidate_model(
+    State(svc): State<Service>,
+    Path((name, candidate)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let bytes = svc.candidate_model(&name, &candidate).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/zip".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{candidate}.zip\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb, candidate-definition.ipynb, requirements.txt, glassbox_helpers.py, splits.json, or notebooks.zip (all of them with the candidates' model files and the data)")), responses((status = 200, description = "The file: a notebook (nbformat 4.5 JSON), text, or a zip", content_type = "application/x-ipynb+json"), (status = 404, description = "Unknown job or file, or not generated yet", body = ErrorBody)))]

@@ -30,6 +30,16 @@ test("start a job from the data set page and watch it finish", async () => {
 
   // Live updates: a marker set now survives until the job is done (no full reload).
   await page.evaluate(() => { window.__sameDocument = true; });
+  // Keyboard focus survives the refreshes (every 1.5 s): on a sort button of the live
+  // leaderboard, it is still on that button two refreshes later.
+  await page.waitForSelector("#leaderboard th button.sort", { timeout: 60000 });
+  await page.locator("#leaderboard th button.sort").first().focus();
+  await page.waitForTimeout(3500);
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.matches("#leaderboard th:first-child button.sort")),
+    true,
+    "focus kept across the live refresh",
+  );
   await page.waitForFunction(
     () => document.getElementById("job-status")?.textContent.trim() === "Completed",
     null,

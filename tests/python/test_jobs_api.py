@@ -1,12 +1,16 @@
 """AutoML jobs over real HTTP against a running server."""
 
+import io
+import os
 import sqlite3
+import subprocess
 import time
+import zipfile
 
 import pytest
 import requests
 
-from conftest import Server, dataset
+from conftest import Server, dataset, glassbox_binary
 
 
 def ready_dataset(server, name, target=None):
@@ -215,6 +219,7 @@ def test_openapi_document_covers_the_api(server):
         "/api/datasets": {"get", "post"},
         "/api/datasets/{id}": {"get", "delete"},
         "/api/status": {"get"},
+        "/api/automl-jobs/{name}/candidates/{candidate}/model.zip": {"get"},
         "/api/datasets/{id}/profile": {"get"},
         "/api/automl-jobs": {"get", "post"},
         "/api/automl-jobs/{name}": {"get"},
@@ -231,13 +236,29 @@ def test_openapi_document_covers_the_api(server):
     assert {"SortBy", "SortOrder", "StatusEquals", "MaxResults"} <= params
 
 
-def test_a_job_outlives_its_data_set_and_can_be_deleted(server):
+def test_a_job_outlives_its_data_set_and_can_be_deleted(server, tmp_path):
     ds = ready_dataset(server, "sklearn_iris.csv")
     body = job_body("iris-lifecycle", ds, "target", criteria={"MaxCandidates": 2},
                     CandidateGenerationConfig={"AlgorithmsConfig": [{"AutoMLAlgorithms": ["linear"]}]})
     assert create(server, body).status_code == 201
     d = wait_job(server, "iris-lifecycle", 120)
     assert d["AutoMLJobStatus"] == "Completed", d
+    # The best model can be taken away alone: its zip predicts as the job's own folder does.
+    best = d["BestCandidate"]["CandidateName"]
+    z = requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle/candidates/{best}/model.zip", timeout=30)
+    assert z.status_code == 200 and z.headers["content-type"] == "application/zip", z.text
+    away = tmp_path / "away"
+    zipfile.ZipFile(io.BytesIO(z.content)).extractall(away)
+    assert {"README.txt", "glassbox_helpers.py", "requirements.txt"} <= set(os.listdir(away))
+    preds = []
+    for model in [away / "candidates" / best, server.data_dir / "jobs" / "iris-lifecycle" / "candidates" / best]:
+        out = tmp_path / f"p{len(preds)}.csv"
+        r = subprocess.run([str(glassbox_binary()), "predict", "--model", str(model), str(dataset("sklearn_iris.csv")),
+                            "--out", str(out)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        preds.append(out.read_text())
+    assert preds[0] == preds[1]
+    assert requests.get(f"{server.url}/api/automl-jobs/iris-lifecycle/candidates/nope/model.zip", timeout=10).status_code == 404
     # The data set names the jobs on it, on its record, its page and its deletion.
     assert requests.get(f"{server.url}/api/datasets/{ds}", timeout=10).json()["Jobs"] == ["iris-lifecycle"]
     page = requests.get(f"{server.url}/datasets/{ds}", timeout=10).text

@@ -134,12 +134,7 @@ pub fn infer_problem_type(target: &Column) -> Result<ProblemInference> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{read_bytes, ReadOptions, Table, TypeOverrides};
-
-    fn table(s: &str, target: Option<&str>) -> Table {
-        let raw = read_bytes("t.csv", s.as_bytes().to_vec(), &ReadOptions::default()).unwrap();
-        Table::from_raw(raw, target, &TypeOverrides::new()).unwrap()
-    }
+    use crate::data::table::tests::table;
 
     #[test]
     fn problem_types() {

@@ -576,11 +576,12 @@ fn type_column(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::data::read::{read_bytes, ReadOptions};
 
-    fn table(s: &str, target: Option<&str>) -> Table {
+    /// A table from CSV text (shared by the data layer's tests).
+    pub(crate) fn table(s: &str, target: Option<&str>) -> Table {
         let raw = read_bytes("t.csv", s.as_bytes().to_vec(), &ReadOptions::default()).unwrap();
         Table::from_raw(raw, target, &TypeOverrides::new()).unwrap()
     }

@@ -85,7 +85,62 @@ fn zip_bundle(
     Ok(zip.finish()?.into_inner())
 }
 
+/// One candidate to take away: `candidates/C/model.json` (and, for an ensemble, its
+/// members' folders, which it refers to), the helper module and its pinned requirements,
+/// and a README that says how to load it in Python or predict with `glassbox`.
+fn zip_candidate(
+    folder: &JobFolder,
+    job: &str,
+    candidate: &str,
+    members: &[String],
+) -> anyhow::Result<Vec<u8>> {
+    let mut zip: Zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for c in std::iter::once(candidate).chain(members.iter().map(String::as_str)) {
+        zip_add(
+            &mut zip,
+            &format!("candidates/{c}/model.json"),
+            &folder.model_json(c),
+            &format!("copy it from the server's data folder (jobs/{job}/candidates/{c}/)."),
+        )?;
+    }
+    zip.start_file("glassbox_helpers.py", zip_options())?;
+    zip.write_all(crate::candidate_notebook::HELPERS.as_bytes())?;
+    zip.start_file("requirements.txt", zip_options())?;
+    zip.write_all(crate::notebooks::REQUIREMENTS.as_bytes())?;
+    zip.start_file("README.txt", zip_options())?;
+    write!(
+        zip,
+        "Candidate {candidate} of the Glassbox job {job}.\n\n\
+         In Python (pip install -r requirements.txt):\n\
+         \x20   import glassbox_helpers as gb\n\
+         \x20   model = gb.load_candidate(\"candidates/{candidate}\")\n\n\
+         With the glassbox binary:\n\
+         \x20   glassbox predict --model candidates/{candidate} NEW_DATA.csv --out predictions.csv\n"
+    )?;
+    Ok(zip.finish()?.into_inner())
+}
+
 impl Service {
+    /// One candidate's model, with what it needs to be used elsewhere (see
+    /// `zip_candidate`). Only a completed candidate has one.
+    pub async fn candidate_model(&self, job: &str, candidate: &str) -> Result<Vec<u8>, ApiError> {
+        let (info, _) = self.candidate(job, candidate).await?;
+        let folder = self.job_folder(job);
+        // The name is a recorded candidate's, so the folder is the engine's own.
+        if !folder.model_json(candidate).exists() {
+            return Err(ApiError::not_found(format!(
+                "candidate {candidate:?} has no model: it is {}",
+                info.result.status.as_str()
+            )));
+        }
+        let members: Vec<String> = info.result.members.iter().map(|m| m.0.clone()).collect();
+        let (job, candidate) = (job.to_string(), candidate.to_string());
+        tokio::task::spawn_blocking(move || zip_candidate(&folder, &job, &candidate, &members))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
+    }
+
     /// A generated notebook file of a job, by its SPEC name (`data-exploration.ipynb`,
     /// `candidate-definition.ipynb`), or one of the files beside them, or
     /// `notebooks.zip`: everything needed to run them offline.

@@ -53,7 +53,13 @@ pub(super) async fn job(
                 error: &d.message,
             });
             // A sent-back form is shown by a successful GET (post/redirect/get).
-            Html(glassbox_app::job_page(&j, &c, &definitions, review.as_ref())).into_response()
+            Html(glassbox_app::job_page(
+                &j,
+                &c,
+                &definitions,
+                review.as_ref(),
+            ))
+            .into_response()
         }
         Err(e) => error_page(e),
     }
