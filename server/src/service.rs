@@ -246,17 +246,20 @@ impl Service {
         .bind(now())
         .execute(&self.db)
         .await?;
+        // Whatever ends the upload early (an error here, or the client going away, which
+        // drops this future) removes its row and its partial file.
+        let pending = PendingUpload {
+            svc: self.clone(),
+            id: Some(id.clone()),
+        };
         let size = match self.receive(&id, body).await {
             Ok(size) => size,
             Err(e) => {
-                let _ = tokio::fs::remove_dir_all(self.dataset_dir(&id)).await;
-                let _ = sqlx::query("DELETE FROM datasets WHERE id = ?")
-                    .bind(&id)
-                    .execute(&self.db)
-                    .await;
+                pending.abandon().await;
                 return Err(e);
             }
         };
+        pending.done();
         sqlx::query("UPDATE datasets SET size_bytes = ?, status = 'Profiling' WHERE id = ?")
             .bind(size as i64)
             .bind(&id)
@@ -433,6 +436,46 @@ impl Service {
         }
         Ok(())
     }
+}
+
+/// An upload still arriving. Dropped before [`PendingUpload::done`], it removes the data
+/// set's row and partial file in the background.
+struct PendingUpload {
+    svc: Service,
+    id: Option<String>,
+}
+
+impl PendingUpload {
+    fn done(mut self) {
+        self.id = None;
+    }
+
+    /// Remove it now (the caller answers once nothing is left).
+    async fn abandon(mut self) {
+        if let Some(id) = self.id.take() {
+            remove_upload(&self.svc, &id).await;
+        }
+    }
+}
+
+impl Drop for PendingUpload {
+    fn drop(&mut self) {
+        let Some(id) = self.id.take() else { return };
+        let svc = self.svc.clone();
+        tokio::spawn(async move { remove_upload(&svc, &id).await });
+    }
+}
+
+async fn remove_upload(svc: &Service, id: &str) {
+    let _ = tokio::fs::remove_dir_all(svc.dataset_dir(id)).await;
+    let _ = sqlx::query("DELETE FROM datasets WHERE id = ?")
+        .bind(id)
+        .execute(&svc.db)
+        .await;
+    tracing::info!(
+        dataset = id,
+        "an upload ended early; nothing of it was kept"
+    );
 }
 
 fn too_large(limit: u64) -> ApiError {

@@ -5,9 +5,9 @@ folder with nothing lost, no debris, and a passing SQLite integrity check.
 The disk faults use a real small file system (tmpfs, mounted here), which needs root:
 the test fails, saying so, where it cannot mount one."""
 
-import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -105,6 +105,29 @@ def test_kill_during_upload(tmp_path):
         assert r.status_code == 201 and s2.wait_dataset(r.json()["DatasetId"])["DatasetStatus"] == "Ready"
     finally:
         s2.stop()
+    integrity_ok(tmp_path)
+
+
+def test_a_client_that_goes_away_mid_upload_leaves_nothing(tmp_path):
+    s = Server(tmp_path)
+    try:
+        start = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="gone.csv"\r\n\r\na,b\n'
+                 + b"1,2\n" * 50_000)
+        head = ("POST /api/datasets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                "Content-Type: multipart/form-data; boundary=B\r\n"
+                f"Content-Length: {len(start) * 10}\r\n\r\n").encode()
+        sock = socket.create_connection(("127.0.0.1", s.port))
+        sock.sendall(head + start)
+
+        def listed():
+            return requests.get(s.url + "/api/datasets", timeout=10).json()["Datasets"]
+        wait_for("the upload to be recorded", lambda: [d for d in listed() if d["DatasetStatus"] == "Uploading"], 10)
+        sock.close()  # the client goes away with 90% of the file unsent
+        wait_for("the cut upload to be removed",
+                 lambda: not listed() and not folders(tmp_path, "datasets"), 10)
+        no_debris(s)
+    finally:
+        s.stop()
     integrity_ok(tmp_path)
 
 

@@ -222,20 +222,7 @@ pub fn run(
         write_json(&folder.definitions_json(), &outcome.definitions)?;
     }
     write_descriptions(folder, meta, spec, &outcome)?;
-    let validation = inputs
-        .validation
-        .as_ref()
-        .map(|v| (v.absolute(), v.name.clone()));
-    let source = DataSource::of(
-        &table.raw,
-        data_path,
-        inputs.training.name.clone(),
-        validation,
-    );
-    crate::candidate_notebook::write_candidate_definition(
-        folder, meta.name, spec, &source, &outcome,
-    )
-    .context("writing the candidate notebook")?;
+    write_candidate_notebook(folder, meta, spec, inputs, &table.raw, &outcome)?;
     if !spec.candidates_only && outcome.best.is_none() {
         anyhow::bail!("{}", no_candidate(&outcome));
     }
@@ -286,22 +273,33 @@ pub fn write_interrupted(
         low_fidelity_trials: 0,
     };
     write_descriptions(folder, meta, spec, &outcome)?;
-    // The notebooks read the data as it was read for training: its format and delimiter.
+    // The notebook reads the data as it was read for training: its format and delimiter.
     let raw = inputs.training.read(&inputs.read)?;
+    write_candidate_notebook(folder, meta, spec, inputs, &raw, &outcome)
+}
+
+/// The candidate notebook and the files beside it, for `outcome`; `raw` is the training
+/// file as it was read (its format and delimiter are the notebook's reading rules).
+fn write_candidate_notebook(
+    folder: &JobFolder,
+    meta: &RunMeta,
+    spec: &JobSpec,
+    inputs: &Inputs,
+    raw: &data::RawTable,
+    outcome: &JobOutcome,
+) -> anyhow::Result<()> {
     let validation = inputs
         .validation
         .as_ref()
         .map(|v| (v.absolute(), v.name.clone()));
     let source = DataSource::of(
-        &raw,
+        raw,
         inputs.training.absolute(),
         inputs.training.name.clone(),
         validation,
     );
-    crate::candidate_notebook::write_candidate_definition(
-        folder, meta.name, spec, &source, &outcome,
-    )
-    .context("writing the candidate notebook")
+    crate::candidate_notebook::write_candidate_definition(folder, meta.name, spec, &source, outcome)
+        .context("writing the candidate notebook")
 }
 
 /// Why a job that trained nothing failed: a job without a candidate is not Completed.

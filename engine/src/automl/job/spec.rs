@@ -282,6 +282,22 @@ mod tests {
     }
 
     #[test]
+    fn the_candidate_cap_grows_with_the_data() {
+        let mut s = JobSpec::new("y");
+        assert_eq!(
+            s.candidate_cap(120),
+            DEFAULT_MAX_CANDIDATES,
+            "no limit at all"
+        );
+        s.max_job_runtime = Some(20.0);
+        assert_eq!(s.candidate_cap(120), 40, "tiny data: the floor");
+        assert_eq!(s.candidate_cap(400), 100);
+        assert_eq!(s.candidate_cap(50_000), MAX_CANDIDATES_LIMIT);
+        s.max_candidates = Some(7);
+        assert_eq!(s.candidate_cap(50_000), 7, "what was asked for");
+    }
+
+    #[test]
     fn every_check_names_its_field() {
         let base = JobSpec::new("y");
         assert!(base.validate().is_ok());
