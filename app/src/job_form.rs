@@ -36,6 +36,7 @@ pub fn new_job_page(
     targets: &[TargetOption],
     usable: &[String],
     scheme: &str,
+    fraction_used: bool,
     error: Option<FormError>,
 ) -> String {
     let chosen = targets.iter().find(|t| t.name == form.target);
@@ -155,7 +156,7 @@ pub fn new_job_page(
                 <div class="field" id="validation-scheme">
                     <span>"Validation"</span>
                     <p class="muted small" id="scheme">{scheme.to_string()}</p>
-                    {(!scheme.contains("fraction is not used")).then(|| view! {
+                    {fraction_used.then(|| view! {
                         <label>"Validation fraction" <input type="number" min="0.01" max="0.99" step="0.01" name="validation_fraction" value=form.validation_fraction.clone()
                             aria-invalid=invalid("validation_fraction").then_some("true") aria-describedby=described("validation_fraction")/>{field_error("validation_fraction")}</label>
                     })}

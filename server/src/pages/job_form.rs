@@ -141,7 +141,13 @@ async fn render_new_job(svc: &Service, id: &str, draft: Option<FormDraft>) -> Re
     });
     // A sent-back form is shown by a successful GET (post/redirect/get).
     Html(glassbox_app::new_job_page(
-        &ds, &form, &targets, &usable, &scheme, error,
+        &ds,
+        &form,
+        &targets,
+        &usable,
+        &scheme,
+        split::folds_for(rows).is_none(),
+        error,
     ))
     .into_response()
 }
