@@ -65,7 +65,7 @@ run_suite() {
   rm -f "$out"
 }
 
-run_suite rust cargo test --workspace -q
+run_suite rust cargo test --workspace -q --no-fail-fast
 run_suite http "$VENV/bin/python" -m pytest -q tests/python -p no:cacheprovider
 run_suite browser bash -c "cd tests/browser && node --test --test-concurrency=1 --test-reporter=spec"
 

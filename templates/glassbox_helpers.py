@@ -433,6 +433,78 @@ def _binary(z):
     return np.column_stack([1.0 - q, q])
 
 
+def _is_arrays(trees):
+    return not trees or "feature" in trees[0]
+
+
+def _forest_tree(tree, dim):
+    """(feature, threshold, left, right, value) arrays of one forest tree, from the
+    parallel arrays model.json stores (or, in older files, one tuple per node)."""
+    if isinstance(tree, dict):
+        feature = np.asarray(tree["feature"], dtype=np.int64)
+        n, split = len(feature), feature >= 0
+        threshold, left, right = np.zeros(n), np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        threshold[split] = tree["threshold"]
+        right[split] = tree["right"]
+        # The left child is the next node unless the file says otherwise.
+        left[split] = tree["left"] if "left" in tree else np.flatnonzero(split) + 1
+        value = np.zeros((n, dim))
+        value[~split] = np.asarray(tree["value"], dtype="float64").reshape(-1, dim)
+        return (feature, threshold, left, right, value)
+    n = len(tree)
+    feature = np.full(n, -1, dtype=np.int64)
+    threshold = np.zeros(n)
+    left = np.zeros(n, dtype=np.int64)
+    right = np.zeros(n, dtype=np.int64)
+    value = np.zeros((n, dim))
+    for i, node in enumerate(tree):
+        if node[0] == "S":
+            _, feature[i], threshold[i], left[i], right[i] = node
+        else:
+            value[i] = node[1]
+    return (feature, threshold, left, right, value)
+
+
+class _Booster:
+    """A forust booster as model.json stores it (parallel arrays per tree), predicting as
+    forust does: base score plus each tree's leaf weight in turn; a missing value takes
+    the node's missing branch, else `value < split` goes left."""
+
+    def __init__(self, b):
+        self.base_score = float(b["base_score"])
+        self.trees = [(np.asarray(t["feature"], dtype=np.int64), np.asarray(t["value"], dtype="float64"),
+                       np.asarray(t["left"], dtype=np.int64), np.asarray(t["right"], dtype=np.int64),
+                       np.asarray(t["missing"], dtype=np.int64)) for t in b["trees"]]
+
+    def predict(self, X):
+        X = np.asarray(X, dtype="float64")
+        out = np.full(len(X), self.base_score)
+        for feature, value, left, right, missing in self.trees:
+            node = np.zeros(len(X), dtype=np.int64)
+            while True:
+                rows = np.nonzero(feature[node] >= 0)[0]
+                if not len(rows):
+                    break
+                at = node[rows]
+                v = X[rows, feature[at]]
+                node[rows] = np.where(np.isnan(v), missing[at],
+                                      np.where(v < value[at], left[at], right[at]))
+            out += value[node]
+        return out
+
+
+def _forust_booster(b):
+    """A booster in forust's own serde form (model files before the compact format)."""
+    from forust import GradientBooster
+
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(b, f)
+    try:
+        return GradientBooster.load_booster(f.name)
+    finally:
+        os.unlink(f.name)
+
+
 class _Model:
     """A fitted learner from model.json, predicting as Glassbox does."""
 
@@ -443,34 +515,12 @@ class _Model:
         if m["algorithm"] == "forest":
             # Each tree as arrays: feature (-1 at a leaf), threshold, children, leaf value.
             dim = max(self.k, 1)
-            self.trees = []
-            for tree in m.pop("trees"):
-                n = len(tree)
-                feature = np.full(n, -1, dtype=np.int64)
-                threshold = np.zeros(n)
-                left = np.zeros(n, dtype=np.int64)
-                right = np.zeros(n, dtype=np.int64)
-                value = np.zeros((n, dim))
-                for i, node in enumerate(tree):
-                    if node[0] == "S":
-                        _, feature[i], threshold[i], left[i], right[i] = node
-                    else:
-                        value[i] = node[1]
-                self.trees.append((feature, threshold, left, right, value))
+            self.trees = [_forest_tree(tree, dim) for tree in m.pop("trees")]
         if m["algorithm"] == "gbdt":
-            self.boosters = []
-            for b in m["boosters"]:
-                if b is None:
-                    self.boosters.append(None)
-                    continue
-                from forust import GradientBooster
-
-                with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-                    json.dump(b, f)
-                try:
-                    self.boosters.append(GradientBooster.load_booster(f.name))
-                finally:
-                    os.unlink(f.name)
+            self.boosters = [None if b is None else
+                             _Booster(b) if "base_score" in b and _is_arrays(b["trees"])
+                             else _forust_booster(b)
+                             for b in m.pop("boosters")]
 
     def predict(self, X):
         m, k, a = self.m, self.k, self.m["algorithm"]

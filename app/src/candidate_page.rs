@@ -82,7 +82,7 @@ pub fn candidate_page(job: &str, c: &CandidateInfo, resolved: &Resolved) -> Stri
         {(!is_ensemble).then(|| view! {
             <section class="card" id="importance">
                 <h2>"Feature importance"</h2>
-                <p class="muted small">"Share of the model's importance (split gain for trees, |coefficient| for linear models), summed per input column."</p>
+                <p class="muted small">"Share of the model's importance per input column: split gain for trees; for linear models the spread (standard deviation over the validation rows) of the column's summed contribution, coefficient × value, so a text column's many word columns count once."</p>
                 {if no_importance {
                     view! { <p class="muted">"This algorithm reports no feature importance."</p> }.into_any()
                 } else {

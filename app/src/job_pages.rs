@@ -78,6 +78,66 @@ fn metric_columns(candidates: &[CandidateInfo], objective: Option<Metric>) -> Ve
     metrics
 }
 
+/// The metrics the leaderboard shows before the user picks: the objective and the three
+/// others a data scientist reads first for the problem, so the table fits a laptop screen.
+fn compact_metrics(columns: &[Metric], objective: Option<Metric>) -> Vec<Metric> {
+    use Metric::*;
+    let priority = [
+        AUC,
+        F1,
+        Accuracy,
+        LogLoss,
+        F1macro,
+        BalancedAccuracy,
+        RMSE,
+        MAE,
+        R2,
+        MSE,
+    ];
+    let mut shown: Vec<Metric> = objective
+        .into_iter()
+        .filter(|o| columns.contains(o))
+        .collect();
+    for m in priority {
+        if shown.len() >= 4 {
+            break;
+        }
+        if columns.contains(&m) && !shown.contains(&m) {
+            shown.push(m);
+        }
+    }
+    shown
+}
+
+/// A checkbox per metric column (the script shows the chooser and hides what is unticked;
+/// without the script every column shows).
+fn column_chooser(
+    columns: &[Metric],
+    shown: &[Metric],
+    objective: Option<Metric>,
+) -> impl IntoView {
+    let boxes = columns
+        .iter()
+        .map(|m| {
+            let id = format!("col-{}", m.as_str());
+            view! {
+                <label class="col-choice">
+                    <input type="checkbox" id=id.clone() data-col=m.as_str() checked=shown.contains(m) disabled=Some(*m) == objective />
+                    " "{m.as_str()}
+                </label>
+            }
+        })
+        .collect_view();
+    (columns.len() > shown.len()).then(|| {
+        view! {
+            <details class="col-chooser" id="leaderboard-columns" hidden>
+                <summary>"Metrics shown ("{shown.len()}" of "{columns.len()}")"</summary>
+                <div class="col-choices">{boxes}</div>
+            </details>
+        }
+    })
+}
+
 /// The part of the job page that refreshes itself while the job runs. `candidates` are
 /// best first.
 pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
@@ -87,6 +147,7 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
     let objective = job.resolved.as_ref().map(|r| r.metric);
     let objective_name = objective.map(|m| m.as_str()).unwrap_or("");
     let columns = metric_columns(candidates, objective);
+    let shown = compact_metrics(&columns, objective);
     let heads = columns
         .iter()
         .map(|m| {
@@ -95,9 +156,11 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
             } else {
                 m.as_str().to_string()
             };
-            view! { <th data-sort="num">{label}</th> }
+            let off = (!shown.contains(m)).then_some("1");
+            view! { <th data-sort="num" data-col=m.as_str() data-default-off=off>{label}</th> }
         })
         .collect_view();
+    let chooser = column_chooser(&columns, &shown, objective);
     let rows = candidates
         .iter()
         .enumerate()
@@ -109,7 +172,7 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
                 .iter()
                 .map(|m| {
                     let v = r.metric(*m);
-                    view! { <td class="num" data-value=v.unwrap_or(f64::NAN).to_string()>{num(v)}</td> }
+                    view! { <td class="num" data-col=m.as_str() data-value=v.unwrap_or(f64::NAN).to_string()>{num(v)}</td> }
                 })
                 .collect_view();
             view! {
@@ -147,19 +210,23 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
     } else {
         job.status.clone()
     };
-    let time_left = job
-        .resolved
-        .as_ref()
-        .and_then(|r| r.max_job_runtime)
-        .filter(|_| running)
-        .map(|limit| {
+    let time_left = elapsed_and_left(job, running, candidates.len());
+    let training = job.training.clone().filter(|_| running).map(|t| {
+        let what = if t.fraction < 1.0 {
             format!(
-                "{:.0} s of {limit:.0} s; at most {:.0} s left",
-                job.elapsed_seconds,
-                (limit - job.elapsed_seconds).max(0.0)
+                " (a screening trial on {:.0} % of the training rows)",
+                t.fraction * 100.0
             )
-        })
-        .unwrap_or_else(|| format!("{:.0} s", job.elapsed_seconds));
+        } else {
+            String::new()
+        };
+        view! {
+            <p id="job-training" class="muted">
+                "Training "<strong>{t.name.clone()}</strong>": "{t.algorithm.clone()}" on "
+                {t.pipeline.clone()}{what}", for "{duration(t.seconds)}" so far."
+            </p>
+        }
+    });
     let view = view! {
         <div data-final=if running { "0" } else { "1" } data-review=if review { "1" } else { "0" }>
             <p class="muted" id="job-problem">{summary}</p>
@@ -173,11 +240,13 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
             {(!review).then(|| view! {
                 <progress id="job-progress" max="100" value=format!("{:.0}", job.progress * 100.0) aria-label="progress"></progress>
             })}
+            {training}
             {job.failure_reason.clone().map(|f| view! { <p class="error" id="job-failure">{f}</p> })}
             {notebooks}
             <section class="card">
                 <h2>"Leaderboard"</h2>
                 <p class="muted small">"Best first by the objective; click a heading to sort by any metric."</p>
+                {chooser}
                 <div class="scroll" tabindex="0" role="region" aria-label="Scrollable table">
                     <table class="grid sortable" id="leaderboard">
                         <thead><tr>
@@ -191,6 +260,33 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
         </div>
     };
     view.to_html()
+}
+
+/// Time spent and, while the job runs, what remains: at most the runtime limit's rest, and
+/// about the mean time per candidate so far times the candidates still allowed.
+fn elapsed_and_left(job: &JobInfo, running: bool, done: usize) -> String {
+    let elapsed = duration(job.elapsed_seconds);
+    let r = match job.resolved.as_ref() {
+        Some(r) if running => r,
+        _ => return elapsed,
+    };
+    let limit_left = r
+        .max_job_runtime
+        .map(|limit| (limit - job.elapsed_seconds).max(0.0));
+    let by_count = r
+        .max_candidates
+        .filter(|_| done > 0)
+        .map(|m| job.elapsed_seconds / done as f64 * m.saturating_sub(done) as f64);
+    match (limit_left, by_count) {
+        (Some(l), Some(c)) if c < l => format!("{elapsed}; about {} left", duration(c)),
+        (Some(l), _) => format!(
+            "{elapsed} of {}; at most {} left",
+            duration(r.max_job_runtime.unwrap_or_default()),
+            duration(l)
+        ),
+        (None, Some(c)) => format!("{elapsed}; about {} left", duration(c)),
+        (None, None) => elapsed,
+    }
 }
 
 /// Downloads and read-only views of the job's notebooks and the files beside them.

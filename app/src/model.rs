@@ -104,6 +104,23 @@ pub struct JobInfo {
     /// The target column and the algorithms the job may use.
     pub target: String,
     pub algorithms: Vec<String>,
+    /// What the job is training right now, while it runs.
+    pub training: Option<Training>,
+}
+
+/// A definition in training: a candidate (`fraction` 1), or a screening trial of successive
+/// halving on part of the training rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Training {
+    pub name: String,
+    pub algorithm: String,
+    pub pipeline: String,
+    pub fraction: f64,
+    /// RFC 3339.
+    pub started_at: String,
+    /// Seconds since it started, as of the read (not stored).
+    #[serde(default, skip_serializing)]
+    pub seconds: f64,
 }
 
 impl JobInfo {

@@ -132,6 +132,47 @@ function sortableTables(root = document) {
   });
 }
 
+// The leaderboard's metric columns: a checkbox per metric. The choice is remembered (per
+// browser, for every job) and survives the live refresh; until the user chooses, the
+// columns the server marks `data-default-off` are hidden.
+function columnChooser(root = document) {
+  const chooser = root.querySelector("#leaderboard-columns");
+  const table = root.querySelector("#leaderboard");
+  if (!chooser || !table) return;
+  chooser.hidden = false;
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem("glassbox.leaderboard.columns") || "{}");
+  } catch (_) {
+    saved = {};
+  }
+  const boxes = chooser.querySelectorAll("input[data-col]");
+  const apply = () => {
+    let n = 0;
+    boxes.forEach((box) => {
+      table.querySelectorAll(`[data-col="${CSS.escape(box.dataset.col)}"]`).forEach((cell) => {
+        cell.hidden = !box.checked;
+      });
+      if (box.checked) n += 1;
+    });
+    const count = chooser.querySelector("summary");
+    if (count) count.textContent = `Metrics shown (${n} of ${boxes.length})`;
+  };
+  boxes.forEach((box) => {
+    if (!box.disabled && box.dataset.col in saved) box.checked = saved[box.dataset.col];
+    box.addEventListener("change", () => {
+      saved[box.dataset.col] = box.checked;
+      try {
+        localStorage.setItem("glassbox.leaderboard.columns", JSON.stringify(saved));
+      } catch (_) {
+        /* private mode: the choice lasts for this page */
+      }
+      apply();
+    });
+  });
+  apply();
+}
+
 // Where keyboard focus is inside `el`, as something that survives a re-render: the id,
 // the link's address, or the sort button's column.
 function focusKey(el) {
@@ -167,7 +208,11 @@ function liveJob() {
       if (r.ok) {
         const key = focusKey(el);
         const x = window.scrollX, y = window.scrollY;
+        const open = el.querySelector("#leaderboard-columns")?.open;
         el.innerHTML = await r.text();
+        const chooser = el.querySelector("#leaderboard-columns");
+        if (chooser && open) chooser.open = true;
+        columnChooser(el);
         sortableTables(el);
         if (key) el.querySelector(key)?.focus({ preventScroll: true });
         window.scrollTo(x, y);
@@ -247,6 +292,7 @@ document.addEventListener("DOMContentLoaded", () => {
   confirmForms();
   uploadForm();
   pollWhileBusy();
+  columnChooser();
   sortableTables();
   liveJob();
 });

@@ -13,9 +13,7 @@ use glassbox_engine::data::{read_file, Column, ReadOptions, Table, TypeOverrides
 
 /// A shared data set; the test fails, saying where it looked, when it is missing.
 fn table(name: &str, target: &str) -> Table {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/datasets")
-        .join(name);
+    let p = manifest_dir().join("../../shared/datasets").join(name);
     assert!(
         p.exists(),
         "{} not found: these tests need the shared data sets in ../shared/datasets",
@@ -293,4 +291,12 @@ fn a_candidate_cut_off_by_the_deadline_is_stopped_not_ranked() {
         assert!(c.objective.is_none(), "{} has no leaderboard value", c.name);
     }
     assert_eq!(out.best, None, "nothing truncated is ranked best");
+}
+
+/// The crate's folder where the test runs (cargo sets it at run time), so a test binary
+/// built elsewhere still finds the tree it is run on.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

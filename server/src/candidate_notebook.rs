@@ -185,6 +185,35 @@ fn pipeline_context(p: &PipelineSpec) -> Value {
     })
 }
 
+/// The candidates by kind (algorithm, or ensemble), kinds in the order of their best
+/// candidate and each kind best first: one notebook cell per kind, the best candidate's
+/// code at the top of the first. A kind whose
+/// candidates share their search ranges states them once.
+fn by_kind(candidates: &[Value]) -> Vec<Value> {
+    let mut kinds: Vec<(String, Vec<&Value>)> = Vec::new();
+    for c in candidates {
+        let algo = c["algorithm"].as_str().unwrap_or_default().to_string();
+        match kinds.iter_mut().find(|(a, _)| *a == algo) {
+            Some((_, list)) => list.push(c),
+            None => kinds.push((algo, vec![c])),
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|(algo, list)| {
+            let first = &list[0]["ranges"];
+            let shared = list.iter().all(|c| &c["ranges"] == first);
+            json!({
+                "algorithm": algo,
+                "title": list[0].get("algorithm_title").cloned().unwrap_or_else(|| json!("Ensembles")),
+                "count": list.len(),
+                "shared_ranges": if shared { first.clone() } else { Value::Null },
+                "candidates": list,
+            })
+        })
+        .collect()
+}
+
 /// The notebook for a job's outcome (trained candidates, or only definitions).
 pub fn candidate_definition(
     job_name: &str,
@@ -268,6 +297,7 @@ pub fn candidate_definition(
             )?);
         }
     }
+    let groups = by_kind(&candidates);
     let leaderboard: serde_json::Map<String, Value> = trained
         .iter()
         .map(|c| (c.name.clone(), json!(c.objective)))
@@ -319,6 +349,7 @@ pub fn candidate_definition(
         features => features,
         pipelines => pipelines,
         candidates => candidates,
+        groups => groups,
         leaderboard => Value::Object(leaderboard),
         best => best,
     })?;

@@ -385,6 +385,7 @@ mod tests {
             input: serde_json::json!([{"DataSource": {"DatasetId": "0123456789abcdef"}}]),
             candidates_only: false,
             requested_mode: None,
+            training: None,
         };
         let d = describe_job(&job);
         assert_eq!(d["AutoMLJobArn"], "arn:glassbox:local:automl-job/j-1");

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+    manifest_dir().join("..")
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -141,4 +141,12 @@ fn hyperparameter_defaults_live_in_the_learners_params() {
             );
         }
     }
+}
+
+/// The crate's folder where the test runs (cargo sets it at run time), so a test binary
+/// built elsewhere still finds the tree it is run on.
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")))
 }

@@ -30,6 +30,15 @@ test("start a job from the data set page and watch it finish", async () => {
 
   // Live updates: a marker set now survives until the job is done (no full reload).
   await page.evaluate(() => { window.__sameDocument = true; });
+  // The candidate in training is named while the job runs (recorded whenever it shows).
+  await page.evaluate(() => {
+    const seen = () => {
+      const t = document.getElementById("job-training");
+      if (t) window.__training = t.textContent;
+    };
+    seen();
+    new MutationObserver(seen).observe(document.body, { childList: true, subtree: true });
+  });
   // Keyboard focus survives the refreshes (every 1.5 s): on a sort button of the live
   // leaderboard, it is still on that button two refreshes later.
   await page.waitForSelector("#leaderboard th button.sort", { timeout: 60000 });
@@ -46,6 +55,28 @@ test("start a job from the data set page and watch it finish", async () => {
     { timeout: 90000 },
   );
   assert.equal(await page.evaluate(() => window.__sameDocument), true, "updated without reloading");
+  const training = await page.evaluate(() => window.__training);
+  assert.match(training ?? "", /Training cand-\d{3}-\S+: \S+ on dpp\d, for \d+ s so far/, "the candidate in training was shown");
+  assert.equal(await page.locator("#job-training").count(), 0, "nothing in training once finished");
+
+  // The leaderboard fits a laptop: the objective and three more metrics until the user picks.
+  await page.setViewportSize({ width: 1366, height: 900 });
+  await page.waitForSelector("#leaderboard-columns summary");
+  assert.match(await page.textContent("#leaderboard-columns summary"), /Metrics shown \(4 of \d+\)/);
+  assert.equal(await page.locator("#leaderboard th[data-col=Precision]").isVisible(), false);
+  const width = await page.evaluate(() => {
+    const s = document.querySelector("#leaderboard").closest(".scroll");
+    return [s.scrollWidth, s.clientWidth];
+  });
+  assert.ok(width[0] <= width[1], `no horizontal scroll at 1366 px: ${width}`);
+  await page.click("#leaderboard-columns summary");
+  await page.check("#col-Precision");
+  assert.equal(await page.locator("#leaderboard th[data-col=Precision]").isVisible(), true);
+  assert.equal(await page.locator("#leaderboard td[data-col=Precision]").first().isVisible(), true);
+  await page.reload();
+  await page.waitForSelector("#leaderboard");
+  assert.equal(await page.locator("#leaderboard th[data-col=Precision]").isVisible(), true, "the choice is remembered");
+  assert.equal(await page.isDisabled("#col-F1"), true, "the objective always shows");
   const rows = await page.locator("#leaderboard tbody tr").count();
   assert.ok(rows >= 3, `leaderboard rows: ${rows}`);
   assert.equal(await page.locator("#leaderboard tr.best").count(), 1, "the best is marked");

@@ -44,10 +44,81 @@ def test_exploration_notebook_reproduces_the_profile(tmp_path, name, target):
     raw = json.loads((out / "data_exploration.ipynb").read_text())
     assert raw["metadata"]["kernelspec"]["name"] == "python3"
     assert all("id" in c for c in raw["cells"])
-    assert any(o.get("data", {}).get("image/svg+xml") for c in raw["cells"] for o in c.get("outputs", [])), "a pre-rendered chart"
     nb = run_notebook(out / "data_exploration.ipynb", out)
     profile = json.loads((out / "profile.json").read_text())
-    assert checked_count(nb) >= 3 * profile["columns"]
+    assert checked_count(nb) >= 5 * profile["columns"]
+    # Charts drawn when it runs (the target, the distributions, the correlations), and every
+    # table displayed (the first rows, the statistics, correlations, prediction power).
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    figures = sum("image/png" in o.get("data", {}) for o in outputs)
+    assert figures >= 3, figures
+    tables = sum("text/html" in o.get("data", {}) for o in outputs)
+    assert tables >= 4, tables
+    power = next(c for c in nb.cells if c.cell_type == "code" and "def text_power" in c.source)
+    assert any("prediction power" in o.get("data", {}).get("text/html", "") for o in power.outputs)
+
+
+def mixed_csv(tmp_path):
+    """Every column type: an id, numbers, a category, a date, free text, and a target."""
+    words = ["soft", "warm", "thin", "loose", "bright", "cheap", "lovely", "short"]
+    lines = ["order_id,price,colour,ordered,review,kept"]
+    for i in range(240):
+        review = " ".join(words[(i * k) % 8] for k in (1, 3, 5)) + f" item {i % 37}"
+        lines.append(f"{1000 + i},{(i * 7919) % 500 / 10},{['red', 'blue', 'green'][i % 3]},"
+                     f"2024-{1 + i % 12:02d}-{1 + i % 28:02d},{review},{['yes', 'no'][(i // 3) % 2]}")
+    path = tmp_path / "mixed.csv"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def column(profile, name):
+    return next(c for c in profile["columns_detail"] if c["name"] == name)
+
+
+def bump(value, by):
+    return value + by
+
+
+# Each mutation changes one number the notebook checks; the notebook must stop, naming it.
+MUTATIONS = {
+    "price: histogram edges": lambda p: column(p, "price")["numeric"]["histogram"]["edges"].__setitem__(
+        3, bump(column(p, "price")["numeric"]["histogram"]["edges"][3], 0.5)),
+    "price: type": lambda p: column(p, "price").__setitem__("type", "id"),
+    "order_id: type": lambda p: column(p, "order_id").__setitem__("type", "numeric"),
+    "price: missing ratio": lambda p: column(p, "price").__setitem__("missing_ratio", 0.01),
+    "share": lambda p: p["target"]["classes"][0].__setitem__(
+        "percent", bump(p["target"]["classes"][0]["percent"], 0.1)),
+    "ordered: earliest": lambda p: column(p, "ordered")["datetime"].__setitem__("min", "2023-12-31"),
+    "ordered: distinct": lambda p: column(p, "ordered").__setitem__("unique", column(p, "ordered")["unique"] + 1),
+    "review: distinct": lambda p: column(p, "review").__setitem__("unique", column(p, "review")["unique"] - 1),
+    "review: prediction power": lambda p: column(p, "review").__setitem__(
+        "prediction_power", bump(column(p, "review")["prediction_power"], 0.001)),
+}
+
+
+def test_every_check_fails_when_its_number_changes(tmp_path):
+    import shutil
+
+    from nbclient.exceptions import CellExecutionError
+
+    out = tmp_path / "profile"
+    r = subprocess.run([str(glassbox_binary()), "profile", str(mixed_csv(tmp_path)), "--target", "kept",
+                        "--out", str(out)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    profile = json.loads((out / "profile.json").read_text())
+    assert [column(profile, c)["type"] for c in ["order_id", "price", "colour", "ordered", "review"]] == \
+        ["id", "numeric", "categorical", "datetime", "text"]
+    nb = run_notebook(out / "data_exploration.ipynb", out)
+    assert checked_count(nb) >= 30
+    for what, mutate in MUTATIONS.items():
+        case = tmp_path / ("mutated_" + "".join(ch if ch.isalnum() else "_" for ch in what))
+        shutil.copytree(out, case)
+        changed = json.loads((case / "profile.json").read_text())
+        mutate(changed)
+        (case / "profile.json").write_text(json.dumps(changed))
+        with pytest.raises(CellExecutionError) as e:
+            run_notebook(case / "data_exploration.ipynb", case)
+        assert f"{what}: recomputed" in str(e.value), (what, str(e.value)[-600:])
 
 
 def evil_csv(tmp_path):

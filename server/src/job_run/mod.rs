@@ -79,6 +79,8 @@ pub trait RunObserver {
     /// file's rows followed by `validation_rows` rows of a validation file.
     fn on_prepared(&mut self, _table: &Table, _validation_rows: usize, _prep: &Prepared) {}
     fn on_status(&mut self, _status: SecondaryStatus, _progress: f64) {}
+    /// A definition starts training (`fraction` < 1: a screening trial on part of the rows).
+    fn on_training(&mut self, _def: &CandidateDefinition, _fraction: f64) {}
     /// A candidate ended (its files are saved when it completed).
     fn on_candidate(&mut self, _result: &CandidateResult) {}
     fn stop_requested(&self) -> bool {
@@ -134,6 +136,10 @@ struct FolderWriter<'a> {
 impl JobObserver for FolderWriter<'_> {
     fn on_status(&mut self, status: SecondaryStatus, progress: f64) {
         self.obs.on_status(status, progress);
+    }
+
+    fn on_training(&mut self, def: &CandidateDefinition, fraction: f64) {
+        self.obs.on_training(def, fraction);
     }
 
     fn on_candidate(&mut self, result: &CandidateResult, model: Option<&CandidateModel>) {

@@ -2,7 +2,7 @@
 //! the engine's `JobSpec`, `Resolved` and `CandidateResult`s. The SageMaker shapes are
 //! made from them on the way out (`shapes`).
 
-use glassbox_app::model::{CandidateInfo, JobInfo};
+use glassbox_app::model::{CandidateInfo, JobInfo, Training};
 use glassbox_engine::automl::job::{CandidateResult, JobSpec, Resolved};
 use serde_json::Value;
 
@@ -32,6 +32,7 @@ pub(super) struct JobRow {
     pub created_at: String,
     pub updated_at: String,
     pub ended_at: Option<String>,
+    pub training: Option<String>,
 }
 
 impl JobRow {
@@ -66,11 +67,7 @@ impl JobRow {
             .and_then(|e| chrono::DateTime::parse_from_rfc3339(e).ok())
             .map(|d| d.with_timezone(&chrono::Utc))
             .unwrap_or_else(chrono::Utc::now);
-        let elapsed_seconds = chrono::DateTime::parse_from_rfc3339(&self.created_at)
-            .map(|start| {
-                (end - start.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0
-            })
-            .unwrap_or(0.0);
+        let elapsed_seconds = seconds_between(&self.created_at, end);
         JobInfo {
             name: self.name.clone(),
             dataset_id: self.dataset_id.clone(),
@@ -105,8 +102,24 @@ impl JobRow {
                 .as_ref()
                 .and_then(|r| r.config.as_ref())
                 .and_then(|c| c.mode.clone()),
+            training: self
+                .training
+                .as_deref()
+                .filter(|_| matches!(self.status.as_str(), "InProgress" | "Stopping"))
+                .and_then(|t| serde_json::from_str::<Training>(t).ok())
+                .map(|mut t| {
+                    t.seconds = seconds_between(&t.started_at, end);
+                    t
+                }),
         }
     }
+}
+
+/// Seconds from an RFC 3339 time to `end` (0 when the time does not parse).
+fn seconds_between(start: &str, end: chrono::DateTime<chrono::Utc>) -> f64 {
+    chrono::DateTime::parse_from_rfc3339(start)
+        .map(|start| (end - start.with_timezone(&chrono::Utc)).num_milliseconds() as f64 / 1000.0)
+        .unwrap_or(0.0)
 }
 
 impl Service {
@@ -356,6 +369,20 @@ impl Service {
             .bind(secondary)
             .bind(progress)
             .bind(now())
+            .bind(job)
+            .execute(&self.db)
+            .await
+            .map(|_| ())
+    }
+
+    /// What the job trains now (`None` between candidates).
+    pub(super) async fn set_training(
+        &self,
+        job: &str,
+        training: Option<&Training>,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE jobs SET training = ? WHERE name = ?")
+            .bind(training.and_then(|t| serde_json::to_string(t).ok()))
             .bind(job)
             .execute(&self.db)
             .await

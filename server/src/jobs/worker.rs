@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use glassbox_app::model::Training;
 use glassbox_engine::automl::job::{
     CandidateDefinition, CandidateResult, JobSpec, Prepared, SecondaryStatus,
 };
@@ -84,7 +85,27 @@ impl RunObserver for DbObserver<'_> {
         }
     }
 
+    fn on_training(&mut self, def: &CandidateDefinition, fraction: f64) {
+        let training = Training {
+            name: def.name.clone(),
+            algorithm: def.algorithm.as_str().to_string(),
+            pipeline: def.pipeline.as_str().to_string(),
+            fraction,
+            started_at: now(),
+            seconds: 0.0,
+        };
+        let res = self
+            .handle
+            .block_on(self.svc.set_training(self.name, Some(&training)));
+        if let Err(e) = res {
+            tracing::error!(job = self.name, error = %e, "recording the candidate in training failed");
+        }
+    }
+
     fn on_candidate(&mut self, result: &CandidateResult) {
+        if let Err(e) = self.handle.block_on(self.svc.set_training(self.name, None)) {
+            tracing::error!(job = self.name, error = %e, "recording the candidate in training failed");
+        }
         // Only a completed candidate with a value has a finite score.
         let score = self
             .metric

@@ -26,6 +26,7 @@
 
 mod cost;
 mod ensemble;
+mod importance;
 mod prepare;
 mod schedule;
 mod search;

@@ -23,13 +23,19 @@ use crate::common::Rng;
 pub(super) type Kept = (CandidateModel, Predictions, f64);
 
 /// How long a candidate may train: until the job's wall, and at most the per-candidate
-/// limit (given, or a quarter of the job's budget, at least 5 s).
+/// limit: the one given, or else a quarter of the job's budget (at least 5 s) once some
+/// candidate has finished. Until then the first candidates may use the whole budget: a
+/// job must end with at least one candidate.
 fn candidate_deadline(
     deadline: Option<Instant>,
     max_runtime_per_candidate: Option<f64>,
     max_job_runtime: Option<f64>,
+    any_finished: bool,
 ) -> Option<Instant> {
-    let per_candidate = max_runtime_per_candidate.or(max_job_runtime.map(|s| (s / 4.0).max(5.0)));
+    let quarter = max_job_runtime
+        .filter(|_| any_finished)
+        .map(|s| (s / 4.0).max(5.0));
+    let per_candidate = max_runtime_per_candidate.or(quarter);
     let own = per_candidate.map(|s| Instant::now() + Duration::from_secs_f64(s));
     match (deadline, own) {
         (Some(d), Some(o)) => Some(d.min(o)),
@@ -74,11 +80,12 @@ pub(super) fn train_definitions(
     // Best score and params per (algorithm, pipeline) arm, and every trial for TPE.
     let mut arms: BTreeMap<(Algorithm, Pipeline), (f64, Params)> = BTreeMap::new();
     let mut history: Vec<Trial> = Vec::new();
-    let candidate_deadline = || {
+    let candidate_deadline = |any_finished: bool| {
         candidate_deadline(
             deadline,
             prep.resolved.max_runtime_per_candidate,
             prep.resolved.max_job_runtime,
+            any_finished,
         )
     };
     let hpo = prep.resolved.mode == Mode::HyperparameterTuning;
@@ -132,9 +139,10 @@ pub(super) fn train_definitions(
                         if obs.stop_requested() || deadline.is_some_and(|d| Instant::now() >= d) {
                             break;
                         }
+                        obs.on_training(&def, fraction);
                         let (r, _) = trainer.train(
                             &def,
-                            candidate_deadline(),
+                            candidate_deadline(!kept.is_empty()),
                             &|| obs.stop_requested(),
                             fraction,
                         );
@@ -171,7 +179,7 @@ pub(super) fn train_definitions(
                 return (SecondaryStatus::Completed, kept);
             }
         };
-        let cand_deadline = candidate_deadline();
+        let cand_deadline = candidate_deadline(!kept.is_empty());
         // Do not start what cannot finish: a candidate cut off by a limit is never ranked.
         if let Some(d) = cand_deadline {
             let available = d.saturating_duration_since(Instant::now()).as_secs_f64();
@@ -184,6 +192,7 @@ pub(super) fn train_definitions(
             }
         }
         passed_over = 0;
+        obs.on_training(&def, 1.0);
         let (result, fitted) = trainer.train(&def, cand_deadline, &|| obs.stop_requested(), 1.0);
         match result.status {
             CandidateStatus::Completed => costs.observe(&def, result.train_seconds, true),

@@ -2,10 +2,11 @@
 //! by every candidate on that pipeline), the learner on a worker thread that is abandoned
 //! at the deadline, the out-of-fold predictions, the metrics and the feature importance.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+use super::importance;
 use super::prepare::Prepared;
 use super::spec::JobSpec;
 use super::types::{CandidateDefinition, CandidateResult, CandidateStatus, MetricValue};
@@ -274,9 +275,12 @@ impl<'a> Trainer<'a> {
             }
             None => {
                 result.status = CandidateStatus::Stopped;
-                result.failure_reason = Some(
-                    "stopped (runtime limit or stop request) before it finished training".into(),
-                );
+                let seconds = started.elapsed().as_secs_f64();
+                result.failure_reason = Some(if stop() {
+                    format!("stopped on request after {seconds:.1} s, before it finished training")
+                } else {
+                    format!("stopped by the time limit after {seconds:.1} s, before it finished training")
+                });
                 result.train_seconds = started.elapsed().as_secs_f64();
                 return (result, None);
             }
@@ -286,25 +290,11 @@ impl<'a> Trainer<'a> {
         let parts: Vec<Predictions> = fitted.iter().map(|(_, p)| p.clone()).collect();
         let oof = self.assemble(&parts);
         self.score(&mut result, &oof);
-        // Importance by input column.
-        let mut imp: BTreeMap<String, f64> = BTreeMap::new();
-        for (f, (m, _)) in data.iter().zip(&fitted) {
-            for (src, v) in f
-                .pipeline
-                .output_sources()
-                .into_iter()
-                .zip(m.feature_importance())
-            {
-                *imp.entry(src).or_default() += v;
-            }
-        }
-        let total: f64 = imp.values().sum();
-        let mut imp: Vec<(String, f64)> = imp
-            .into_iter()
-            .map(|(k, v)| (k, if total > 0.0 { v / total } else { 0.0 }))
-            .collect();
-        imp.retain(|(_, v)| *v > 0.0);
-        imp.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let imp = importance::by_input_column(
+            data.iter()
+                .zip(&fitted)
+                .map(|(f, (m, _))| (&f.pipeline, m, &f.valid)),
+        );
         result.feature_importance = imp;
         let model = CandidateModel {
             format: MODEL_FORMAT,

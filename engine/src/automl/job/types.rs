@@ -156,6 +156,9 @@ pub struct JobOutcome {
 /// Hooks for the caller: save candidates as they finish, report progress, ask to stop.
 pub trait JobObserver {
     fn on_status(&mut self, _status: SecondaryStatus, _progress: f64) {}
+    /// A definition starts training: on all the training rows (`fraction` 1), or on a
+    /// fraction of them as a successive-halving trial that is not itself a candidate.
+    fn on_training(&mut self, _def: &CandidateDefinition, _fraction: f64) {}
     /// Every candidate as it ends: with its model when it completed, without when it
     /// failed or was stopped.
     fn on_candidate(&mut self, _result: &CandidateResult, _model: Option<&CandidateModel>) {}

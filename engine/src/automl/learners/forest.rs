@@ -38,6 +38,7 @@ pub struct ForestModel {
     pub task: Task,
     pub params: ForestParams,
     pub extra: bool,
+    #[serde(with = "super::tree_format::forest_trees")]
     pub trees: Vec<Vec<Node>>,
     pub importance: Vec<f64>,
     pub n_features: usize,

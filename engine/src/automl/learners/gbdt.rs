@@ -21,8 +21,9 @@ pub struct GbdtModel {
     pub task: Task,
     pub params: GbdtParams,
     /// One booster (binary, regression) or one per class, in forust's own serde form:
-    /// each is what `forust.GradientBooster.load_booster` reads. `None` for a class absent
-    /// from the training rows (a fold can lack a rare class): its probability is zero.
+    /// stored compactly (`tree_format`). `None` for a class absent from the training rows
+    /// (a fold can lack a rare class): its probability is zero.
+    #[serde(with = "super::tree_format::gbdt_boosters")]
     pub boosters: Vec<Option<GradientBooster>>,
     pub n_features: usize,
 }
