@@ -153,6 +153,9 @@ pub fn new_job_page(
                     aria-invalid=invalid("max_job_runtime").then_some("true") aria-describedby=described("max_job_runtime")/>{field_error("max_job_runtime")}</label>
                 <label>"Max runtime per candidate (s)" <input type="number" min="1" step="any" name="max_runtime_per_candidate" value=form.max_runtime_per_candidate.clone()
                     aria-invalid=invalid("max_runtime_per_candidate").then_some("true") aria-describedby=described("max_runtime_per_candidate")/>{field_error("max_runtime_per_candidate")}</label>
+                {invalid("max_job_runtime").then(|| view! {
+                    <label class="check"><input type="checkbox" name="start_anyway" value="1" id="job-start-anyway" checked=form.start_anyway/>" Start anyway, with this budget"</label>
+                })}
                 <div class="field" id="validation-scheme">
                     <span>"Validation"</span>
                     <p class="muted small" id="scheme">{scheme.to_string()}</p>

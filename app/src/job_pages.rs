@@ -220,11 +220,14 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
         } else {
             String::new()
         };
+        let rest = format!(
+            ": {} on {}{what}, for {} so far.",
+            t.algorithm,
+            t.pipeline,
+            duration(t.seconds)
+        );
         view! {
-            <p id="job-training" class="muted">
-                "Training "<strong>{t.name.clone()}</strong>": "{t.algorithm.clone()}" on "
-                {t.pipeline.clone()}{what}", for "{duration(t.seconds)}" so far."
-            </p>
+            <p id="job-training" class="muted">"Training "<strong>{t.name.clone()}</strong>{rest}</p>
         }
     });
     let view = view! {

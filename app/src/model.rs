@@ -72,6 +72,8 @@ pub struct JobForm {
     pub candidates_only: bool,
     /// Binary classification: the class F1, precision and recall are computed for.
     pub positive_class: String,
+    /// Start even though the budget looks too short for one candidate.
+    pub start_anyway: bool,
 }
 
 /// A job as stored: plain data the REST API shapes into DescribeAutoMLJob and the pages

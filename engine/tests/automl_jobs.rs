@@ -8,6 +8,7 @@ use glassbox_engine::automl::job::{
     run_job, CandidateResult, JobObserver, JobSpec, SecondaryStatus,
 };
 use glassbox_engine::automl::learners::Algorithm;
+use glassbox_engine::automl::metrics::Predictions;
 use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{read_file, Column, ReadOptions, Table, TypeOverrides};
 
@@ -33,7 +34,12 @@ struct RoundTrip<'a> {
 }
 
 impl JobObserver for RoundTrip<'_> {
-    fn on_candidate(&mut self, result: &CandidateResult, model: Option<&CandidateModel>) {
+    fn on_candidate(
+        &mut self,
+        result: &CandidateResult,
+        fitted: Option<(&CandidateModel, &Predictions)>,
+    ) {
+        let model = fitted.map(|(m, _)| m);
         let Some(model) = model else {
             return;
         };

@@ -48,13 +48,43 @@ def stride(n, k=10000):
     return np.arange(n) if n <= k else (np.arange(k) * n) // k
 
 
+def text_power(x, y, classification, train, valid):
+    """Text: multinomial naive Bayes (alpha 1) over word counts, on the classes or on the
+    target's ten quantile bins (weighting the bins' training means)."""
+    from sklearn.feature_extraction.text import CountVectorizer
+    from sklearn.naive_bayes import MultinomialNB
+
+    docs = x.fillna("").astype(str)
+    counts = CountVectorizer().fit(docs.iloc[train]).transform(docs)
+    if classification:
+        labels = y.astype(str).to_numpy()
+        nb = MultinomialNB(alpha=1.0).fit(counts[train], labels[train])
+        classes = sorted(y.dropna().astype(str).unique())
+        proba = pd.DataFrame(nb.predict_proba(counts[valid]), columns=nb.classes_)
+        proba = proba.reindex(columns=classes, fill_value=0.0).to_numpy()
+        truth = (labels[valid][:, None] == np.array(classes)[None, :]).astype(float)
+        prior = (labels[train][:, None] == np.array(classes)[None, :]).mean(axis=0)
+        loss, base = ((proba - truth) ** 2).sum(), ((prior - truth) ** 2).sum()
+    else:
+        v = y.to_numpy(dtype=float)
+        edges = np.unique(np.quantile(v[train], np.arange(1, 10) / 10))
+        bins = np.searchsorted(edges, v, side="right")
+        nb = MultinomialNB(alpha=1.0).fit(counts[train], bins[train])
+        means = pd.Series(v[train]).groupby(bins[train]).mean().reindex(nb.classes_).to_numpy()
+        pred = nb.predict_proba(counts[valid]) @ means
+        loss, base = ((v[valid] - pred) ** 2).sum(), ((v[valid] - v[train].mean()) ** 2).sum()
+    return 0.0 if base == 0 else float(np.clip(1 - loss / base, 0, 1))
+
+
 def prediction_power(x, y, classification, kind):
     """The documented single-column model, recomputed."""
     keep = y.notna().to_numpy()
     rows = np.flatnonzero(keep)[stride(int(keep.sum()))]
     pos = np.arange(len(rows))
     train, valid = rows[pos % 5 != 4], rows[pos % 5 == 4]
-    if kind in ("numeric", "datetime", "text"):
+    if kind == "text":
+        return text_power(x, y, classification, train, valid)
+    if kind in ("numeric", "datetime"):
         v = x.to_numpy(dtype=float)
         t = np.sort(v[train][~np.isnan(v[train])])
         edges = np.unique(np.quantile(t, np.arange(1, 10) / 10))
@@ -130,9 +160,7 @@ def test_profile_matches_pandas(tmp_path, name, target, classification):
         if col != target and d["type"] in ("numeric", "categorical", "text", "id", "constant"):
             kind = d["type"]
             x = s
-            if kind == "text":
-                x = s.str.split().str.len()
-            elif kind in ("id", "constant") and pd.api.types.is_numeric_dtype(s):
+            if kind in ("id", "constant") and pd.api.types.is_numeric_dtype(s):
                 kind = "numeric"
             elif kind in ("id", "constant"):
                 kind = "categorical"

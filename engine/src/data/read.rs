@@ -71,6 +71,25 @@ impl RawTable {
         self.frame.height()
     }
 
+    /// The rows at `rows` (in bounds), in that order.
+    pub fn select_rows(&self, rows: &[usize]) -> Result<RawTable> {
+        let idx = IdxCa::from_vec("rows".into(), rows.iter().map(|&r| r as IdxSize).collect());
+        let frame = self.frame.take(&idx).map_err(|e| {
+            EngineError::data(&self.file_name, None, format!("selecting rows: {e}"))
+        })?;
+        Ok(RawTable {
+            file_name: self.file_name.clone(),
+            names: self.names.clone(),
+            frame,
+            format: self.format,
+            delimiter: self.delimiter,
+            row_lines: rows
+                .iter()
+                .filter_map(|&r| self.row_lines.get(r).copied())
+                .collect(),
+        })
+    }
+
     /// The cells of column `i`, `None` for cells polars read as null (empty fields).
     pub fn column(&self, i: usize) -> impl Iterator<Item = Option<&str>> + '_ {
         let ca = self.frame.columns()[i]

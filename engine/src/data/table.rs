@@ -147,6 +147,43 @@ impl Table {
         self.raw.height()
     }
 
+    /// The rows at `rows` (in bounds), typed as they are here (a sample keeps its
+    /// columns' kinds and category levels).
+    pub fn select_rows(&self, rows: &[usize]) -> Result<Table> {
+        let columns = self
+            .columns
+            .iter()
+            .map(|c| {
+                let values = match &c.values {
+                    Values::Numeric(v) => Values::Numeric(rows.iter().map(|&r| v[r]).collect()),
+                    Values::Categorical { codes, levels } => Values::Categorical {
+                        codes: rows.iter().map(|&r| codes[r]).collect(),
+                        levels: levels.clone(),
+                    },
+                    Values::Text(v) => Values::Text(rows.iter().map(|&r| v[r].clone()).collect()),
+                    Values::Datetime { secs, format } => Values::Datetime {
+                        secs: rows.iter().map(|&r| secs[r]).collect(),
+                        format: format.clone(),
+                    },
+                };
+                let missing = (0..rows.len()).filter(|&i| values.is_missing(i)).count();
+                Column {
+                    name: c.name.clone(),
+                    kind: c.kind,
+                    values,
+                    missing,
+                    missing_tokens: c.missing_tokens.clone(),
+                    kind_reason: c.kind_reason.clone(),
+                }
+            })
+            .collect();
+        Ok(Table {
+            file_name: self.file_name.clone(),
+            columns,
+            raw: self.raw.select_rows(rows)?,
+        })
+    }
+
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }

@@ -122,6 +122,10 @@ impl JobFolder {
         self.candidate(candidate).join("result.json")
     }
 
+    pub fn validation_predictions(&self, candidate: &str) -> PathBuf {
+        self.candidate(candidate).join("validation_predictions.csv")
+    }
+
     /// `candidates/best`: a link to the best candidate's folder (a copy off Unix).
     pub fn best(&self) -> PathBuf {
         self.candidates().join("best")

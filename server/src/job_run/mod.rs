@@ -4,6 +4,7 @@
 //! prints progress lines, the server writes status rows to SQLite.
 
 mod folder;
+mod validation_file;
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -13,6 +14,7 @@ use glassbox_engine::automl::job::{
     self, CandidateDefinition, CandidateResult, CandidateStatus, JobObserver, JobOutcome, JobSpec,
     Prepared, Resolved, SecondaryStatus,
 };
+use glassbox_engine::automl::metrics::Predictions;
 use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::automl::split::Split;
 use glassbox_engine::data::{self, ReadOptions, Table};
@@ -126,9 +128,51 @@ fn load(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Loaded> {
     })
 }
 
+/// Rows the budget probe trains its candidate on.
+const PROBE_ROWS: usize = 2_000;
+
+/// Before a job starts: whether its budget will likely hold the first candidate, measured
+/// by training that candidate on a sample of the training file (`probe_first_candidate`).
+/// `None` when it will, or when the job has no time limit; else why not, in words.
+pub fn budget_warning(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Option<String>> {
+    // The first candidate may use the whole job budget, unless a per-candidate limit is set.
+    let (budget, which) = match (spec.max_job_runtime, spec.max_runtime_per_candidate) {
+        (Some(j), Some(c)) if c < j => (c, "per-candidate limit"),
+        (Some(j), _) => (j, "job's budget"),
+        (None, Some(c)) => (c, "per-candidate limit"),
+        (None, None) => return Ok(None),
+    };
+    let raw = inputs.training.read(&inputs.read)?;
+    let table = Table::from_raw(raw, Some(&spec.target), &spec.type_overrides)?;
+    let limit = std::time::Duration::from_secs_f64(budget.clamp(1.0, 15.0));
+    let Some(p) = job::probe_first_candidate(&table, spec, PROBE_ROWS, limit) else {
+        return Ok(None);
+    };
+    if p.seconds <= budget {
+        return Ok(None);
+    }
+    let took = if p.cut_short {
+        format!("did not finish in {:.0} s", p.sample_seconds)
+    } else {
+        format!("took {:.1} s", p.sample_seconds)
+    };
+    let at_least = (p.seconds * 1.5 / 10.0).ceil() * 10.0;
+    Ok(Some(format!(
+        "The {which} of {budget} s is likely too short for even one candidate: the first one \
+         ({}) {took} on {} of the {} rows here, so about {}{:.0} s on all of them. Give it at \
+         least {at_least:.0} s.",
+        p.candidate,
+        p.sample_rows,
+        p.rows,
+        if p.cut_short { "over " } else { "" },
+        p.seconds
+    )))
+}
+
 /// Saves each candidate under `candidates/NAME/` as it ends, then tells the caller.
 struct FolderWriter<'a> {
     folder: &'a JobFolder,
+    prep: &'a Prepared,
     obs: &'a mut dyn RunObserver,
     errors: Vec<String>,
 }
@@ -142,9 +186,13 @@ impl JobObserver for FolderWriter<'_> {
         self.obs.on_training(def, fraction);
     }
 
-    fn on_candidate(&mut self, result: &CandidateResult, model: Option<&CandidateModel>) {
-        if let Some(model) = model {
-            if let Err(e) = save_candidate(self.folder, result, model) {
+    fn on_candidate(
+        &mut self,
+        result: &CandidateResult,
+        fitted: Option<(&CandidateModel, &Predictions)>,
+    ) {
+        if let Some((model, preds)) = fitted {
+            if let Err(e) = save_candidate(self.folder, self.prep, result, model, preds) {
                 self.errors.push(format!("saving {}: {e:#}", result.name));
                 return;
             }
@@ -157,16 +205,20 @@ impl JobObserver for FolderWriter<'_> {
     }
 }
 
-/// Save one trained candidate: `model.json` (everything `predict` needs) and
-/// `result.json` (its leaderboard entry, as the engine made it).
+/// Save one trained candidate: `model.json` (everything `predict` needs), `result.json`
+/// (its leaderboard entry, as the engine made it) and `validation_predictions.csv` (the
+/// predictions it was scored on).
 fn save_candidate(
     folder: &JobFolder,
+    prep: &Prepared,
     result: &CandidateResult,
     model: &CandidateModel,
+    preds: &Predictions,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(folder.candidate(&result.name))?;
     write_json(&folder.model_json(&result.name), model)?;
     write_json(&folder.result_json(&result.name), result)?;
+    validation_file::write(&folder.validation_predictions(&result.name), prep, preds)?;
     Ok(())
 }
 
@@ -209,6 +261,7 @@ pub fn run(
     let training_chosen = chosen.is_some();
     let mut writer = FolderWriter {
         folder,
+        prep: &prep,
         obs,
         errors: vec![],
     };

@@ -15,17 +15,45 @@ pub use wire::{
     FeatureSpecification, Generation, JobConfig, Objective, SplitConfig, TrainRequest,
 };
 
+use glassbox_app::model::DatasetInfo;
+use glassbox_engine::automl::job::JobSpec;
+
 use crate::error::ApiError;
-use crate::job_run::Start;
+use crate::job_run::{self, Start};
 use crate::service::Service;
 use crate::shapes;
 use worker::JobData;
 
 impl Service {
-    /// Check a CreateAutoMLJob body, then start the job. Every problem is a 400 naming
-    /// the request's field.
-    pub async fn create_job(&self, req: CreateJob) -> Result<String, ApiError> {
-        let ch = validate::channels(&req)?;
+    /// Whether the job `req` asks for will likely fit one candidate in its budget, measured
+    /// before it starts (`job_run::budget_warning`); the request is validated as
+    /// `create_job` validates it. A probe that cannot run says nothing: the job itself
+    /// will report what is wrong with its data.
+    pub async fn budget_warning(&self, req: &CreateJob) -> Result<Option<String>, ApiError> {
+        let (spec, datasets) = self.checked_request(req).await?;
+        let inputs = job_run::Inputs {
+            training: job_run::DataFile {
+                path: self.dataset_file(&datasets[0].dataset_id),
+                name: datasets[0].name.clone(),
+            },
+            validation: None,
+            read: self.settings.read.clone(),
+        };
+        let probe = tokio::task::spawn_blocking(move || job_run::budget_warning(&inputs, &spec))
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(probe.unwrap_or_else(|e| {
+            tracing::warn!(error = %format!("{e:#}"), "the budget probe could not run");
+            None
+        }))
+    }
+
+    /// The request's data sets and engine spec, or why they are not usable.
+    async fn checked_request(
+        &self,
+        req: &CreateJob,
+    ) -> Result<(JobSpec, Vec<DatasetInfo>), ApiError> {
+        let ch = validate::channels(req)?;
         let mut datasets = Vec::new();
         for (i, c) in std::iter::once(ch.training).chain(ch.validation) {
             let field = format!("InputDataConfig[{i}].DataSource.DatasetId");
@@ -51,7 +79,14 @@ impl Service {
             }
             datasets.push(ds);
         }
-        let spec = to_spec(&req, &datasets[0].column_names)?;
+        let spec = to_spec(req, &datasets[0].column_names)?;
+        Ok((spec, datasets))
+    }
+
+    /// Check a CreateAutoMLJob body, then start the job. Every problem is a 400 naming
+    /// the request's field.
+    pub async fn create_job(&self, req: CreateJob) -> Result<String, ApiError> {
+        let (spec, datasets) = self.checked_request(&req).await?;
         if self.job_name_taken(&req.name).await? {
             return Err(ApiError::bad_request(
                 "AutoMLJobName",

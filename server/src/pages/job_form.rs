@@ -203,6 +203,7 @@ fn parse_form(body: &[u8]) -> JobForm {
             "features" => f.features.push(v),
             "candidates_only" => f.candidates_only = true,
             "positive_class" => f.positive_class = v,
+            "start_anyway" => f.start_anyway = true,
             _ => {}
         }
     }
@@ -297,6 +298,23 @@ pub(super) async fn create_job(
         Err((field, message)) => return failed(Some(field), message),
     };
     let name = req.name.clone();
+    // Before it starts: will the budget hold one candidate? (Measured on a sample.)
+    if !form.start_anyway {
+        match svc.budget_warning(&req).await {
+            Ok(Some(warning)) => {
+                return failed(
+                    Some("max_job_runtime".into()),
+                    format!("{warning} Raise the budget, or tick \"Start anyway\"."),
+                )
+            }
+            Ok(None) => {}
+            Err(e) if e.status.is_client_error() => {
+                let field = e.field.as_deref().and_then(form_field).map(String::from);
+                return failed(field, e.message);
+            }
+            Err(e) => return error_page(e),
+        }
+    }
     match svc.create_job(req).await {
         Ok(_) => Redirect::to(&format!("/jobs/{name}")).into_response(),
         Err(e) if e.status.is_client_error() => {

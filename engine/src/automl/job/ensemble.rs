@@ -170,7 +170,7 @@ pub(super) fn finish(
                 members,
             };
             if result.objective.is_some() {
-                obs.on_candidate(&result, Some(&model));
+                obs.on_candidate(&result, Some((&model, &blended)));
                 outcome.candidates.push(result);
             }
         }

@@ -28,6 +28,7 @@ mod cost;
 mod ensemble;
 mod importance;
 mod prepare;
+mod probe;
 mod schedule;
 mod search;
 mod spec;
@@ -37,6 +38,7 @@ mod types;
 use std::time::Instant;
 
 pub use prepare::{prepare, Prepared};
+pub use probe::{probe_first_candidate, Probe};
 pub use spec::{
     invalid, Field, JobSpec, Mode, ALL_MODES, DEFAULT_MAX_CANDIDATES, MAX_RUNTIME_SECONDS,
     SUGGESTED_JOB_RUNTIME_SECONDS,

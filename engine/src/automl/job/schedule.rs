@@ -213,7 +213,7 @@ pub(super) fn train_definitions(
                 params: def.hyperparameters.clone(),
                 score,
             });
-            obs.on_candidate(&result, Some(&model));
+            obs.on_candidate(&result, Some((&model, &oof)));
             kept.push((model, oof, score));
             kept.sort_by(|a, b| b.2.total_cmp(&a.2));
             kept.truncate(10);

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::spec::Mode;
 use crate::automl::features::{FeatureColumn, Pipeline, PipelineSpec};
 use crate::automl::learners::{Algorithm, Params, Range};
-use crate::automl::metrics::Metric;
+use crate::automl::metrics::{Metric, Predictions};
 use crate::automl::model::CandidateModel;
 use crate::automl::split::Split;
 use crate::data::ProblemType;
@@ -159,9 +159,15 @@ pub trait JobObserver {
     /// A definition starts training: on all the training rows (`fraction` 1), or on a
     /// fraction of them as a successive-halving trial that is not itself a candidate.
     fn on_training(&mut self, _def: &CandidateDefinition, _fraction: f64) {}
-    /// Every candidate as it ends: with its model when it completed, without when it
-    /// failed or was stopped.
-    fn on_candidate(&mut self, _result: &CandidateResult, _model: Option<&CandidateModel>) {}
+    /// Every candidate as it ends: with its model and its validation predictions (in
+    /// `split.validation_rows()` order) when it completed, without when it failed or was
+    /// stopped.
+    fn on_candidate(
+        &mut self,
+        _result: &CandidateResult,
+        _fitted: Option<(&CandidateModel, &Predictions)>,
+    ) {
+    }
     fn stop_requested(&self) -> bool {
         false
     }
