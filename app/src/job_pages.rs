@@ -156,8 +156,7 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
             } else {
                 m.as_str().to_string()
             };
-            let off = (!shown.contains(m)).then_some("1");
-            view! { <th data-sort="num" data-col=m.as_str() data-default-off=off>{label}</th> }
+            view! { <th data-sort="num" data-col=m.as_str()>{label}</th> }
         })
         .collect_view();
     let chooser = column_chooser(&columns, &shown, objective);

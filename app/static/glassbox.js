@@ -134,7 +134,7 @@ function sortableTables(root = document) {
 
 // The leaderboard's metric columns: a checkbox per metric. The choice is remembered (per
 // browser, for every job) and survives the live refresh; until the user chooses, the
-// columns the server marks `data-default-off` are hidden.
+// boxes the server ticked (the objective and three more) say what shows.
 function columnChooser(root = document) {
   const chooser = root.querySelector("#leaderboard-columns");
   const table = root.querySelector("#leaderboard");
