@@ -2,13 +2,20 @@
 //! feature pipeline, or an ensemble's members) and its feature importance.
 
 use glassbox_engine::automl::job::{CandidateStatus, Resolved};
+use glassbox_engine::reports::Quality;
 use leptos::prelude::*;
 
 use crate::format::{num, param_value, status_badge};
 use crate::model::CandidateInfo;
 use crate::pages::document;
+use crate::quality_view::quality_card;
 
-pub fn candidate_page(job: &str, c: &CandidateInfo, resolved: &Resolved) -> String {
+pub fn candidate_page(
+    job: &str,
+    c: &CandidateInfo,
+    resolved: &Resolved,
+    quality: Option<&Quality>,
+) -> String {
     let r = &c.result;
     let name = r.name.clone();
     let steps = resolved
@@ -25,11 +32,20 @@ pub fn candidate_page(job: &str, c: &CandidateInfo, resolved: &Resolved) -> Stri
         .iter()
         .map(|(k, v)| view! { <tr><th>{k.clone()}</th><td>{param_value(v)}</td></tr> })
         .collect_view();
+    // Each metric with its spread across the folds, when the quality report has it.
+    let spread = |name: &str| {
+        quality
+            .and_then(|q| q.metrics.iter().find(|m| m.name == name))
+            .and_then(|m| m.standard_deviation)
+            .map(|s| format!("± {}", num(Some(s))))
+            .unwrap_or_default()
+    };
     let metrics = r
         .metrics
         .iter()
-        .map(|m| view! { <tr><th>{m.metric.as_str()}</th><td class="num">{num(Some(m.value))}</td><td class="muted">"Validation"</td></tr> })
+        .map(|m| view! { <tr><th>{m.metric.as_str()}</th><td class="num">{num(Some(m.value))}</td><td class="num muted">{spread(m.metric.as_str())}</td></tr> })
         .collect_view();
+    let quality_section = quality.map(|q| quality_card(job, q));
     let importance = r
         .feature_importance
         .iter()
@@ -61,6 +77,7 @@ pub fn candidate_page(job: &str, c: &CandidateInfo, resolved: &Resolved) -> Stri
         <div class="split">
             <section class="card" id="candidate-metrics">
                 <h2>"Validation metrics"</h2>
+                <p class="muted small">"± the standard deviation across the validation folds"</p>
                 <table class="grid compact"><tbody>{metrics}</tbody></table>
             </section>
             <section class="card" id="candidate-definition">
@@ -79,6 +96,7 @@ pub fn candidate_page(job: &str, c: &CandidateInfo, resolved: &Resolved) -> Stri
                 }}
             </section>
         </div>
+        {quality_section}
         {(!is_ensemble).then(|| view! {
             <section class="card" id="importance">
                 <h2>"Feature importance"</h2>

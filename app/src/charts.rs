@@ -252,6 +252,57 @@ pub fn heatmap(columns: &[String], matrix: &[Vec<Option<f64>>]) -> String {
     buf
 }
 
+/// A curve (or scatter of points joined in order) on the unit square, such as ROC,
+/// precision-recall or calibration, with the axes named and, optionally, the diagonal.
+pub fn curve_chart(
+    points: &[(f64, f64)],
+    x_label: &str,
+    y_label: &str,
+    diagonal: bool,
+    size: u32,
+) -> String {
+    let mut buf = String::new();
+    if points.is_empty() {
+        return buf;
+    }
+    {
+        let root = SVGBackend::with_string(&mut buf, (size, size)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(34)
+            .y_label_area_size(44)
+            .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
+        {
+            let _ = chart
+                .configure_mesh()
+                .x_labels(6)
+                .y_labels(6)
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .label_style(("sans-serif", 11).into_font().color(&INK))
+                .axis_style(INK.mix(0.4))
+                .light_line_style(INK.mix(0.06))
+                .bold_line_style(INK.mix(0.12))
+                .draw();
+            if diagonal {
+                let _ = chart.draw_series(LineSeries::new(
+                    [(0.0, 0.0), (1.0, 1.0)],
+                    INK.mix(0.3).stroke_width(1),
+                ));
+            }
+            let pts: Vec<(f64, f64)> = points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite())
+                .collect();
+            let _ = chart.draw_series(LineSeries::new(pts, ACCENT.stroke_width(2)));
+        }
+        let _ = root.present();
+    }
+    buf
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

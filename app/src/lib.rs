@@ -12,6 +12,7 @@ mod job_pages;
 pub mod model;
 mod notebook_view;
 mod pages;
+mod quality_view;
 mod status_page;
 
 pub use candidate_page::candidate_page;

@@ -238,6 +238,23 @@ function liveJob() {
   setTimeout(tick, 1000);
 }
 
+// Starting a job first measures whether its budget holds a candidate (a few seconds):
+// the button says so meanwhile.
+function startJobBusy() {
+  const button = document.getElementById("start-job");
+  if (!button) return;
+  const label = button.textContent;
+  button.closest("form").addEventListener("submit", () => {
+    button.disabled = true;
+    button.textContent = "Checking the budget…";
+  });
+  // Back to a page kept in the browser's cache: the button works again.
+  window.addEventListener("pageshow", () => {
+    button.disabled = false;
+    button.textContent = label;
+  });
+}
+
 // Forms that destroy something ask first (without the script they submit directly).
 function confirmForms() {
   document.querySelectorAll("form[data-confirm]").forEach((f) => {
@@ -289,6 +306,7 @@ function jobFormFollowsTarget() {
 
 document.addEventListener("DOMContentLoaded", () => {
   jobFormFollowsTarget();
+  startJobBusy();
   confirmForms();
   uploadForm();
   pollWhileBusy();

@@ -8,5 +8,6 @@ pub mod common;
 pub mod data;
 pub mod error;
 pub mod profile;
+pub mod reports;
 
 pub use error::{EngineError, Result};

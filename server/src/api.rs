@@ -36,7 +36,8 @@ use crate::shapes;
         stop_job,
         train_job,
         notebook,
-        candidate_model
+        candidate_model,
+        candidate_report
     ),
     components(schemas(
         ServerStatus,
@@ -115,6 +116,10 @@ pub fn routes() -> Router<Service> {
         .route(
             "/api/automl-jobs/{name}/candidates/{candidate}/model.zip",
             get(candidate_model),
+        )
+        .route(
+            "/api/automl-jobs/{name}/candidates/{candidate}/reports/{file}",
+            get(candidate_report),
         )
         .route("/api/{*rest}", any(api_not_found))
 }
@@ -318,6 +323,20 @@ async fn train_job(
     let req: crate::jobs::TrainRequest = parse_body(&body)?;
     svc.train_job(&name, req).await?;
     Ok(Json(serde_json::json!({})))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/reports/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName"), ("file" = String, Path, description = "quality.json")), responses((status = 200, description = "The candidate's model quality report (metrics with their spread across folds, confusion matrices, ROC, precision-recall, gain and lift, calibration, thresholds; per-class scores; residuals)", content_type = "application/json"), (status = 404, description = "Unknown job, candidate or report", body = ErrorBody)))]
+async fn candidate_report(
+    State(svc): State<Service>,
+    Path((name, candidate, file)): Path<(String, String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let bytes = svc.candidate_report(&name, &candidate, &file).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        bytes,
+    )
+        .into_response())
 }
 
 #[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/model.zip", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName")), responses((status = 200, description = "The candidate's model.json (with its ensemble members'), glassbox_helpers.py, requirements.txt and a README", content_type = "application/zip"), (status = 404, description = "Unknown job or candidate, or a candidate without a model", body = ErrorBody)))]

@@ -91,6 +91,14 @@ test("start a job from the data set page and watch it finish", async () => {
   assert.match(metrics, /F1\s*0\.\d{4}/);
   assert.match(metrics, /AUC\s*0\.\d{4}/);
   assert.match(await page.textContent("#candidate-definition"), /Algorithm:/);
+  // Model quality: metrics with their spread, the confusion matrix and the curves.
+  assert.match(metrics, /± 0\.\d{4}/);
+  assert.equal(await page.locator("#quality-confusion tbody tr").count(), 2);
+  for (const id of ["#quality-roc", "#quality-pr", "#quality-calibration"]) {
+    assert.equal(await page.locator(`${id} svg`).count(), 1, id);
+    assert.ok((await page.getAttribute(`${id} [role=img]`, "aria-label")).length > 20, id);
+  }
+  assert.equal(await page.locator("#quality-gain tbody tr").count(), 10);
   await page.screenshot({ path: `${env.server.dataDir}/candidate.png`, fullPage: true });
   await page.click("#back-to-job");
   await page.waitForSelector("#leaderboard");

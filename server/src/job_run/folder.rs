@@ -62,6 +62,9 @@ impl NotebookFile {
     }
 }
 
+/// The report files a candidate may have.
+pub const REPORT_FILES: [&str; 1] = ["quality.json"];
+
 /// A job's folder. Candidate names come from the engine (`cand-001-gbdt-dpp0`), never
 /// from a user.
 #[derive(Debug, Clone)]
@@ -124,6 +127,18 @@ impl JobFolder {
 
     pub fn validation_predictions(&self, candidate: &str) -> PathBuf {
         self.candidate(candidate).join("validation_predictions.csv")
+    }
+
+    /// A candidate's reports (`quality.json`, …): `candidates/NAME/reports/`.
+    pub fn reports(&self, candidate: &str) -> PathBuf {
+        self.candidate(candidate).join("reports")
+    }
+
+    /// A report by its file name, when it is one Glassbox writes.
+    pub fn report(&self, candidate: &str, file: &str) -> Option<PathBuf> {
+        REPORT_FILES
+            .contains(&file)
+            .then(|| self.reports(candidate).join(file))
     }
 
     /// `candidates/best`: a link to the best candidate's folder (a copy off Unix).

@@ -3,6 +3,7 @@
 //! artefact into a [`JobFolder`]. They differ only in their [`RunObserver`]: the CLI
 //! prints progress lines, the server writes status rows to SQLite.
 
+mod candidate_reports;
 mod folder;
 mod validation_file;
 
@@ -20,7 +21,7 @@ use glassbox_engine::automl::split::Split;
 use glassbox_engine::data::{self, ReadOptions, Table};
 use glassbox_engine::profile;
 
-pub use folder::{JobFolder, NotebookFile};
+pub use folder::{JobFolder, NotebookFile, REPORT_FILES};
 
 use crate::candidate_notebook::DataSource;
 use crate::service::{now, write_json};
@@ -128,8 +129,10 @@ fn load(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Loaded> {
     })
 }
 
-/// Rows the budget probe trains its candidate on.
+/// Rows the budget probe trains its candidate on, and the longest it may take (it stops
+/// sooner once the candidate's scaled time has passed the budget).
 const PROBE_ROWS: usize = 2_000;
+const PROBE_SECONDS: u64 = 5;
 
 /// Before a job starts: whether its budget will likely hold the first candidate, measured
 /// by training that candidate on a sample of the training file (`probe_first_candidate`).
@@ -144,28 +147,36 @@ pub fn budget_warning(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Option<
     };
     let raw = inputs.training.read(&inputs.read)?;
     let table = Table::from_raw(raw, Some(&spec.target), &spec.type_overrides)?;
-    let limit = std::time::Duration::from_secs_f64(budget.clamp(1.0, 15.0));
-    let Some(p) = job::probe_first_candidate(&table, spec, PROBE_ROWS, limit) else {
+    let max_probe = std::time::Duration::from_secs(PROBE_SECONDS);
+    let Some(p) = job::probe_first_candidate(&table, spec, PROBE_ROWS, budget, max_probe) else {
         return Ok(None);
     };
     if p.seconds <= budget {
         return Ok(None);
     }
-    let took = if p.cut_short {
-        format!("did not finish in {:.0} s", p.sample_seconds)
+    let (took, estimate) = if p.cut_short {
+        (
+            format!("was still training after {:.1} s", p.sample_seconds),
+            format!("more than {:.0} s", p.seconds),
+        )
     } else {
-        format!("took {:.1} s", p.sample_seconds)
+        (
+            format!("took {:.1} s", p.sample_seconds),
+            format!("about {:.0} s", p.seconds),
+        )
     };
-    let at_least = (p.seconds * 1.5 / 10.0).ceil() * 10.0;
+    let advice = if p.cut_short {
+        "Give it well over that.".to_string()
+    } else {
+        format!(
+            "Give it at least {:.0} s.",
+            (p.seconds * 1.5 / 10.0).ceil() * 10.0
+        )
+    };
     Ok(Some(format!(
         "The {which} of {budget} s is likely too short for even one candidate: the first one \
-         ({}) {took} on {} of the {} rows here, so about {}{:.0} s on all of them. Give it at \
-         least {at_least:.0} s.",
-        p.candidate,
-        p.sample_rows,
-        p.rows,
-        if p.cut_short { "over " } else { "" },
-        p.seconds
+         ({}) {took} on {} of the {} rows here, so {estimate} on all of them. {advice}",
+        p.candidate, p.sample_rows, p.rows,
     )))
 }
 
@@ -206,8 +217,8 @@ impl JobObserver for FolderWriter<'_> {
 }
 
 /// Save one trained candidate: `model.json` (everything `predict` needs), `result.json`
-/// (its leaderboard entry, as the engine made it) and `validation_predictions.csv` (the
-/// predictions it was scored on).
+/// (its leaderboard entry, as the engine made it), `validation_predictions.csv` (the
+/// predictions it was scored on) and its reports (`reports/quality.json`).
 fn save_candidate(
     folder: &JobFolder,
     prep: &Prepared,
@@ -219,6 +230,7 @@ fn save_candidate(
     write_json(&folder.model_json(&result.name), model)?;
     write_json(&folder.result_json(&result.name), result)?;
     validation_file::write(&folder.validation_predictions(&result.name), prep, preds)?;
+    candidate_reports::write_quality(folder, prep, &result.name, preds)?;
     Ok(())
 }
 

@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use glassbox_engine::reports::Quality;
+
 use crate::error::ApiError;
 use crate::job_run::{JobFolder, NotebookFile};
 use crate::service::Service;
@@ -139,6 +141,38 @@ impl Service {
             .await
             .map_err(ApiError::internal)?
             .map_err(ApiError::internal)
+    }
+
+    /// A candidate's report file (`quality.json`), as written beside its model.
+    pub async fn candidate_report(
+        &self,
+        job: &str,
+        candidate: &str,
+        file: &str,
+    ) -> Result<Vec<u8>, ApiError> {
+        let (info, _) = self.candidate(job, candidate).await?;
+        let folder = self.job_folder(job);
+        let path = folder.report(candidate, file).ok_or_else(|| {
+            ApiError::not_found(format!(
+                "{file:?}: the reports are {}",
+                crate::job_run::REPORT_FILES.join(", ")
+            ))
+        })?;
+        match tokio::fs::read(&path).await {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::not_found(format!(
+                "candidate {candidate:?} has no {file}: it is {}, or it was trained before reports were written",
+                info.result.status.as_str()
+            ))),
+            Err(e) => Err(ApiError::internal(e)),
+        }
+    }
+
+    /// A candidate's quality report, read back for its page (`None` when it has none).
+    pub async fn candidate_quality(&self, job: &str, candidate: &str) -> Option<Quality> {
+        let path = self.job_folder(job).report(candidate, "quality.json")?;
+        let bytes = tokio::fs::read(path).await.ok()?;
+        serde_json::from_slice(&bytes).ok()
     }
 
     /// A generated notebook file of a job, by its SPEC name (`data-exploration.ipynb`,

@@ -129,7 +129,14 @@ pub(super) async fn candidate(
 ) -> Response {
     match svc.candidate(&name, &cand).await {
         Ok((c, resolved)) => {
-            Html(glassbox_app::candidate_page(&name, &c, &resolved)).into_response()
+            let quality = svc.candidate_quality(&name, &cand).await;
+            Html(glassbox_app::candidate_page(
+                &name,
+                &c,
+                &resolved,
+                quality.as_ref(),
+            ))
+            .into_response()
         }
         Err(e) => error_page(e),
     }

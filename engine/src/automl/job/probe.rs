@@ -25,18 +25,22 @@ pub struct Probe {
     pub sample_seconds: f64,
     /// Seconds it would likely take on every row (at least).
     pub seconds: f64,
-    /// Whether the sample itself did not finish within the probe's own limit (then
-    /// `seconds` is a lower bound from that limit).
+    /// Whether the sample was stopped once its scaled time passed the budget (then
+    /// `seconds` is a lower bound).
     pub cut_short: bool,
 }
 
-/// Train the job's first definition on up to `sample_rows` rows (evenly spread), for at
-/// most `limit`. `None` when the sample cannot be analysed or the definition fails.
+/// Train the job's first definition on up to `sample_rows` rows (evenly spread). The
+/// training stops as soon as its scaled time passes `budget` seconds (then the estimate
+/// is a lower bound above the budget), and after `max_probe` at most (then, if it has not
+/// passed the budget, nothing is known: `None`). `None` also when the sample cannot be
+/// analysed or the definition fails.
 pub fn probe_first_candidate(
     table: &Table,
     spec: &JobSpec,
     sample_rows: usize,
-    limit: Duration,
+    budget: f64,
+    max_probe: Duration,
 ) -> Option<Probe> {
     let rows = table.n_rows();
     let fold_rows = |split: &crate::automl::split::Split| -> usize {
@@ -45,15 +49,13 @@ pub fn probe_first_candidate(
     let full_work = fold_rows(&prepare(table, spec, None).ok()?.split);
     let n = sample_rows.clamp(1, rows.max(1));
     let picks: Vec<usize> = (0..n).map(|k| k * rows / n).collect();
-    let sample = if n < rows {
-        table.select_rows(&picks).ok()?
-    } else {
-        table.select_rows(&(0..rows).collect::<Vec<_>>()).ok()?
-    };
+    let sample = table.select_rows(&picks).ok()?;
     let prep = prepare(&sample, spec, None).ok()?;
+    let scale = full_work as f64 / fold_rows(&prep.split).max(1) as f64;
     let def = initial_definitions(&prep, &spec.algorithms())
         .into_iter()
         .next()?;
+    let limit = Duration::from_secs_f64((budget / scale).max(0.0)).min(max_probe);
     let mut trainer = Trainer::new(&sample, &prep, spec);
     let started = Instant::now();
     let (result, _) = trainer.train(&def, Some(started + limit), &|| false, 1.0);
@@ -63,12 +65,16 @@ pub fn probe_first_candidate(
         CandidateStatus::Stopped => true,
         CandidateStatus::Failed => return None,
     };
+    let seconds = sample_seconds * scale;
+    if cut_short && seconds <= budget {
+        return None;
+    }
     Some(Probe {
         candidate: format!("{} on {}", def.algorithm.as_str(), def.pipeline.as_str()),
         sample_rows: n,
         rows,
         sample_seconds,
-        seconds: sample_seconds * full_work as f64 / fold_rows(&prep.split).max(1) as f64,
+        seconds,
         cut_short,
     })
 }
