@@ -173,27 +173,13 @@ fn confusion(labels: &[String], actual: &[usize], predicted: &[usize]) -> Confus
     }
 }
 
-/// Rows `idx` of the predictions.
-fn subset(p: &Predictions, idx: &[usize]) -> Predictions {
-    match p {
-        Predictions::Values(v) => Predictions::Values(idx.iter().map(|&i| v[i]).collect()),
-        Predictions::Proba { p, k } => Predictions::Proba {
-            p: idx
-                .iter()
-                .flat_map(|&i| p[i * k..(i + 1) * k].iter().copied())
-                .collect(),
-            k: *k,
-        },
-    }
-}
-
 fn metric_summaries(q: &QualityInput) -> Vec<MetricSummary> {
     let ids: Vec<usize> = q.truth.iter().map(|&v| v as usize).collect();
     let make = |idx: &[usize]| -> (Vec<usize>, Vec<f64>, Predictions) {
         (
             idx.iter().map(|&i| ids[i]).collect(),
             idx.iter().map(|&i| q.truth[i]).collect(),
-            subset(q.predictions, idx),
+            q.predictions.select(idx),
         )
     };
     let score = |m: Metric, y: &[usize], yv: &[f64], p: &Predictions| -> Option<f64> {
