@@ -184,6 +184,7 @@ pub fn budget_warning(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Option<
 struct FolderWriter<'a> {
     folder: &'a JobFolder,
     prep: &'a Prepared,
+    scored: candidate_reports::ScoredRows,
     obs: &'a mut dyn RunObserver,
     errors: Vec<String>,
 }
@@ -203,7 +204,9 @@ impl JobObserver for FolderWriter<'_> {
         fitted: Option<(&CandidateModel, &Predictions)>,
     ) {
         if let Some((model, preds)) = fitted {
-            if let Err(e) = save_candidate(self.folder, self.prep, result, model, preds) {
+            if let Err(e) =
+                save_candidate(self.folder, self.prep, &self.scored, result, model, preds)
+            {
                 self.errors.push(format!("saving {}: {e:#}", result.name));
                 return;
             }
@@ -222,15 +225,22 @@ impl JobObserver for FolderWriter<'_> {
 fn save_candidate(
     folder: &JobFolder,
     prep: &Prepared,
+    scored: &candidate_reports::ScoredRows,
     result: &CandidateResult,
     model: &CandidateModel,
     preds: &Predictions,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(folder.candidate(&result.name))?;
-    write_json(&folder.model_json(&result.name), model)?;
-    write_json(&folder.result_json(&result.name), result)?;
-    validation_file::write(&folder.validation_predictions(&result.name), prep, preds)?;
-    candidate_reports::write_quality(folder, prep, &result.name, preds)?;
+    let name = &result.name;
+    std::fs::create_dir_all(folder.candidate(name))?;
+    write_json(&folder.model_json(name), model)?;
+    write_json(&folder.result_json(name), result)?;
+    validation_file::write(
+        &folder.validation_predictions(name),
+        prep,
+        &scored.rows,
+        preds,
+    )?;
+    candidate_reports::write_quality(folder, prep, scored, name, preds)?;
     Ok(())
 }
 
@@ -274,6 +284,7 @@ pub fn run(
     let mut writer = FolderWriter {
         folder,
         prep: &prep,
+        scored: candidate_reports::ScoredRows::of(&prep),
         obs,
         errors: vec![],
     };

@@ -9,8 +9,12 @@ use std::path::Path;
 use glassbox_engine::automl::job::Prepared;
 use glassbox_engine::automl::metrics::Predictions;
 
-pub(super) fn write(path: &Path, prep: &Prepared, preds: &Predictions) -> anyhow::Result<()> {
-    let rows = prep.split.validation_rows();
+pub(super) fn write(
+    path: &Path,
+    prep: &Prepared,
+    rows: &[usize],
+    preds: &Predictions,
+) -> anyhow::Result<()> {
     let classes = &prep.resolved.classes;
     let mut w = csv::Writer::from_path(path)?;
     match preds {
