@@ -370,6 +370,25 @@ class _Pipeline:
     def __init__(self, state):
         self.s = state
 
+    def sources(self):
+        """The input column behind each output column: date parts and missing indicators
+        map to their column, one-hot and TF-IDF blocks to theirs (to sum SHAP values back
+        to input columns)."""
+        s = self.s
+        dates = set(s["datetime_columns"])
+
+        def base(name):
+            col, sep, _ = name.rpartition("__")
+            return col if sep and col in dates else name
+        out = [base(n) for n in s["numeric_inputs"]]
+        out += [base(s["numeric_inputs"][i]) for i in s["indicators"]]
+        one_hot = s["spec"]["categorical"] == "one_hot"
+        for c in s["categorical"]:
+            out += [c["column"]] * ((len(c["categories"]) + (1 if c["infrequent"] else 0)) if one_hot else 1)
+        for t in s["text"]:
+            out += [t["column"]] * len(t["vocabulary"])
+        return out
+
     def transform(self, X):
         s = self.s
         n = len(X)
@@ -472,6 +491,7 @@ class _Booster:
 
     def __init__(self, b):
         self.base_score = float(b["base_score"])
+        self.covers = [np.asarray(t.get("cover", []), dtype="float64") for t in b["trees"]]
         self.trees = [(np.asarray(t["feature"], dtype=np.int64), np.asarray(t["value"], dtype="float64"),
                        np.asarray(t["left"], dtype=np.int64), np.asarray(t["right"], dtype=np.int64),
                        np.asarray(t["missing"], dtype=np.int64)) for t in b["trees"]]
@@ -513,9 +533,13 @@ class _Model:
         task = m["task"]
         self.k = task["Classification"]["n_classes"] if isinstance(task, dict) else 0
         if m["algorithm"] == "forest":
-            # Each tree as arrays: feature (-1 at a leaf), threshold, children, leaf value.
+            # Each tree as arrays: feature (-1 at a leaf), threshold, children, leaf value;
+            # and the training weight that reached each node (for TreeSHAP).
             dim = max(self.k, 1)
-            self.trees = [_forest_tree(tree, dim) for tree in m.pop("trees")]
+            trees = m.pop("trees")
+            self.covers = [np.asarray(t.get("cover", []), dtype="float64") if isinstance(t, dict)
+                           else np.zeros(0) for t in trees]
+            self.trees = [_forest_tree(tree, dim) for tree in trees]
         if m["algorithm"] == "gbdt":
             self.boosters = [None if b is None else
                              _Booster(b) if "base_score" in b and _is_arrays(b["trees"])
@@ -667,3 +691,102 @@ def find_file(recorded, name):
     raise FileNotFoundError(
         f"{name}: not found at {recorded!r}, beside the notebook or in ../data; "
         "set DATA_FILE to where the file is")
+
+
+# --------------------------------------------------------------------------- SHAP values
+
+
+def _summed_covers(feature, left, right, cover):
+    """Each internal node's cover as the sum of its children's (as Glassbox explains)."""
+    cover = np.array(cover, dtype="float64")
+    order, stack = [], [0]
+    while stack:
+        i = stack.pop()
+        order.append(i)
+        if feature[i] >= 0:
+            stack += [left[i], right[i]]
+    for i in reversed(order):
+        if feature[i] >= 0:
+            cover[i] = cover[left[i]] + cover[right[i]]
+    return cover
+
+
+def _shap_tree(feature, threshold, left, right, default, value, cover):
+    leaf = feature < 0
+    return {
+        "children_left": np.where(leaf, -1, left).astype(np.int32),
+        "children_right": np.where(leaf, -1, right).astype(np.int32),
+        "children_default": np.where(leaf, -1, default).astype(np.int32),
+        "features": np.where(leaf, -2, feature).astype(np.int32),
+        "thresholds": np.where(leaf, 0.0, threshold).astype("float64"),
+        "values": value,
+        "node_sample_weight": _summed_covers(feature, left, right, cover),
+    }
+
+
+def shap_forest(model):
+    """A Glassbox forest (one fold model) in shap's dict format for `TreeExplainer`: leaf
+    values divided by the number of trees; `x <= threshold` and missing values go left."""
+    n = len(model.trees)
+    return {"trees": [_shap_tree(f, t, l, r, l, v / n, c)
+                      for (f, t, l, r, v), c in zip(model.trees, model.covers)],
+            "base_offset": 0.0}
+
+
+def shap_booster(b):
+    """A forust booster in shap's dict format. forust sends `x < split` left where shap
+    sends `x <= threshold` left: the threshold is the float just below the split."""
+    trees = [_shap_tree(f, np.nextafter(v, -np.inf), l, r, m, np.where(f < 0, v, 0.0).reshape(-1, 1), c)
+             for (f, v, l, r, m), c in zip(b.trees, b.covers)]
+    return {"trees": trees, "base_offset": b.base_score}
+
+
+def _by_column(phi, sources, columns):
+    """(n, outputs-of-pipeline) SHAP values summed to input columns: (n, columns)."""
+    index = {c: i for i, c in enumerate(columns)}
+    out = np.zeros((phi.shape[0], len(columns)))
+    for j, s in enumerate(sources):
+        out[:, index[s]] += phi[:, j]
+    return out
+
+
+def shap_by_column(candidate, X, background=None):
+    """SHAP values of a candidate's fold models computed with the shap package, summed back
+    to input columns and averaged over the folds, in the space `explainability.json` states:
+    `(values (rows, columns, outputs), expected (outputs,))`. Trees: `TreeExplainer` with
+    `feature_perturbation="tree_path_dependent"`; linear models: `LinearExplainer` against
+    `background` (the rows of explain_background.csv)."""
+    import shap
+
+    columns = [f["name"] for f in candidate.doc["features"]]
+    total, expected = 0.0, 0.0
+    k = len(candidate.folds)
+    for pipeline, model in candidate.folds:
+        Z = pipeline.transform(X)
+        a = model.m["algorithm"]
+        if a == "forest":
+            e = shap.TreeExplainer(shap_forest(model), feature_perturbation="tree_path_dependent")
+            phi, ev = np.asarray(e.shap_values(Z, check_additivity=False)), np.atleast_1d(e.expected_value)
+        elif a == "gbdt":
+            parts, evs = [], []
+            for b in model.boosters:
+                e = shap.TreeExplainer(shap_booster(b), feature_perturbation="tree_path_dependent")
+                parts.append(np.asarray(e.shap_values(Z, check_additivity=False)).reshape(len(Z), -1))
+                evs.append(float(np.atleast_1d(e.expected_value)[0]))
+            phi, ev = np.stack(parts, axis=2), np.array(evs)
+        elif a == "linear":
+            coef, intercept = np.array(model.m["coef"]), np.array(model.m["intercept"])
+            e = shap.LinearExplainer((coef, intercept), pipeline.transform(background))
+            phi = np.asarray(e.shap_values(Z))
+            if coef.shape[0] > 1 and phi.shape[0] == coef.shape[0] and phi.ndim == 3 and phi.shape[2] != coef.shape[0]:
+                phi = np.moveaxis(phi, 0, 2)
+            ev = np.atleast_1d(e.expected_value)
+        else:
+            raise ValueError(f"{a}: explained by sampling, not by a fold model")
+        if phi.ndim == 2:
+            phi = phi[:, :, None]
+        sources = pipeline.sources()
+        cols = np.stack([_by_column(phi[:, :, o], sources, columns) for o in range(phi.shape[2])], axis=2)
+        total = total + cols / k
+        expected = expected + ev / k
+    return total, expected

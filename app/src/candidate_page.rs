@@ -2,11 +2,13 @@
 //! feature pipeline, or an ensemble's members) and its feature importance.
 
 use glassbox_engine::automl::job::{CandidateStatus, Resolved};
-use glassbox_engine::reports::Quality;
+use glassbox_engine::reports::{BiasReport, Explainability, Quality};
 use leptos::prelude::*;
 
+use crate::bias_view::bias_card;
+use crate::explain_view::explain_card;
 use crate::format::{num, param_value, status_badge};
-use crate::model::CandidateInfo;
+use crate::model::{BiasAsk, CandidateInfo};
 use crate::pages::document;
 use crate::quality_view::quality_card;
 
@@ -15,6 +17,8 @@ pub fn candidate_page(
     c: &CandidateInfo,
     resolved: &Resolved,
     quality: Option<&Quality>,
+    explained: Option<&Explainability>,
+    bias: (&[String], &BiasAsk, Option<&Result<BiasReport, String>>),
 ) -> String {
     let r = &c.result;
     let name = r.name.clone();
@@ -45,7 +49,30 @@ pub fn candidate_page(
         .iter()
         .map(|m| view! { <tr><th>{m.metric.as_str()}</th><td class="num">{num(Some(m.value))}</td><td class="num muted">{spread(m.metric.as_str())}</td></tr> })
         .collect_view();
-    let quality_section = quality.map(|q| quality_card(job, q));
+    let report_link = |file: &str| {
+        Some(format!(
+            "/api/automl-jobs/{job}/candidates/{}/reports/{file}",
+            r.name
+        ))
+    };
+    let quality_section = quality.map(|q| quality_card(q, report_link("quality.json")));
+    let explain_section = explained.map(|e| explain_card(e, report_link("explainability.json")));
+    // Bias on the validation rows (labels and predictions collapse to positive / not; the
+    // positive class is the default positive label).
+    let bias_section = (r.status == CandidateStatus::Completed).then(|| {
+        let (columns, ask, result) = bias;
+        let mut ask = ask.clone();
+        if ask.label_values.is_empty() {
+            ask.label_values = resolved.positive_class.clone().unwrap_or_default();
+        }
+        bias_card(
+            format!("/jobs/{job}/candidates/{}", r.name),
+            columns,
+            None,
+            &ask,
+            result,
+        )
+    });
     let importance = r
         .feature_importance
         .iter()
@@ -71,6 +98,7 @@ pub fn candidate_page(
                     " · " <a href=format!("/jobs/{job}") id="back-to-job">{format!("back to {job}")}</a>
                     {(r.status == CandidateStatus::Completed).then(|| view! {
                         " · " <a href=format!("/api/automl-jobs/{job}/candidates/{name}/model.zip") id="download-model" download="">"download this model"</a>
+                        " · " <a href=format!("/api/automl-jobs/{job}/candidates/{name}/reports/report.html") id="report-html" download="">"report.html"</a>
                     })}</p>
             </div>
         </section>
@@ -97,6 +125,8 @@ pub fn candidate_page(
             </section>
         </div>
         {quality_section}
+        {explain_section}
+        {bias_section}
         {(!is_ensemble).then(|| view! {
             <section class="card" id="importance">
                 <h2>"Feature importance"</h2>

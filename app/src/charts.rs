@@ -78,14 +78,25 @@ pub fn bar_chart(labels: &[String], values: &[f64], width: u32, height: u32) -> 
 }
 
 /// Horizontal bars, one per label, largest first: readable with long or many labels.
+/// The axis reaches at least 1 (for shares).
 pub fn hbar_chart(labels: &[String], values: &[f64], width: u32) -> String {
+    let top = values.iter().cloned().fold(0.0, f64::max).max(1.0) * 1.1;
+    hbar_chart_to(labels, values, width, top)
+}
+
+/// Horizontal bars on an axis from 0 to `top`.
+pub fn hbar_chart_to(labels: &[String], values: &[f64], width: u32, top: f64) -> String {
     let n = labels.len().max(1);
     let height = (28 + 22 * n) as u32;
+    let top = if top > 0.0 && top.is_finite() {
+        top
+    } else {
+        1.0
+    };
     let mut buf = String::new();
     {
         let root = SVGBackend::with_string(&mut buf, (width, height)).into_drawing_area();
         let _ = root.fill(&WHITE);
-        let top = values.iter().cloned().fold(0.0, f64::max).max(1.0) * 1.1;
         let longest = labels
             .iter()
             .map(|l| l.chars().count().min(18))
@@ -297,6 +308,58 @@ pub fn curve_chart(
                 .filter(|(x, y)| x.is_finite() && y.is_finite())
                 .collect();
             let _ = chart.draw_series(LineSeries::new(pts, ACCENT.stroke_width(2)));
+        }
+        let _ = root.present();
+    }
+    buf
+}
+
+/// Points on axes fitted to them, with the axes named (a SHAP dependence plot).
+pub fn scatter_chart(points: &[(f64, f64)], x_label: &str, y_label: &str, size: u32) -> String {
+    let pts: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    let mut buf = String::new();
+    if pts.is_empty() {
+        return buf;
+    }
+    let span = |v: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = v.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+        let pad = if hi > lo { (hi - lo) * 0.05 } else { 0.5 };
+        (lo - pad)..(hi + pad)
+    };
+    let xr = span(&mut pts.iter().map(|p| p.0));
+    let yr = span(&mut pts.iter().map(|p| p.1));
+    {
+        let root = SVGBackend::with_string(&mut buf, (size * 4 / 3, size)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(34)
+            .y_label_area_size(50)
+            .build_cartesian_2d(xr, yr)
+        {
+            let _ = chart
+                .configure_mesh()
+                .x_labels(6)
+                .y_labels(6)
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .x_label_formatter(&|v| compact(*v))
+                .y_label_formatter(&|v| compact(*v))
+                .label_style(("sans-serif", 11).into_font().color(&INK))
+                .axis_style(INK.mix(0.4))
+                .light_line_style(INK.mix(0.06))
+                .bold_line_style(INK.mix(0.12))
+                .draw();
+            let _ = chart.draw_series(
+                pts.iter()
+                    .map(|p| Circle::new(*p, 2, ACCENT.mix(0.6).filled())),
+            );
         }
         let _ = root.present();
     }

@@ -311,13 +311,14 @@ fn notebooks_card(name: &str) -> impl IntoView {
             <ul class="downloads">
                 {notebook("data-exploration", "Data exploration", "recomputes every number of the data set's dashboard")}
                 {notebook("candidate-definition", "Candidate definitions", "every candidate as scikit-learn code; retrains them and scores the saved models")}
+                {notebook("model-insights", "Model insights", "recomputes every candidate's quality and SHAP reports with scikit-learn and shap")}
             </ul>
             <p>
                 <a href=format!("{api}/requirements.txt") download="">"requirements.txt"</a>" · "
                 <a href=format!("{api}/glassbox_helpers.py") download="">"glassbox_helpers.py"</a>" · "
                 <a href=format!("{api}/splits.json") download="">"splits.json"</a>" · "
                 <a href=format!("{api}/notebooks.zip") download="" id="download-zip">"everything as one zip"</a>
-                <span class="muted small">" (with the data and the candidates' model files)"</span>
+                <span class="muted small">" (with the data and the candidates' model files and reports)"</span>
             </p>
         </section>
     }

@@ -4,8 +4,10 @@
 //! from plotters. A small script (`static/glassbox.js`) adds the upload progress bar, live
 //! polling and sortable tables; every page also works without it.
 
+mod bias_view;
 mod candidate_page;
 pub mod charts;
+mod explain_view;
 mod format;
 mod job_form;
 mod job_pages;
@@ -13,6 +15,7 @@ pub mod model;
 mod notebook_view;
 mod pages;
 mod quality_view;
+mod report_page;
 mod status_page;
 
 pub use candidate_page::candidate_page;
@@ -20,6 +23,7 @@ pub use job_form::{new_job_page, FormError, TargetOption};
 pub use job_pages::{job_live, job_page, jobs_page, ReviewDraft};
 pub use notebook_view::{markdown_html, notebook_page};
 pub use pages::{dataset_page, error_page, home_page};
+pub use report_page::candidate_report_html;
 pub use status_page::status_page;
 
 /// The stylesheet, served at `/static/glassbox.css`.

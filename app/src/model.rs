@@ -142,3 +142,27 @@ pub struct CandidateInfo {
     pub result: CandidateResult,
     pub created_at: String,
 }
+
+/// A bias question as a page's form holds it (SageMaker Clarify's `BiasConfig` fields as
+/// typed: values comma-separated).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct BiasAsk {
+    #[serde(rename = "FacetName", default)]
+    pub facet: String,
+    #[serde(rename = "FacetValuesOrThreshold", default)]
+    pub facet_values: String,
+    /// The label column (a data set's; a job's is its target).
+    #[serde(rename = "LabelName", default)]
+    pub label: String,
+    #[serde(rename = "LabelValuesOrThreshold", default)]
+    pub label_values: String,
+    #[serde(rename = "GroupName", default)]
+    pub group: String,
+}
+
+impl BiasAsk {
+    /// Whether the form was sent (a facet was picked).
+    pub fn asked(&self) -> bool {
+        !self.facet.trim().is_empty()
+    }
+}

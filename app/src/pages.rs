@@ -1,9 +1,11 @@
 use glassbox_engine::profile::{ColumnProfile, Profile, Severity};
 use leptos::prelude::*;
 
+use crate::bias_view::bias_card;
 use crate::charts;
 use crate::format::status_badge;
-use crate::model::DatasetInfo;
+use crate::model::{BiasAsk, DatasetInfo};
+use glassbox_engine::reports::BiasReport;
 
 pub(crate) fn document(title: &str, body: impl IntoView) -> String {
     let page = view! {
@@ -209,7 +211,12 @@ fn target_form(ds: &DatasetInfo) -> impl IntoView {
     }
 }
 
-pub fn dataset_page(ds: &DatasetInfo, profile: Option<&Profile>) -> String {
+pub fn dataset_page(
+    ds: &DatasetInfo,
+    profile: Option<&Profile>,
+    ask: &BiasAsk,
+    bias: Option<&Result<BiasReport, String>>,
+) -> String {
     let title = ds.name.clone();
     let poll = matches!(ds.dataset_status.as_str(), "Profiling" | "Uploading")
         .then(|| format!("/api/datasets/{}", ds.dataset_id));
@@ -256,7 +263,24 @@ pub fn dataset_page(ds: &DatasetInfo, profile: Option<&Profile>) -> String {
         }
         .into_any(),
     };
-    document(&title, view! { {header} {state} {dataset_jobs(ds)} })
+    // Bias in the labels, for a data set that has been read.
+    let bias_section = (ds.is_ready() && !ds.column_names.is_empty()).then(|| {
+        let mut ask = ask.clone();
+        if ask.label.is_empty() {
+            ask.label = ds.target_attribute_name.clone().unwrap_or_default();
+        }
+        bias_card(
+            format!("/datasets/{}", ds.dataset_id),
+            &ds.column_names,
+            Some(&ds.column_names),
+            &ask,
+            bias,
+        )
+    });
+    document(
+        &title,
+        view! { {header} {state} {bias_section} {dataset_jobs(ds)} },
+    )
 }
 
 /// The jobs that train on a data set, and the button that deletes it (its confirmation

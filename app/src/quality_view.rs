@@ -9,7 +9,12 @@ use leptos::prelude::*;
 use crate::charts::{curve_chart, histogram_chart};
 use crate::format::num;
 
-fn figure(id: &'static str, caption: String, label: String, svg: String) -> impl IntoView {
+pub(crate) fn figure(
+    id: &'static str,
+    caption: String,
+    label: String,
+    svg: String,
+) -> impl IntoView {
     view! {
         <figure class="chart" id=id>
             <figcaption>{caption}</figcaption>
@@ -194,8 +199,9 @@ fn regression_parts(q: &Quality) -> impl IntoView {
     view! { {residuals}{fit} }
 }
 
-/// The model quality section of a candidate's page.
-pub fn quality_card(job: &str, q: &Quality) -> impl IntoView {
+/// The model quality section of a candidate's page; `link`: where `quality.json` is served
+/// (none in a report file, which opens offline).
+pub fn quality_card(q: &Quality, link: Option<String>) -> impl IntoView {
     let parts = if q.pr.is_some() || q.roc.is_some() {
         binary_parts(q).into_any()
     } else if q.per_class.is_some() {
@@ -203,15 +209,11 @@ pub fn quality_card(job: &str, q: &Quality) -> impl IntoView {
     } else {
         regression_parts(q).into_any()
     };
-    let link = format!(
-        "/api/automl-jobs/{job}/candidates/{}/reports/quality.json",
-        q.candidate
-    );
     view! {
         <section class="card" id="quality">
             <h2>"Model quality"</h2>
-            <p class="muted small">{format!("On the {} validation rows the leaderboard was scored on · ", q.rows)}
-                <a href=link download="">"quality.json"</a></p>
+            <p class="muted small">{format!("On the {} validation rows the leaderboard was scored on", q.rows)}
+                {link.map(|l| view! { " · "<a href=l download="">"quality.json"</a> })}</p>
             {parts}
         </section>
     }

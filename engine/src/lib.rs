@@ -7,6 +7,7 @@ pub mod automl;
 pub mod common;
 pub mod data;
 pub mod error;
+pub mod explain;
 pub mod profile;
 pub mod reports;
 

@@ -37,7 +37,9 @@ use crate::shapes;
         train_job,
         notebook,
         candidate_model,
-        candidate_report
+        candidate_report,
+        dataset_bias,
+        candidate_bias
     ),
     components(schemas(
         ServerStatus,
@@ -120,6 +122,11 @@ pub fn routes() -> Router<Service> {
         .route(
             "/api/automl-jobs/{name}/candidates/{candidate}/reports/{file}",
             get(candidate_report),
+        )
+        .route("/api/datasets/{id}/bias", get(dataset_bias))
+        .route(
+            "/api/automl-jobs/{name}/candidates/{candidate}/bias",
+            get(candidate_bias),
         )
         .route("/api/{*rest}", any(api_not_found))
 }
@@ -298,7 +305,7 @@ async fn list_candidates(
             .candidates(&name, &q)
             .await?
             .iter()
-            .map(|c| shapes::candidate(&c.result, r, &c.created_at))
+            .map(|c| shapes::candidate(&c.result, r, &c.created_at, Some(&name)))
             .collect(),
         None => vec![],
     };
@@ -325,18 +332,54 @@ async fn train_job(
     Ok(Json(serde_json::json!({})))
 }
 
-#[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/reports/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName"), ("file" = String, Path, description = "quality.json")), responses((status = 200, description = "The candidate's model quality report (metrics with their spread across folds, confusion matrices, ROC, precision-recall, gain and lift, calibration, thresholds; per-class scores; residuals)", content_type = "application/json"), (status = 404, description = "Unknown job, candidate or report", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/reports/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName"), ("file" = String, Path, description = "quality.json, explainability.json or report.html")), responses((status = 200, description = "quality.json: the model quality report (metrics with their spread across folds, confusion matrices, ROC, precision-recall, gain and lift, calibration, thresholds; per-class scores; residuals). explainability.json: SHAP values on the input columns (global, per row, dependence). report.html: both in one self-contained file", content_type = "application/json"), (status = 404, description = "Unknown job, candidate or report", body = ErrorBody)))]
 async fn candidate_report(
     State(svc): State<Service>,
     Path((name, candidate, file)): Path<(String, String, String)>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let bytes = svc.candidate_report(&name, &candidate, &file).await?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        bytes,
-    )
-        .into_response())
+    let kind = if file.ends_with(".html") {
+        "text/html; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    Ok(([(axum::http::header::CONTENT_TYPE, kind)], bytes).into_response())
+}
+
+type BiasParams =
+    Result<axum::extract::Query<crate::jobs::BiasQuery>, axum::extract::rejection::QueryRejection>;
+
+fn bias_query(q: BiasParams) -> Result<crate::jobs::BiasQuery, ApiError> {
+    q.map(|axum::extract::Query(q)| q)
+        .map_err(|e| ApiError::bad_request("query", e.body_text()))
+}
+
+#[utoipa::path(get, path = "/api/datasets/{id}/bias", tag = "datasets", params(("id" = String, Path, description = "DatasetId"), crate::jobs::BiasQuery), responses((status = 200, description = "Pre-training bias metrics (SageMaker Clarify's CI, DPL, KL, JS, LP, TVD, KS, CDDL) for the facet, with LabelName as the label", body = serde_json::Value), (status = 400, description = "Unknown column or a value that does not fit; `field` names it", body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn dataset_bias(
+    State(svc): State<Service>,
+    Path(id): Path<String>,
+    query: BiasParams,
+) -> Result<Json<glassbox_engine::reports::BiasReport>, ApiError> {
+    let q = bias_query(query)?;
+    let label = q
+        .label_name
+        .clone()
+        .filter(|l| !l.trim().is_empty())
+        .ok_or_else(|| ApiError::bad_request("LabelName", "name the label column"))?;
+    Ok(Json(svc.dataset_bias(&id, &label, q.config()).await?))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/bias", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName"), crate::jobs::BiasQuery), responses((status = 200, description = "Pre-training and post-training bias metrics (SageMaker Clarify's DPPL, DI, DCA, DCR, RD, DAR, DRR, AD, TE, CDDPL, FT) on the candidate's validation rows and predicted labels", body = serde_json::Value), (status = 400, description = "Unknown column or a value that does not fit; `field` names it", body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn candidate_bias(
+    State(svc): State<Service>,
+    Path((name, candidate)): Path<(String, String)>,
+    query: BiasParams,
+) -> Result<Json<glassbox_engine::reports::BiasReport>, ApiError> {
+    let q = bias_query(query)?;
+    Ok(Json(
+        svc.candidate_bias(&name, &candidate, q.config()).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/model.zip", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName")), responses((status = 200, description = "The candidate's model.json (with its ensemble members'), glassbox_helpers.py, requirements.txt and a README", content_type = "application/zip"), (status = 404, description = "Unknown job or candidate, or a candidate without a model", body = ErrorBody)))]

@@ -207,6 +207,10 @@ impl RunObserver for Progress {
     }
 
     fn on_status(&mut self, status: SecondaryStatus, _progress: f64) {
+        // Each candidate's explanation comes and goes: not a stage worth a line.
+        if status == SecondaryStatus::GeneratingExplainabilityReport {
+            return;
+        }
         if self.verbose && self.prepared && self.last_status != Some(status) {
             eprintln!("· {}", shapes::secondary(status));
         }

@@ -5,6 +5,7 @@ mod candidate_notebook;
 mod cli;
 mod db;
 mod error;
+mod insights_notebook;
 mod job_run;
 mod jobs;
 mod notebooks;
@@ -85,6 +86,19 @@ enum Command {
         file: PathBuf,
         #[arg(long)]
         out: PathBuf,
+        /// Add SHAP values: one `shap_<column>` column per input column and `shap_base`.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Measure a trained candidate on a labelled test file: quality.json and its predictions.
+    Evaluate {
+        /// A candidate folder: DIR/candidates/NAME (or DIR/candidates/best).
+        #[arg(long)]
+        model: PathBuf,
+        test_file: PathBuf,
+        /// The folder to write quality.json and test_predictions.csv into.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -132,9 +146,22 @@ fn main() -> ExitCode {
             let started = std::time::Instant::now();
             report(cli::run(&args, &read, started).map(|_| ()))
         }
-        Command::Predict { model, file, out } => report(
-            predict::predict_to_csv(&model, &file, &out, &read)
+        Command::Predict {
+            model,
+            file,
+            out,
+            explain,
+        } => report(
+            predict::predict_to_csv(&model, &file, &out, &read, explain)
                 .map(|n| eprintln!("{n} predictions → {}", out.display())),
+        ),
+        Command::Evaluate {
+            model,
+            test_file,
+            out,
+        } => report(
+            predict::evaluate(&model, &test_file, &out, &read)
+                .map(|n| eprintln!("{n} labelled rows → {}", out.join("quality.json").display())),
         ),
         Command::Profile {
             file,

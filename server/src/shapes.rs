@@ -18,7 +18,20 @@ fn metric_type(m: Metric) -> &'static str {
 
 /// One AutoMLCandidate. `time` is used for CreationTime/EndTime when the caller has no
 /// finer record.
-pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value {
+/// A candidate in ListCandidatesForAutoMLJob's shape. Its report locations are REST URLs
+/// when `job` is given (the server), else paths inside the job folder (files).
+pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str, job: Option<&str>) -> Value {
+    let report = |file: &str| match job {
+        Some(j) => format!("/api/automl-jobs/{j}/candidates/{}/reports/{file}", c.name),
+        None => format!("candidates/{}/reports/{file}", c.name),
+    };
+    let artifacts = (c.status == CandidateStatus::Completed).then(|| {
+        json!({
+            "Explainability": report("explainability.json"),
+            "ModelInsights": report("quality.json"),
+            "Report": report("report.html"),
+        })
+    });
     let objective = c.objective.map(|v| {
         json!({
             "MetricName": resolved.metric.as_str(),
@@ -62,6 +75,7 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
                 "Set": "Validation",
                 "StandardMetricName": m.metric.as_str(),
             })).collect::<Vec<_>>(),
+            "CandidateArtifactLocations": artifacts,
         },
         "Algorithm": c.algorithm_name(),
         "FeaturePipeline": pipeline,
@@ -75,7 +89,7 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str) -> Value 
 }
 
 pub fn leaderboard(outcome: &JobOutcome, time: &str) -> Value {
-    json!({ "Candidates": outcome.candidates.iter().map(|c| candidate(c, &outcome.resolved, time)).collect::<Vec<_>>() })
+    json!({ "Candidates": outcome.candidates.iter().map(|c| candidate(c, &outcome.resolved, time, None)).collect::<Vec<_>>() })
 }
 
 pub fn secondary(s: SecondaryStatus) -> &'static str {
@@ -84,6 +98,7 @@ pub fn secondary(s: SecondaryStatus) -> &'static str {
         SecondaryStatus::AnalyzingData => "AnalyzingData",
         SecondaryStatus::FeatureEngineering => "FeatureEngineering",
         SecondaryStatus::ModelTuning => "ModelTuning",
+        SecondaryStatus::GeneratingExplainabilityReport => "GeneratingExplainabilityReport",
         SecondaryStatus::CandidateDefinitionsGenerated => "CandidateDefinitionsGenerated",
         SecondaryStatus::CandidateLimitReached => "MaxCandidatesReached",
         SecondaryStatus::RuntimeLimitReached => "MaxAutoMLJobRuntimeReached",
@@ -101,7 +116,8 @@ pub fn primary(s: SecondaryStatus) -> &'static str {
         SecondaryStatus::Starting
         | SecondaryStatus::AnalyzingData
         | SecondaryStatus::FeatureEngineering
-        | SecondaryStatus::ModelTuning => "InProgress",
+        | SecondaryStatus::ModelTuning
+        | SecondaryStatus::GeneratingExplainabilityReport => "InProgress",
         _ => "Completed",
     }
 }
@@ -182,7 +198,7 @@ pub fn describe_job(job: &JobInfo) -> Value {
         .best
         .as_ref()
         .zip(job.resolved.as_ref())
-        .map(|(b, r)| candidate(&b.result, r, &b.created_at));
+        .map(|(b, r)| candidate(&b.result, r, &b.created_at, Some(&job.name)));
     let mut v = describe(
         &meta,
         &JobState {
@@ -228,7 +244,7 @@ pub fn describe_outcome(meta: &JobMeta, outcome: &JobOutcome) -> Value {
         .best
         .as_ref()
         .and_then(|b| outcome.candidates.iter().find(|c| &c.name == b))
-        .map(|c| candidate(c, r, meta.updated));
+        .map(|c| candidate(c, r, meta.updated, None));
     let mut v = describe(
         meta,
         &JobState {
@@ -308,8 +324,13 @@ mod tests {
             &result("cand-001-gbdt-dpp0", CandidateStatus::Completed, Some(2.5)),
             &resolved(Metric::RMSE),
             "2026-01-01T00:00:00.000Z",
+            Some("j1"),
         );
         assert_eq!(c["CandidateName"], "cand-001-gbdt-dpp0");
+        assert_eq!(
+            c["CandidateProperties"]["CandidateArtifactLocations"]["Explainability"],
+            "/api/automl-jobs/j1/candidates/cand-001-gbdt-dpp0/reports/explainability.json"
+        );
         assert_eq!(c["FinalAutoMLJobObjectiveMetric"]["MetricName"], "RMSE");
         assert_eq!(c["FinalAutoMLJobObjectiveMetric"]["Type"], "Minimize");
         assert_eq!(c["FinalAutoMLJobObjectiveMetric"]["Value"], 2.5);
@@ -330,15 +351,21 @@ mod tests {
             &result("cand-002-gbdt-dpp0", CandidateStatus::Stopped, None),
             &resolved(Metric::RMSE),
             "t",
+            None,
         );
         assert_eq!(failed["ObjectiveStatus"], "Failed");
+        assert!(failed["CandidateProperties"]["CandidateArtifactLocations"].is_null());
         assert_eq!(failed["CandidateStatus"], "Stopped");
         assert!(failed["FinalAutoMLJobObjectiveMetric"].is_null());
         let mut ens = result("cand-009-ensemble", CandidateStatus::Completed, Some(2.0));
         ens.algorithm = None;
         ens.pipeline = None;
         ens.members = vec![("cand-001-gbdt-dpp0".into(), 1.0)];
-        let e = candidate(&ens, &resolved(Metric::RMSE), "t");
+        let e = candidate(&ens, &resolved(Metric::RMSE), "t", None);
+        assert_eq!(
+            e["CandidateProperties"]["CandidateArtifactLocations"]["ModelInsights"],
+            "candidates/cand-009-ensemble/reports/quality.json"
+        );
         assert_eq!(e["Algorithm"], "ensemble");
         assert_eq!(e["FeaturePipeline"], "per member");
         assert_eq!(e["CandidateSteps"].as_array().unwrap().len(), 1);

@@ -99,6 +99,12 @@ test("start a job from the data set page and watch it finish", async () => {
     assert.ok((await page.getAttribute(`${id} [role=img]`, "aria-label")).length > 20, id);
   }
   assert.equal(await page.locator("#quality-gain tbody tr").count(), 10);
+  // Explainability: SHAP per input column, with how it was computed.
+  assert.match(await page.textContent("#explain-method"), /(TreeSHAP|LinearSHAP|ExactSHAP|PermutationSHAP): .* validation rows explained/);
+  assert.equal(await page.locator("#explain-global svg").count(), 1);
+  assert.ok((await page.locator("#explain-table tbody tr").count()) >= 3);
+  const explained = await (await page.request.get(await page.getAttribute("#explainability a[download]", "href"))).json();
+  assert.equal(await page.locator("#explain-table tbody tr td").first().textContent(), explained.global[0].feature);
   await page.screenshot({ path: `${env.server.dataDir}/candidate.png`, fullPage: true });
   await page.click("#back-to-job");
   await page.waitForSelector("#leaderboard");

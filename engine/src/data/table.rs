@@ -132,6 +132,34 @@ pub struct Column {
     pub kind_reason: String,
 }
 
+impl Column {
+    /// The cells at `rows` (in bounds, repeats allowed), in that order, typed as here (the
+    /// same kind and category levels).
+    pub fn gather(&self, rows: &[usize]) -> Column {
+        let values = match &self.values {
+            Values::Numeric(v) => Values::Numeric(rows.iter().map(|&r| v[r]).collect()),
+            Values::Categorical { codes, levels } => Values::Categorical {
+                codes: rows.iter().map(|&r| codes[r]).collect(),
+                levels: levels.clone(),
+            },
+            Values::Text(v) => Values::Text(rows.iter().map(|&r| v[r].clone()).collect()),
+            Values::Datetime { secs, format } => Values::Datetime {
+                secs: rows.iter().map(|&r| secs[r]).collect(),
+                format: format.clone(),
+            },
+        };
+        let missing = (0..rows.len()).filter(|&i| values.is_missing(i)).count();
+        Column {
+            name: self.name.clone(),
+            kind: self.kind,
+            values,
+            missing,
+            missing_tokens: self.missing_tokens.clone(),
+            kind_reason: self.kind_reason.clone(),
+        }
+    }
+}
+
 /// User-given column types, by column name.
 pub type TypeOverrides = BTreeMap<String, ColumnKind>;
 
@@ -150,36 +178,9 @@ impl Table {
     /// The rows at `rows` (in bounds), typed as they are here (a sample keeps its
     /// columns' kinds and category levels).
     pub fn select_rows(&self, rows: &[usize]) -> Result<Table> {
-        let columns = self
-            .columns
-            .iter()
-            .map(|c| {
-                let values = match &c.values {
-                    Values::Numeric(v) => Values::Numeric(rows.iter().map(|&r| v[r]).collect()),
-                    Values::Categorical { codes, levels } => Values::Categorical {
-                        codes: rows.iter().map(|&r| codes[r]).collect(),
-                        levels: levels.clone(),
-                    },
-                    Values::Text(v) => Values::Text(rows.iter().map(|&r| v[r].clone()).collect()),
-                    Values::Datetime { secs, format } => Values::Datetime {
-                        secs: rows.iter().map(|&r| secs[r]).collect(),
-                        format: format.clone(),
-                    },
-                };
-                let missing = (0..rows.len()).filter(|&i| values.is_missing(i)).count();
-                Column {
-                    name: c.name.clone(),
-                    kind: c.kind,
-                    values,
-                    missing,
-                    missing_tokens: c.missing_tokens.clone(),
-                    kind_reason: c.kind_reason.clone(),
-                }
-            })
-            .collect();
         Ok(Table {
             file_name: self.file_name.clone(),
-            columns,
+            columns: self.columns.iter().map(|c| c.gather(rows)).collect(),
             raw: self.raw.select_rows(rows)?,
         })
     }

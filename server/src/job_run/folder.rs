@@ -21,15 +21,17 @@ use std::path::{Path, PathBuf};
 pub enum NotebookFile {
     DataExploration,
     CandidateDefinition,
+    ModelInsights,
     Requirements,
     Helpers,
     Splits,
 }
 
 impl NotebookFile {
-    pub const ALL: [NotebookFile; 5] = [
+    pub const ALL: [NotebookFile; 6] = [
         NotebookFile::DataExploration,
         NotebookFile::CandidateDefinition,
+        NotebookFile::ModelInsights,
         NotebookFile::Requirements,
         NotebookFile::Helpers,
         NotebookFile::Splits,
@@ -40,6 +42,7 @@ impl NotebookFile {
         match self {
             NotebookFile::DataExploration => "data_exploration.ipynb",
             NotebookFile::CandidateDefinition => "candidate_definition.ipynb",
+            NotebookFile::ModelInsights => "model_insights.ipynb",
             NotebookFile::Requirements => "requirements.txt",
             NotebookFile::Helpers => "glassbox_helpers.py",
             NotebookFile::Splits => "splits.json",
@@ -51,6 +54,7 @@ impl NotebookFile {
         match self {
             NotebookFile::DataExploration => "data-exploration.ipynb",
             NotebookFile::CandidateDefinition => "candidate-definition.ipynb",
+            NotebookFile::ModelInsights => "model-insights.ipynb",
             other => other.stored_name(),
         }
     }
@@ -63,7 +67,7 @@ impl NotebookFile {
 }
 
 /// The report files a candidate may have.
-pub const REPORT_FILES: [&str; 1] = ["quality.json"];
+pub const REPORT_FILES: [&str; 3] = ["quality.json", "explainability.json", "report.html"];
 
 /// A job's folder. Candidate names come from the engine (`cand-001-gbdt-dpp0`), never
 /// from a user.
@@ -127,6 +131,11 @@ impl JobFolder {
 
     pub fn validation_predictions(&self, candidate: &str) -> PathBuf {
         self.candidate(candidate).join("validation_predictions.csv")
+    }
+
+    /// The training rows a candidate's SHAP values are measured against, as read.
+    pub fn explain_background(&self, candidate: &str) -> PathBuf {
+        self.candidate(candidate).join("explain_background.csv")
     }
 
     /// A candidate's reports (`quality.json`, …): `candidates/NAME/reports/`.

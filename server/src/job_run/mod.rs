@@ -129,6 +129,12 @@ fn load(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Loaded> {
     })
 }
 
+/// The job's table as its candidates were trained and scored on (training rows, then a
+/// validation file's), for reports asked for later.
+pub fn load_table(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Table> {
+    Ok(load(inputs, spec)?.table)
+}
+
 /// Rows the budget probe trains its candidate on, and the longest it may take (it stops
 /// sooner once the candidate's scaled time has passed the budget).
 const PROBE_ROWS: usize = 2_000;
@@ -183,7 +189,16 @@ pub fn budget_warning(inputs: &Inputs, spec: &JobSpec) -> anyhow::Result<Option<
 /// Saves each candidate under `candidates/NAME/` as it ends, then tells the caller.
 struct FolderWriter<'a> {
     folder: &'a JobFolder,
+    job: &'a str,
+    table: &'a Table,
     prep: &'a Prepared,
+    /// The engine's last status, restored after a candidate's explanation.
+    status: (SecondaryStatus, f64),
+    /// The job's wall: no explanation runs past it.
+    deadline: Option<Instant>,
+    /// When the job began, and the time its explanations have taken so far.
+    started: Instant,
+    explaining: std::time::Duration,
     scored: candidate_reports::ScoredRows,
     obs: &'a mut dyn RunObserver,
     errors: Vec<String>,
@@ -191,6 +206,7 @@ struct FolderWriter<'a> {
 
 impl JobObserver for FolderWriter<'_> {
     fn on_status(&mut self, status: SecondaryStatus, progress: f64) {
+        self.status = (status, progress);
         self.obs.on_status(status, progress);
     }
 
@@ -203,15 +219,54 @@ impl JobObserver for FolderWriter<'_> {
         result: &CandidateResult,
         fitted: Option<(&CandidateModel, &Predictions)>,
     ) {
+        let mut quality = None;
         if let Some((model, preds)) = fitted {
-            if let Err(e) =
-                save_candidate(self.folder, self.prep, &self.scored, result, model, preds)
-            {
-                self.errors.push(format!("saving {}: {e:#}", result.name));
-                return;
+            match save_candidate(self.folder, self.prep, &self.scored, result, model, preds) {
+                Ok(q) => quality = Some(q),
+                Err(e) => {
+                    self.errors.push(format!("saving {}: {e:#}", result.name));
+                    return;
+                }
             }
         }
+        // The leaderboard gets the candidate before its explanation is made.
         self.obs.on_candidate(result);
+        if let Some((model, preds)) = fitted {
+            let (status, progress) = self.status;
+            self.obs
+                .on_status(SecondaryStatus::GeneratingExplainabilityReport, progress);
+            let began = Instant::now();
+            let mut until = began + explain_budget(self.started.elapsed(), self.explaining);
+            if let Some(wall) = self.deadline {
+                until = until.min(wall);
+            }
+            let explained = candidate_reports::write_explainability(
+                self.folder,
+                self.table,
+                self.prep,
+                &self.scored,
+                &result.name,
+                model,
+                preds,
+                until,
+            );
+            let written = explained.and_then(|e| {
+                candidate_reports::write_report_html(
+                    self.folder,
+                    self.job,
+                    result,
+                    self.prep,
+                    quality.as_ref(),
+                    Some(&e),
+                )
+            });
+            if let Err(e) = written {
+                self.errors
+                    .push(format!("explaining {}: {e:#}", result.name));
+            }
+            self.explaining += began.elapsed();
+            self.obs.on_status(status, progress);
+        }
     }
 
     fn stop_requested(&self) -> bool {
@@ -219,9 +274,24 @@ impl JobObserver for FolderWriter<'_> {
     }
 }
 
+/// The time a candidate's explanation may take, so that explanations stay within a fifth
+/// of the job's wall time: what is left of that fifth so far (explanations that took less
+/// leave more to later ones), at least one second, at most two minutes. The caller also
+/// stops at the job's wall.
+fn explain_budget(
+    elapsed: std::time::Duration,
+    explaining: std::time::Duration,
+) -> std::time::Duration {
+    let other = elapsed.saturating_sub(explaining).as_secs_f64();
+    // explaining ≤ 0.2 · (other + explaining)  ⇔  explaining ≤ other / 4
+    let left = other / 4.0 - explaining.as_secs_f64();
+    std::time::Duration::from_secs_f64(left.clamp(1.0, 120.0))
+}
+
 /// Save one trained candidate: `model.json` (everything `predict` needs), `result.json`
 /// (its leaderboard entry, as the engine made it), `validation_predictions.csv` (the
-/// predictions it was scored on) and its reports (`reports/quality.json`).
+/// predictions it was scored on) and its quality report (`reports/quality.json`), which
+/// it returns.
 fn save_candidate(
     folder: &JobFolder,
     prep: &Prepared,
@@ -229,7 +299,7 @@ fn save_candidate(
     result: &CandidateResult,
     model: &CandidateModel,
     preds: &Predictions,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<glassbox_engine::reports::Quality> {
     let name = &result.name;
     std::fs::create_dir_all(folder.candidate(name))?;
     write_json(&folder.model_json(name), model)?;
@@ -240,8 +310,7 @@ fn save_candidate(
         &scored.rows,
         preds,
     )?;
-    candidate_reports::write_quality(folder, prep, scored, name, preds)?;
-    Ok(())
+    candidate_reports::write_quality(folder, prep, scored, name, preds)
 }
 
 /// Run a job into `folder`. `started` is when the job began: its runtime limit counts
@@ -283,7 +352,13 @@ pub fn run(
     let training_chosen = chosen.is_some();
     let mut writer = FolderWriter {
         folder,
+        job: meta.name,
+        table: &table,
         prep: &prep,
+        status: (SecondaryStatus::ModelTuning, 0.0),
+        deadline: spec.deadline(started),
+        started,
+        explaining: std::time::Duration::ZERO,
         scored: candidate_reports::ScoredRows::of(&prep),
         obs,
         errors: vec![],
@@ -380,8 +455,18 @@ fn write_candidate_notebook(
         inputs.training.name.clone(),
         validation,
     );
-    crate::candidate_notebook::write_candidate_definition(folder, meta.name, spec, &source, outcome)
-        .context("writing the candidate notebook")
+    crate::candidate_notebook::write_candidate_definition(
+        folder, meta.name, spec, &source, outcome,
+    )
+    .context("writing the candidate notebook")?;
+    crate::insights_notebook::write_model_insights(
+        folder,
+        meta.name,
+        &spec.target,
+        &source,
+        outcome,
+    )
+    .context("writing the model insights notebook")
 }
 
 /// Why a job that trained nothing failed: a job without a candidate is not Completed.
@@ -445,4 +530,22 @@ fn copy_dir(from: &Path, to: &Path) -> anyhow::Result<()> {
         std::fs::copy(e.path(), to.join(e.file_name()))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod explain_budget_tests {
+    use super::explain_budget;
+    use std::time::Duration;
+
+    #[test]
+    fn explanations_keep_within_a_fifth_of_the_wall_time() {
+        let s = Duration::from_secs;
+        // 100 s into the job, 5 s of it explaining: 95 s of other work allows 23.75 s.
+        assert_eq!(explain_budget(s(100), s(5)), Duration::from_secs_f64(18.75));
+        // Early on, or once the fifth is spent: a second.
+        assert_eq!(explain_budget(s(2), s(0)), s(1));
+        assert_eq!(explain_budget(s(100), s(30)), s(1));
+        // Never more than two minutes at a time.
+        assert_eq!(explain_budget(s(10_000), s(0)), s(120));
+    }
 }

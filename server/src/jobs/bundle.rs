@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use glassbox_engine::reports::Quality;
+use glassbox_engine::reports::{Explainability, Quality};
 
 use crate::error::ApiError;
 use crate::job_run::{JobFolder, NotebookFile};
@@ -70,6 +70,32 @@ fn zip_bundle(
                 &path,
                 &format!("copy it from the server's data folder (jobs/{job}/candidates/{c}/)."),
             )?;
+        }
+        // What the model insights notebook recomputes, and what `predict --explain` needs.
+        let mut extra = vec![
+            (
+                "validation_predictions.csv".to_string(),
+                folder.validation_predictions(&c),
+            ),
+            (
+                "explain_background.csv".to_string(),
+                folder.explain_background(&c),
+            ),
+        ];
+        for f in crate::job_run::REPORT_FILES {
+            if let Some(p) = folder.report(&c, f) {
+                extra.push((format!("reports/{f}"), p));
+            }
+        }
+        for (name, path) in extra {
+            if path.exists() {
+                zip_add(
+                    &mut zip,
+                    &format!("{job}/candidates/{c}/{name}"),
+                    &path,
+                    &format!("copy it from the server's data folder (jobs/{job}/candidates/{c}/)."),
+                )?;
+            }
         }
     }
     if let Some((path, name)) = data {
@@ -143,7 +169,8 @@ impl Service {
             .map_err(ApiError::internal)
     }
 
-    /// A candidate's report file (`quality.json`), as written beside its model.
+    /// A candidate's report file (`quality.json`, `explainability.json`), as written
+    /// beside its model.
     pub async fn candidate_report(
         &self,
         job: &str,
@@ -168,9 +195,26 @@ impl Service {
         }
     }
 
-    /// A candidate's quality report, read back for its page (`None` when it has none).
-    pub async fn candidate_quality(&self, job: &str, candidate: &str) -> Option<Quality> {
-        let path = self.job_folder(job).report(candidate, "quality.json")?;
+    /// A candidate's reports, read back for its page (each `None` when it has none).
+    pub async fn candidate_reports(
+        &self,
+        job: &str,
+        candidate: &str,
+    ) -> (Option<Quality>, Option<Explainability>) {
+        (
+            self.report_json(job, candidate, "quality.json").await,
+            self.report_json(job, candidate, "explainability.json")
+                .await,
+        )
+    }
+
+    async fn report_json<T: serde::de::DeserializeOwned>(
+        &self,
+        job: &str,
+        candidate: &str,
+        file: &str,
+    ) -> Option<T> {
+        let path = self.job_folder(job).report(candidate, file)?;
         let bytes = tokio::fs::read(path).await.ok()?;
         serde_json::from_slice(&bytes).ok()
     }
@@ -208,7 +252,8 @@ impl Service {
     }
 
     /// A zip of the job folder a notebook needs: `NAME/notebooks/…`, each trained
-    /// candidate's `NAME/candidates/C/model.json`, and the data in `NAME/data/` (when
+    /// candidate's `NAME/candidates/C/model.json` (with its validation predictions,
+    /// background rows and reports), and the data in `NAME/data/` (when
     /// below 200 MB; otherwise the notebook asks for its path).
     async fn notebook_bundle(&self, job: &str) -> Result<Vec<u8>, ApiError> {
         let folder = self.job_folder(job);

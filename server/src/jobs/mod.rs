@@ -3,6 +3,7 @@
 //! (through `job_run`, as the CLI does), stop, review. `bundle`: notebook downloads.
 //! The REST handlers and the pages both call the `Service` methods defined here.
 
+mod bias;
 mod bundle;
 mod store;
 mod validate;
@@ -11,8 +12,8 @@ mod worker;
 
 pub use validate::to_spec;
 pub use wire::{
-    parse_body, AlgorithmsConfig, CandidateQuery, Channel, Completion, CreateJob, DataSource,
-    FeatureSpecification, Generation, JobConfig, Objective, SplitConfig, TrainRequest,
+    parse_body, AlgorithmsConfig, BiasQuery, CandidateQuery, Channel, Completion, CreateJob,
+    DataSource, FeatureSpecification, Generation, JobConfig, Objective, SplitConfig, TrainRequest,
 };
 
 use glassbox_app::model::DatasetInfo;

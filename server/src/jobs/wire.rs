@@ -184,3 +184,36 @@ pub struct CandidateQuery {
     #[serde(rename = "MaxResults")]
     pub max_results: Option<i64>,
 }
+
+/// A bias question in a query string, with Clarify's `BiasConfig` names. Values are
+/// separated by commas; a single number on a continuous column is a threshold.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct BiasQuery {
+    /// The facet (sensitive attribute) column.
+    #[serde(rename = "FacetName")]
+    pub facet_name: String,
+    /// Its sensitive value(s), comma-separated, or a threshold (above it is sensitive).
+    #[serde(rename = "FacetValuesOrThreshold")]
+    pub facet_values_or_threshold: String,
+    /// The positive label value(s), comma-separated, or a threshold.
+    #[serde(rename = "LabelValuesOrThreshold")]
+    pub label_values_or_threshold: String,
+    /// The label column (data sets only; a job's is its target).
+    #[serde(rename = "LabelName")]
+    pub label_name: Option<String>,
+    /// A column whose groups condition the demographic disparity (CDDL, CDDPL).
+    #[serde(rename = "GroupName")]
+    pub group_name: Option<String>,
+}
+
+impl BiasQuery {
+    pub fn config(&self) -> glassbox_engine::reports::BiasConfig {
+        glassbox_engine::reports::BiasConfig::from_text(
+            &self.facet_name,
+            &self.facet_values_or_threshold,
+            &self.label_values_or_threshold,
+            self.group_name.as_deref().unwrap_or_default(),
+        )
+    }
+}

@@ -262,7 +262,7 @@ fn run_blocking(
 }
 
 /// The files a job reads, and the names they are known by.
-fn inputs_of(
+pub(super) fn inputs_of(
     svc: &Service,
     handle: &tokio::runtime::Handle,
     data: &JobData,

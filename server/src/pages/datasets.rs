@@ -1,11 +1,12 @@
 //! The home page and a data set's dashboard.
 
-use axum::extract::{Form, Path, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::error_page;
 use crate::service::Service;
+use glassbox_app::model::BiasAsk;
 
 pub(super) async fn home(State(svc): State<Service>) -> Response {
     let low_space = crate::storage::disk_space(&svc.settings.data_dir)
@@ -36,7 +37,11 @@ pub(super) async fn delete_dataset(State(svc): State<Service>, Path(id): Path<St
     }
 }
 
-pub(super) async fn dataset(State(svc): State<Service>, Path(id): Path<String>) -> Response {
+pub(super) async fn dataset(
+    State(svc): State<Service>,
+    Path(id): Path<String>,
+    ask: Result<Query<BiasAsk>, axum::extract::rejection::QueryRejection>,
+) -> Response {
     let ds = match svc.get_dataset(&id).await {
         Ok(d) => d,
         Err(e) => return error_page(e),
@@ -46,7 +51,23 @@ pub(super) async fn dataset(State(svc): State<Service>, Path(id): Path<String>) 
     } else {
         None
     };
-    Html(glassbox_app::dataset_page(&ds, profile.as_ref())).into_response()
+    let ask = ask.map(|Query(a)| a).unwrap_or_default();
+    let bias = if ask.asked() && ds.is_ready() {
+        Some(
+            svc.dataset_bias(&id, ask.label.trim(), super::bias_config(&ask))
+                .await
+                .map_err(|e| e.message),
+        )
+    } else {
+        None
+    };
+    Html(glassbox_app::dataset_page(
+        &ds,
+        profile.as_ref(),
+        &ask,
+        bias.as_ref(),
+    ))
+    .into_response()
 }
 
 #[derive(Deserialize)]

@@ -81,6 +81,7 @@ pub(super) async fn notebook_view(
     let title = match kind.as_str() {
         "data-exploration" => "Data exploration notebook",
         "candidate-definition" => "Candidate definition notebook",
+        "model-insights" => "Model insights notebook",
         _ => return not_found().await,
     };
     let file = format!("{kind}.ipynb");
@@ -126,15 +127,32 @@ pub(super) async fn delete_job(State(svc): State<Service>, Path(name): Path<Stri
 pub(super) async fn candidate(
     State(svc): State<Service>,
     Path((name, cand)): Path<(String, String)>,
+    ask: Result<
+        axum::extract::Query<glassbox_app::model::BiasAsk>,
+        axum::extract::rejection::QueryRejection,
+    >,
 ) -> Response {
     match svc.candidate(&name, &cand).await {
         Ok((c, resolved)) => {
-            let quality = svc.candidate_quality(&name, &cand).await;
+            let (quality, explained) = svc.candidate_reports(&name, &cand).await;
+            let ask = ask.map(|q| q.0).unwrap_or_default();
+            let bias = if ask.asked() {
+                Some(
+                    svc.candidate_bias(&name, &cand, super::bias_config(&ask))
+                        .await
+                        .map_err(|e| e.message),
+                )
+            } else {
+                None
+            };
+            let columns = svc.job_columns(&name).await;
             Html(glassbox_app::candidate_page(
                 &name,
                 &c,
                 &resolved,
                 quality.as_ref(),
+                explained.as_ref(),
+                (&columns, &ask, bias.as_ref()),
             ))
             .into_response()
         }

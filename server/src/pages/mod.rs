@@ -16,6 +16,16 @@ use axum::Router;
 
 use crate::service::Service;
 
+/// The bias question a page's form sent.
+fn bias_config(ask: &glassbox_app::model::BiasAsk) -> glassbox_engine::reports::BiasConfig {
+    glassbox_engine::reports::BiasConfig::from_text(
+        &ask.facet,
+        &ask.facet_values,
+        &ask.label_values,
+        &ask.group,
+    )
+}
+
 pub fn routes() -> Router<Service> {
     Router::new()
         .route("/", get(datasets::home))

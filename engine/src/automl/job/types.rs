@@ -19,6 +19,8 @@ pub enum SecondaryStatus {
     AnalyzingData,
     FeatureEngineering,
     ModelTuning,
+    /// A candidate's SHAP values are being computed (training goes on after).
+    GeneratingExplainabilityReport,
     CandidateDefinitionsGenerated,
     /// The candidate cap ended the job.
     CandidateLimitReached,

@@ -20,6 +20,9 @@ use crate::common::Rng;
 
 const MAX_BINS: usize = 255;
 
+/// A tree node. `cover` is the training weight that reached it (bootstrap counts times
+/// sample weights, scikit-learn's `weighted_n_node_samples`), which TreeSHAP needs; files
+/// written before it was kept read as 0.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub enum Node {
     Split {
@@ -27,10 +30,22 @@ pub enum Node {
         threshold: f64,
         left: u32,
         right: u32,
+        #[serde(default)]
+        cover: f64,
     },
     Leaf {
         value: Vec<f64>,
+        #[serde(default)]
+        cover: f64,
     },
+}
+
+impl Node {
+    pub fn cover(&self) -> f64 {
+        match self {
+            Node::Split { cover, .. } | Node::Leaf { cover, .. } => *cover,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -155,7 +170,7 @@ impl Grower<'_> {
         } else {
             s.iter().map(|c| c / w).collect()
         };
-        self.nodes.push(Node::Leaf { value });
+        self.nodes.push(Node::Leaf { value, cover: w });
         (self.nodes.len() - 1) as u32
     }
 
@@ -258,7 +273,10 @@ impl Grower<'_> {
             }
         }
         let idx = self.nodes.len();
-        self.nodes.push(Node::Leaf { value: vec![] });
+        self.nodes.push(Node::Leaf {
+            value: vec![],
+            cover: w,
+        });
         let (l, r) = rows.split_at_mut(i);
         let left = self.grow(l, depth + 1);
         let right = self.grow(r, depth + 1);
@@ -267,6 +285,7 @@ impl Grower<'_> {
             threshold,
             left,
             right,
+            cover: w,
         };
         idx as u32
     }
@@ -383,12 +402,13 @@ impl ForestModel {
         let mut n = 0usize;
         loop {
             match &tree[n] {
-                Node::Leaf { value } => return value,
+                Node::Leaf { value, .. } => return value,
                 Node::Split {
                     feature,
                     threshold,
                     left,
                     right,
+                    ..
                 } => {
                     let v = x.get(i, *feature as usize);
                     // Missing values were binned with the smallest values: go left.

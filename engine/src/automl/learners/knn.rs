@@ -48,24 +48,20 @@ impl Learner for KnnModel {
             Task::Classification { n_classes } => n_classes,
             Task::Regression => 1,
         };
+        let sparse = Sparse::of(&self.x, self.cols);
         let rows: Vec<Vec<f64>> = (0..q.rows)
             .into_par_iter()
             .map(|i| {
                 let qi = q.row(i);
-                let mut dist: Vec<(f64, usize)> = self
-                    .x
-                    .chunks(self.cols)
-                    .enumerate()
-                    .map(|(r, row)| {
-                        (
-                            row.iter()
-                                .zip(&qi)
-                                .map(|(a, b)| (a - b) * (a - b))
-                                .sum::<f64>(),
-                            r,
-                        )
-                    })
-                    .collect();
+                let mut dist: Vec<(f64, usize)> = match &sparse {
+                    Some(s) => s.distances(&qi),
+                    None => self
+                        .x
+                        .chunks(self.cols)
+                        .enumerate()
+                        .map(|(r, row)| (squared_distance(row, &qi), r))
+                        .collect(),
+                };
                 if k < n {
                     dist.select_nth_unstable_by(k - 1, |a, b| {
                         a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
@@ -103,5 +99,110 @@ impl Learner for KnnModel {
     /// Neighbours weigh every feature alike; no importance is reported.
     fn feature_importance(&self) -> Vec<f64> {
         vec![0.0; self.cols]
+    }
+}
+
+fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>()
+}
+
+/// The training rows' non-zero cells, when most cells are zero (one-hot and TF-IDF
+/// columns). A distance then sums only the columns where either row is non-zero, in
+/// column order: the terms left out are exactly 0, so the sum is bit for bit the dense one.
+struct Sparse {
+    start: Vec<usize>,
+    index: Vec<usize>,
+    value: Vec<f64>,
+}
+
+impl Sparse {
+    fn of(x: &[f64], cols: usize) -> Option<Sparse> {
+        let nonzero = x.iter().filter(|v| **v != 0.0).count();
+        if cols == 0 || nonzero * 4 > x.len() {
+            return None;
+        }
+        let mut s = Sparse {
+            start: vec![0],
+            index: Vec::with_capacity(nonzero),
+            value: Vec::with_capacity(nonzero),
+        };
+        for row in x.chunks(cols) {
+            for (j, v) in row.iter().enumerate() {
+                if *v != 0.0 {
+                    s.index.push(j);
+                    s.value.push(*v);
+                }
+            }
+            s.start.push(s.index.len());
+        }
+        Some(s)
+    }
+
+    fn distances(&self, q: &[f64]) -> Vec<(f64, usize)> {
+        let qn: Vec<usize> = (0..q.len()).filter(|&j| q[j] != 0.0).collect();
+        (0..self.start.len() - 1)
+            .map(|r| {
+                let (idx, val) = (
+                    &self.index[self.start[r]..self.start[r + 1]],
+                    &self.value[self.start[r]..self.start[r + 1]],
+                );
+                // Merge the two sorted lists of non-zero columns.
+                let (mut a, mut b, mut sum) = (0, 0, 0.0);
+                while a < idx.len() || b < qn.len() {
+                    let (ja, jb) = (
+                        idx.get(a).copied().unwrap_or(usize::MAX),
+                        qn.get(b).copied().unwrap_or(usize::MAX),
+                    );
+                    let j = ja.min(jb);
+                    let t = if ja == j { val[a] } else { 0.0 };
+                    let d = t - q[j];
+                    sum += d * d;
+                    a += usize::from(ja == j);
+                    b += usize::from(jb == j);
+                }
+                (sum, r)
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_distances_are_the_dense_ones_bit_for_bit() {
+        let mut rng = crate::common::Rng::new(3);
+        let (n, cols) = (40, 30);
+        let x: Vec<f64> = (0..n * cols)
+            .map(|_| {
+                if rng.next_f64() < 0.1 {
+                    rng.next_f64() * 3.0 - 1.0
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let s = Sparse::of(&x, cols).expect("mostly zeros");
+        for t in 0..10 {
+            let q: Vec<f64> = if t < 5 {
+                x[t * cols..(t + 1) * cols].to_vec()
+            } else {
+                (0..cols)
+                    .map(|_| {
+                        if rng.next_f64() < 0.2 {
+                            rng.next_f64()
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            };
+            let got = s.distances(&q);
+            for (r, row) in x.chunks(cols).enumerate() {
+                assert_eq!(got[r].0.to_bits(), squared_distance(row, &q).to_bits());
+            }
+        }
+        assert!(Sparse::of(&[1.0; 20], 4).is_none(), "dense stays dense");
     }
 }

@@ -27,7 +27,7 @@ use super::features::Pipeline;
 use super::matrix::Matrix;
 use super::metrics::Predictions;
 
-pub use forest::ForestModel;
+pub use forest::{ForestModel, Node};
 pub use gbdt::GbdtModel;
 pub use knn::KnnModel;
 pub use linear::LinearModel;

@@ -30,6 +30,9 @@ struct ForestTree {
     left: Option<Vec<u32>>,
     /// Per leaf, in node order: its values (`dim` numbers each).
     value: Vec<f64>,
+    /// Per node: the training weight that reached it (absent in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    cover: Vec<f64>,
 }
 
 fn forest_tree(nodes: &[Node]) -> ForestTree {
@@ -39,16 +42,19 @@ fn forest_tree(nodes: &[Node]) -> ForestTree {
         right: Vec::new(),
         left: None,
         value: Vec::new(),
+        cover: Vec::with_capacity(nodes.len()),
     };
     let mut left = Vec::new();
     let mut next_is_left = true;
     for (i, n) in nodes.iter().enumerate() {
+        t.cover.push(n.cover());
         match n {
             Node::Split {
                 feature,
                 threshold,
                 left: l,
                 right,
+                ..
             } => {
                 t.feature.push(*feature as i32);
                 t.threshold.push(*threshold);
@@ -56,7 +62,7 @@ fn forest_tree(nodes: &[Node]) -> ForestTree {
                 left.push(*l);
                 next_is_left &= *l as usize == i + 1;
             }
-            Node::Leaf { value } => {
+            Node::Leaf { value, .. } => {
                 t.feature.push(-1);
                 t.value.extend(value);
             }
@@ -78,6 +84,9 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
     {
         return Err(E::custom("a tree's split arrays do not match its splits"));
     }
+    if !t.cover.is_empty() && t.cover.len() != n {
+        return Err(E::custom("a tree's covers do not match its nodes"));
+    }
     if leaves == 0 || !t.value.len().is_multiple_of(leaves) {
         return Err(E::custom(
             "a tree's leaf values do not divide among its leaves",
@@ -88,9 +97,10 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
     let mut s = 0;
     (0..n)
         .map(|i| {
+            let cover = t.cover.get(i).copied().unwrap_or(0.0);
             if t.feature[i] < 0 {
                 let value = values.next().unwrap_or_default().to_vec();
-                return Ok(Node::Leaf { value });
+                return Ok(Node::Leaf { value, cover });
             }
             let left = t.left.as_ref().map_or(i as u32 + 1, |l| l[s]);
             let node = Node::Split {
@@ -98,6 +108,7 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
                 threshold: t.threshold[s],
                 left,
                 right: t.right[s],
+                cover,
             };
             s += 1;
             if (left as usize) < n && (t.right[s - 1] as usize) < n {
@@ -141,6 +152,9 @@ struct BoosterTree {
     left: Vec<u32>,
     right: Vec<u32>,
     missing: Vec<u32>,
+    /// Per node: forust's hessian sum (its cover, as TreeSHAP needs; absent in older files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    cover: Vec<f64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -164,8 +178,10 @@ fn compact_booster(b: &GradientBooster) -> Booster {
                 left: Vec::with_capacity(n),
                 right: Vec::with_capacity(n),
                 missing: Vec::with_capacity(n),
+                cover: Vec::with_capacity(n),
             };
             for node in &tree.nodes {
+                t.cover.push(node.hessian_sum as f64);
                 if node.is_leaf {
                     t.feature.push(-1);
                     t.value.push(node.weight_value as f64);
@@ -217,6 +233,7 @@ fn forust_booster<E: serde::de::Error>(c: Booster) -> Result<GradientBooster, E>
         if [t.value.len(), t.left.len(), t.right.len(), t.missing.len()]
             .iter()
             .any(|l| *l != n)
+            || (!t.cover.is_empty() && t.cover.len() != n)
         {
             return Err(E::custom("a booster tree's arrays differ in length"));
         }
@@ -235,7 +252,7 @@ fn forust_booster<E: serde::de::Error>(c: Booster) -> Result<GradientBooster, E>
             nodes.push(NodeForm {
                 num: i,
                 weight_value: if leaf { t.value[i] as f32 } else { 0.0 },
-                hessian_sum: 0.0,
+                hessian_sum: t.cover.get(i).map_or(0.0, |c| *c as f32),
                 depth: 0,
                 split_value: if leaf { 0.0 } else { t.value[i] },
                 split_feature: if leaf { 0 } else { t.feature[i] as usize },
@@ -307,12 +324,14 @@ mod tests {
             threshold,
             left,
             right,
+            cover: 4.0,
         }
     }
 
     fn leaf(value: &[f64]) -> Node {
         Node::Leaf {
             value: value.to_vec(),
+            cover: 2.0,
         }
     }
 

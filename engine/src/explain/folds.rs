@@ -1,0 +1,251 @@
+//! TreeSHAP and linear SHAP, fold model by fold model: each fold's pipeline transforms
+//! the rows, the fold's model is explained on its own features, the values are summed
+//! back to input columns, and the candidate's are the mean over the folds.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use super::tree_models;
+use super::tree_shap::{Scratch, ShapTree};
+use super::{time_left, ExplainRequest, Explanation, Method, OutputSpace, RowShap};
+use crate::automl::learners::{AnyModel, Task};
+use crate::automl::model::{CandidateModel, FoldModel};
+use crate::data::ProblemType;
+
+/// Rows explained at a time (each on its own thread).
+const CHUNK: usize = 8;
+
+/// Trees whose leaves feed outputs `offset..offset + dim`.
+struct Group {
+    offset: usize,
+    dim: usize,
+    base: Vec<f64>,
+    trees: Vec<ShapTree>,
+}
+
+enum FoldExplainer {
+    /// `None`: a class the fold never saw (its booster is absent; its log-odds is -∞).
+    Trees(Vec<Option<Group>>),
+    Linear {
+        coef: Vec<Vec<f64>>,
+        intercept: Vec<f64>,
+        mean: Vec<f64>,
+    },
+}
+
+/// What each output is, and in which space, for the fold models' kind.
+fn outputs(model: &CandidateModel) -> (Vec<Option<usize>>, OutputSpace) {
+    let k = model.classes.len();
+    let first = model.folds.first().map(|f| &f.model);
+    match (model.problem_type, first) {
+        (ProblemType::Regression, _) => (vec![None], OutputSpace::Raw),
+        (ProblemType::BinaryClassification, Some(AnyModel::Gbdt(_) | AnyModel::Linear(_))) => {
+            (vec![Some(1)], OutputSpace::LogOdds)
+        }
+        (_, Some(AnyModel::Gbdt(_))) => ((0..k).map(Some).collect(), OutputSpace::LogOdds),
+        (_, Some(AnyModel::Linear(_))) => ((0..k).map(Some).collect(), OutputSpace::Raw),
+        _ => ((0..k).map(Some).collect(), OutputSpace::Probability),
+    }
+}
+
+fn fold_explainer(req: &ExplainRequest, fold: &FoldModel) -> Option<FoldExplainer> {
+    match &fold.model {
+        AnyModel::Forest(f) => {
+            let dim = match f.task {
+                Task::Classification { n_classes } => n_classes,
+                Task::Regression => 1,
+            };
+            Some(FoldExplainer::Trees(vec![Some(Group {
+                offset: 0,
+                dim,
+                base: vec![0.0; dim],
+                trees: tree_models::forest(f)?,
+            })]))
+        }
+        AnyModel::Gbdt(g) => {
+            let groups = g
+                .boosters
+                .iter()
+                .enumerate()
+                .map(|(c, b)| match b {
+                    None => Some(None),
+                    Some(b) => tree_models::booster(b).map(|(base, trees)| {
+                        Some(Group {
+                            offset: c,
+                            dim: 1,
+                            base: vec![base],
+                            trees,
+                        })
+                    }),
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some(FoldExplainer::Trees(groups))
+        }
+        AnyModel::Linear(m) => {
+            let x = fold.pipeline.transform(req.columns, req.background);
+            let n = x.rows.max(1) as f64;
+            let mean = (0..x.cols)
+                .map(|j| x.col(j).iter().sum::<f64>() / n)
+                .collect();
+            Some(FoldExplainer::Linear {
+                coef: m.coef.clone(),
+                intercept: m.intercept.clone(),
+                mean,
+            })
+        }
+        _ => None,
+    }
+}
+
+impl FoldExplainer {
+    fn expected(&self, k: usize) -> Vec<f64> {
+        match self {
+            FoldExplainer::Trees(groups) => {
+                let mut e = vec![f64::NAN; k];
+                for g in groups.iter().flatten() {
+                    for d in 0..g.dim {
+                        e[g.offset + d] =
+                            g.base[d] + g.trees.iter().map(|t| t.expected()[d]).sum::<f64>();
+                    }
+                }
+                e
+            }
+            FoldExplainer::Linear {
+                coef,
+                intercept,
+                mean,
+            } => coef
+                .iter()
+                .zip(intercept)
+                .map(|(w, b)| b + w.iter().zip(mean).map(|(a, m)| a * m).sum::<f64>())
+                .collect(),
+        }
+    }
+
+    /// (prediction per output, SHAP per transformed feature × output) for row `x`.
+    fn row(&self, x: &[f64], k: usize, scratch: &mut Scratch) -> (Vec<f64>, Vec<f64>) {
+        let p = x.len();
+        let mut pred = vec![f64::NAN; k];
+        let mut phi = vec![0.0; p * k];
+        match self {
+            FoldExplainer::Trees(groups) => {
+                for g in groups.iter().flatten() {
+                    let mut local = vec![0.0; p * g.dim];
+                    let mut out = g.base.clone();
+                    for t in &g.trees {
+                        t.add_shap(x, 1.0, &mut local, scratch);
+                        out.iter_mut().zip(t.predict(x)).for_each(|(a, v)| *a += v);
+                    }
+                    pred[g.offset..g.offset + g.dim].copy_from_slice(&out);
+                    for j in 0..p {
+                        for d in 0..g.dim {
+                            phi[j * k + g.offset + d] = local[j * g.dim + d];
+                        }
+                    }
+                }
+            }
+            FoldExplainer::Linear {
+                coef,
+                intercept,
+                mean,
+            } => {
+                for (o, (w, b)) in coef.iter().zip(intercept).enumerate() {
+                    let mut z = *b;
+                    for j in 0..p.min(w.len()) {
+                        z += w[j] * x[j];
+                        phi[j * k + o] = w[j] * (x[j] - mean[j]);
+                    }
+                    pred[o] = z;
+                }
+            }
+        }
+        (pred, phi)
+    }
+}
+
+pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
+    let model = req.model;
+    let (outputs, output_space) = outputs(model);
+    let k = outputs.len();
+    let m = model.features.len();
+    let index: HashMap<&str, usize> = model
+        .features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.name.as_str(), i))
+        .collect();
+    let explainers: Vec<FoldExplainer> = model
+        .folds
+        .iter()
+        .map(|f| fold_explainer(req, f).expect("method_for chose a method the folds support"))
+        .collect();
+    let sources: Vec<Vec<usize>> = model
+        .folds
+        .iter()
+        .map(|f| {
+            f.pipeline
+                .output_sources()
+                .iter()
+                .map(|s| index.get(s.as_str()).copied().unwrap_or(usize::MAX))
+                .collect()
+        })
+        .collect();
+    let w = 1.0 / explainers.len().max(1) as f64;
+    let mut expected = vec![0.0; k];
+    for e in &explainers {
+        expected
+            .iter_mut()
+            .zip(e.expected(k))
+            .for_each(|(a, v)| *a += w * v);
+    }
+    let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
+    // Small chunks of rows, every fold model each: the deadline is checked between chunks
+    // (the first is always explained), so little work is lost when it comes.
+    for chunk in req.rows.chunks(CHUNK) {
+        if !time_left(req.deadline, rows.len()) {
+            break;
+        }
+        let mut acc: Vec<RowShap> = (0..chunk.len())
+            .map(|_| RowShap {
+                prediction: vec![0.0; k],
+                shap: vec![0.0; m * k],
+            })
+            .collect();
+        for ((fold, e), src) in model.folds.iter().zip(&explainers).zip(&sources) {
+            let x = fold.pipeline.transform(req.columns, chunk);
+            acc.par_iter_mut()
+                .enumerate()
+                .for_each_init(Scratch::default, |scratch, (i, out)| {
+                    let (pred, phi) = e.row(&x.row(i), k, scratch);
+                    out.prediction
+                        .iter_mut()
+                        .zip(pred)
+                        .for_each(|(a, v)| *a += w * v);
+                    for (j, &s) in src.iter().enumerate() {
+                        if s == usize::MAX {
+                            continue;
+                        }
+                        for o in 0..k {
+                            out.shap[s * k + o] += w * phi[j * k + o];
+                        }
+                    }
+                });
+        }
+        rows.extend(acc);
+    }
+    Explanation {
+        method,
+        output_space,
+        outputs,
+        features: vec![],
+        expected,
+        rows,
+        background_rows: if method == Method::LinearSHAP {
+            req.background.len()
+        } else {
+            0
+        },
+        coalitions: None,
+    }
+}

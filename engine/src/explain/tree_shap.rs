@@ -1,0 +1,461 @@
+//! Path-dependent TreeSHAP (Lundberg, Erion & Lee 2018, Algorithm 2), in `f64`, as the
+//! `shap` package computes it with `feature_perturbation="tree_path_dependent"`: each
+//! split's covers stand for the distribution of the features a coalition leaves out.
+//!
+//! A `ShapTree` is the explainer's view of one tree: parallel arrays per node, leaves
+//! holding `dim` values. The covers of internal nodes are the sums of their children's,
+//! so the expected value (cover-weighted mean of the leaves) plus the SHAP values adds
+//! up to the tree's output exactly, whatever rounding the learner's own covers carry.
+
+/// How a split sends a present value: `x <= threshold` (the forests) or `x < threshold`
+/// (forust) goes left. A missing value takes `missing`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    LeftIfLessEq,
+    LeftIfLess,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShapTree {
+    /// Per node: the split feature, or -1 at a leaf.
+    pub feature: Vec<i64>,
+    pub threshold: Vec<f64>,
+    pub left: Vec<usize>,
+    pub right: Vec<usize>,
+    /// Where a missing value goes (the left or the right child).
+    pub missing: Vec<usize>,
+    pub cover: Vec<f64>,
+    /// `dim` values per node (only leaves' are used).
+    pub value: Vec<f64>,
+    pub dim: usize,
+    pub rule: Rule,
+    depth: usize,
+    expected: Vec<f64>,
+}
+
+impl ShapTree {
+    /// Checks the arrays, makes every internal cover the sum of its children's, and
+    /// measures the depth. `None` when the tree cannot be explained: no covers (a file
+    /// written before they were kept), a zero cover, a child out of range, or a missing
+    /// branch that is neither child.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        feature: Vec<i64>,
+        threshold: Vec<f64>,
+        left: Vec<usize>,
+        right: Vec<usize>,
+        missing: Vec<usize>,
+        leaf_cover: Vec<f64>,
+        value: Vec<f64>,
+        dim: usize,
+        rule: Rule,
+    ) -> Option<ShapTree> {
+        let n = feature.len();
+        if n == 0
+            || [
+                threshold.len(),
+                left.len(),
+                right.len(),
+                missing.len(),
+                leaf_cover.len(),
+            ]
+            .iter()
+            .any(|l| *l != n)
+            || value.len() != n * dim
+        {
+            return None;
+        }
+        let mut t = ShapTree {
+            feature,
+            threshold,
+            left,
+            right,
+            missing,
+            cover: leaf_cover,
+            value,
+            dim,
+            rule,
+            depth: 0,
+            expected: vec![],
+        };
+        // Children before parents: covers bottom-up, depth top-down, without recursion.
+        let mut order = Vec::with_capacity(n);
+        let mut depth = vec![0usize; n];
+        let mut stack = vec![0usize];
+        while let Some(i) = stack.pop() {
+            if order.len() > n {
+                return None; // a cycle
+            }
+            order.push(i);
+            if t.feature[i] >= 0 {
+                let (l, r, m) = (t.left[i], t.right[i], t.missing[i]);
+                if l >= n || r >= n || (m != l && m != r) || l == i || r == i {
+                    return None;
+                }
+                depth[l] = depth[i] + 1;
+                depth[r] = depth[i] + 1;
+                stack.push(l);
+                stack.push(r);
+            }
+        }
+        // Each node's mean: its children's, weighted by their covers (shap's
+        // `compute_expectations`); the root's is the tree's expected value.
+        let mut mean = vec![0.0; n * dim];
+        for &i in order.iter().rev() {
+            if t.feature[i] >= 0 {
+                let (l, r) = (t.left[i], t.right[i]);
+                let (cl, cr) = (t.cover[l], t.cover[r]);
+                t.cover[i] = cl + cr;
+                for d in 0..dim {
+                    mean[i * dim + d] =
+                        (cl * mean[l * dim + d] + cr * mean[r * dim + d]) / (cl + cr);
+                }
+            } else {
+                mean[i * dim..(i + 1) * dim].copy_from_slice(t.leaf(i));
+            }
+            if t.cover[i].is_nan() || t.cover[i] <= 0.0 {
+                return None;
+            }
+        }
+        t.expected = mean[..dim].to_vec();
+        t.depth = order.iter().map(|&i| depth[i]).max().unwrap_or(0);
+        Some(t)
+    }
+
+    /// The cover-weighted mean of the leaves' values: what the tree predicts when no
+    /// feature is known.
+    pub fn expected(&self) -> &[f64] {
+        &self.expected
+    }
+
+    fn leaf(&self, i: usize) -> &[f64] {
+        &self.value[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// The child row `x` goes to at split `i`.
+    fn child(&self, i: usize, x: &[f64]) -> usize {
+        let v = x[self.feature[i] as usize];
+        if v.is_nan() {
+            return self.missing[i];
+        }
+        let left = match self.rule {
+            Rule::LeftIfLessEq => v <= self.threshold[i],
+            Rule::LeftIfLess => v < self.threshold[i],
+        };
+        if left {
+            self.left[i]
+        } else {
+            self.right[i]
+        }
+    }
+
+    /// What the tree predicts for `x`.
+    pub fn predict(&self, x: &[f64]) -> &[f64] {
+        let mut i = 0;
+        while self.feature[i] >= 0 {
+            i = self.child(i, x);
+        }
+        self.leaf(i)
+    }
+
+    /// Add `scale` × this tree's SHAP values for row `x` to `phi` (`features × dim`,
+    /// feature-major). `scratch` is reused between calls.
+    pub fn add_shap(&self, x: &[f64], scale: f64, phi: &mut [f64], scratch: &mut Scratch) {
+        let need = (self.depth + 2) * (self.depth + 3) / 2 + 2;
+        if scratch.path.len() < need {
+            scratch.path.resize(need, PathElement::default());
+        }
+        let mut walk = Walk {
+            tree: self,
+            x,
+            phi,
+            scale,
+            path: &mut scratch.path,
+        };
+        walk.recurse(0, 0, 0, 1.0, 1.0, -1);
+    }
+
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+}
+
+/// Reusable memory for the unique paths of one row's walk.
+#[derive(Default)]
+pub struct Scratch {
+    path: Vec<PathElement>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct PathElement {
+    feature: i64,
+    zero_fraction: f64,
+    one_fraction: f64,
+    pweight: f64,
+}
+
+struct Walk<'a> {
+    tree: &'a ShapTree,
+    x: &'a [f64],
+    phi: &'a mut [f64],
+    scale: f64,
+    /// Every node on the current branch has its own segment of the unique path, right
+    /// after its parent's (as in shap's `tree_shap_recursive`).
+    path: &'a mut [PathElement],
+}
+
+impl Walk<'_> {
+    fn recurse(
+        &mut self,
+        node: usize,
+        parent: usize,
+        depth: usize,
+        zero_fraction: f64,
+        one_fraction: f64,
+        feature: i64,
+    ) {
+        let t = self.tree;
+        let at = parent + depth + 1;
+        self.path.copy_within(parent..parent + depth + 1, at);
+        let seg = &mut self.path[at..];
+        let mut unique_depth = depth;
+        extend(seg, unique_depth, zero_fraction, one_fraction, feature);
+        if t.feature[node] < 0 {
+            let leaf = t.leaf(node);
+            for i in 1..=unique_depth {
+                let w = unwound_sum(seg, unique_depth, i);
+                let el = seg[i];
+                let c = w * (el.one_fraction - el.zero_fraction) * self.scale;
+                let f = el.feature as usize * t.dim;
+                for (d, v) in leaf.iter().enumerate() {
+                    self.phi[f + d] += c * v;
+                }
+            }
+            return;
+        }
+        let hot = t.child(node, self.x);
+        let cold = if hot == t.left[node] {
+            t.right[node]
+        } else {
+            t.left[node]
+        };
+        let w = t.cover[node];
+        let (hot_zero, cold_zero) = (t.cover[hot] / w, t.cover[cold] / w);
+        let split = t.feature[node];
+        let (mut in_zero, mut in_one) = (1.0, 1.0);
+        // A feature split on before on this branch: undo that split so it counts once.
+        if let Some(k) = (1..=unique_depth).find(|&k| seg[k].feature == split) {
+            in_zero = seg[k].zero_fraction;
+            in_one = seg[k].one_fraction;
+            unwind(seg, unique_depth, k);
+            unique_depth -= 1;
+        }
+        self.recurse(hot, at, unique_depth + 1, hot_zero * in_zero, in_one, split);
+        self.recurse(cold, at, unique_depth + 1, cold_zero * in_zero, 0.0, split);
+    }
+}
+
+fn extend(path: &mut [PathElement], d: usize, zero: f64, one: f64, feature: i64) {
+    path[d] = PathElement {
+        feature,
+        zero_fraction: zero,
+        one_fraction: one,
+        pweight: if d == 0 { 1.0 } else { 0.0 },
+    };
+    let df = d as f64;
+    for i in (0..d).rev() {
+        path[i + 1].pweight += one * path[i].pweight * (i as f64 + 1.0) / (df + 1.0);
+        path[i].pweight = zero * path[i].pweight * (df - i as f64) / (df + 1.0);
+    }
+}
+
+fn unwind(path: &mut [PathElement], d: usize, k: usize) {
+    let one = path[k].one_fraction;
+    let zero = path[k].zero_fraction;
+    let df = d as f64;
+    let mut next_one = path[d].pweight;
+    for i in (0..d).rev() {
+        if one != 0.0 {
+            let tmp = path[i].pweight;
+            path[i].pweight = next_one * (df + 1.0) / ((i as f64 + 1.0) * one);
+            next_one = tmp - path[i].pweight * zero * (df - i as f64) / (df + 1.0);
+        } else {
+            path[i].pweight = path[i].pweight * (df + 1.0) / (zero * (df - i as f64));
+        }
+    }
+    for i in k..d {
+        path[i].feature = path[i + 1].feature;
+        path[i].zero_fraction = path[i + 1].zero_fraction;
+        path[i].one_fraction = path[i + 1].one_fraction;
+    }
+}
+
+fn unwound_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
+    let one = path[k].one_fraction;
+    let zero = path[k].zero_fraction;
+    let df = d as f64;
+    let mut next_one = path[d].pweight;
+    let mut total = 0.0;
+    for i in (0..d).rev() {
+        if one != 0.0 {
+            let tmp = next_one * (df + 1.0) / ((i as f64 + 1.0) * one);
+            total += tmp;
+            next_one = path[i].pweight - tmp * zero * ((df - i as f64) / (df + 1.0));
+        } else if zero != 0.0 {
+            total += (path[i].pweight / zero) / ((df - i as f64) / (df + 1.0));
+        }
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::Rng;
+
+    /// Arrays of a tree being grown.
+    #[derive(Default)]
+    struct Grown {
+        feature: Vec<i64>,
+        threshold: Vec<f64>,
+        left: Vec<usize>,
+        right: Vec<usize>,
+        cover: Vec<f64>,
+        value: Vec<f64>,
+    }
+
+    fn grow(g: &mut Grown, rng: &mut Rng, d: usize, p: usize, dim: usize) -> usize {
+        let i = g.feature.len();
+        g.feature.push(-1);
+        g.threshold.push(0.0);
+        g.left.push(0);
+        g.right.push(0);
+        g.cover.push(1.0 + (rng.next_f64() * 20.0).floor());
+        g.value.extend((0..dim).map(|_| rng.next_f64() * 2.0 - 1.0));
+        if d > 0 && rng.next_f64() < 0.85 {
+            g.feature[i] = rng.below(p) as i64;
+            g.threshold[i] = (rng.next_f64() * 4.0).floor() / 4.0;
+            g.left[i] = grow(g, rng, d - 1, p, dim);
+            g.right[i] = grow(g, rng, d - 1, p, dim);
+        }
+        i
+    }
+
+    /// A random tree of depth at most `depth` over `p` features (features repeat on a path).
+    fn random_tree(rng: &mut Rng, depth: usize, p: usize, dim: usize, rule: Rule) -> ShapTree {
+        let mut g = Grown::default();
+        grow(&mut g, rng, depth, p, dim);
+        let missing: Vec<usize> = g
+            .left
+            .iter()
+            .zip(&g.right)
+            .map(|(l, r)| if rng.next_f64() < 0.5 { *l } else { *r })
+            .collect();
+        ShapTree::new(
+            g.feature,
+            g.threshold,
+            g.left,
+            g.right,
+            missing,
+            g.cover,
+            g.value,
+            dim,
+            rule,
+        )
+        .unwrap()
+    }
+
+    /// The tree's value for coalition `s`: follow x on features in `s`, else average the
+    /// children by cover (the path-dependent definition).
+    fn v(t: &ShapTree, x: &[f64], s: usize, node: usize) -> Vec<f64> {
+        if t.feature[node] < 0 {
+            return t.leaf(node).to_vec();
+        }
+        let f = t.feature[node] as usize;
+        if s >> f & 1 == 1 {
+            return v(t, x, s, t.child(node, x));
+        }
+        let (l, r) = (t.left[node], t.right[node]);
+        let (vl, vr) = (v(t, x, s, l), v(t, x, s, r));
+        let w = t.cover[node];
+        vl.iter()
+            .zip(&vr)
+            .map(|(a, b)| (t.cover[l] * a + t.cover[r] * b) / w)
+            .collect()
+    }
+
+    fn brute_force(t: &ShapTree, x: &[f64], p: usize) -> Vec<f64> {
+        let dim = t.dim;
+        let mut phi = vec![0.0; p * dim];
+        let fact = |n: usize| (1..=n).map(|i| i as f64).product::<f64>();
+        for s in 0..1usize << p {
+            let size = s.count_ones() as usize;
+            let vs = v(t, x, s, 0);
+            for i in 0..p {
+                if s >> i & 1 == 0 {
+                    let w = fact(size) * fact(p - size - 1) / fact(p);
+                    let vi = v(t, x, s | 1 << i, 0);
+                    for d in 0..dim {
+                        phi[i * dim + d] += w * (vi[d] - vs[d]);
+                    }
+                }
+            }
+        }
+        phi
+    }
+
+    #[test]
+    fn tree_shap_equals_the_shapley_values_of_the_path_dependent_game() {
+        let mut rng = Rng::new(7);
+        let p = 4;
+        for case in 0..40 {
+            let rule = if case % 2 == 0 {
+                Rule::LeftIfLessEq
+            } else {
+                Rule::LeftIfLess
+            };
+            let dim = 1 + case % 3;
+            let t = random_tree(&mut rng, 6, p, dim, rule);
+            let mut x: Vec<f64> = (0..p)
+                .map(|_| (rng.next_f64() * 4.0).floor() / 4.0)
+                .collect();
+            if case % 5 == 0 {
+                x[1] = f64::NAN;
+            }
+            let mut phi = vec![0.0; p * dim];
+            t.add_shap(&x, 1.0, &mut phi, &mut Scratch::default());
+            let want = brute_force(&t, &x, p);
+            for (a, b) in phi.iter().zip(&want) {
+                assert!((a - b).abs() < 1e-12, "case {case}: {phi:?} vs {want:?}");
+            }
+            // Additivity: expected + Σ φ = prediction, per output.
+            for d in 0..dim {
+                let sum: f64 = (0..p).map(|f| phi[f * dim + d]).sum();
+                let pred = t.predict(&x)[d];
+                assert!((t.expected()[d] + sum - pred).abs() < 1e-12, "case {case}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_tree_without_covers_or_with_a_bad_child_is_refused() {
+        let t = |cover: Vec<f64>, right: usize| {
+            ShapTree::new(
+                vec![0, -1, -1],
+                vec![0.5, 0.0, 0.0],
+                vec![1, 0, 0],
+                vec![right, 0, 0],
+                vec![1, 0, 0],
+                cover,
+                vec![0.0, 1.0, 2.0],
+                1,
+                Rule::LeftIfLessEq,
+            )
+        };
+        assert!(t(vec![0.0, 0.0, 0.0], 2).is_none());
+        assert!(t(vec![2.0, 1.0, 1.0], 7).is_none());
+        let ok = t(vec![0.0, 1.0, 3.0], 2).unwrap();
+        assert_eq!(ok.cover[0], 4.0);
+        assert_eq!(ok.expected(), &[1.75]);
+    }
+}
