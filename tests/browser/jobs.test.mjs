@@ -103,8 +103,29 @@ test("start a job from the data set page and watch it finish", async () => {
   assert.match(await page.textContent("#explain-method"), /(TreeSHAP|LinearSHAP|ExactSHAP|PermutationSHAP): .* validation rows explained/);
   assert.equal(await page.locator("#explain-global svg").count(), 1);
   assert.ok((await page.locator("#explain-table tbody tr").count()) >= 3);
-  const explained = await (await page.request.get(await page.getAttribute("#explainability a[download]", "href"))).json();
+  const link = new URL(await page.getAttribute("#explainability a[download]", "href"), page.url());
+  const explained = await (await page.request.get(link.href)).json();
   assert.equal(await page.locator("#explain-table tbody tr td").first().textContent(), explained.global[0].feature);
+  // report.html: one file that opens and draws with the network off.
+  const reportUrl = new URL(await page.getAttribute("#report-html", "href"), page.url()).href;
+  const html = await (await page.request.get(reportUrl)).text();
+  const offline = await env.browser.newContext({ offline: true });
+  const reportPage = await offline.newPage();
+  const fetched = [];
+  reportPage.on("request", (r) => fetched.push(r.url()));
+  await reportPage.setContent(html, { waitUntil: "load" });
+  assert.deepEqual(fetched.filter((u) => !u.startsWith("data:")), [], "report.html fetches nothing");
+  assert.ok(await reportPage.locator("#explain-global svg").isVisible());
+  assert.ok((await reportPage.locator("#quality svg").count()) >= 1);
+  await offline.close();
+  // Bias on this candidate's validation rows: pick the facet, read Clarify's metrics.
+  await page.selectOption("#bias-facet", "Sex");
+  await page.fill("#bias-facet-values", "female");
+  await page.click("#bias-submit");
+  await page.waitForSelector("#bias-post");
+  assert.match(await page.textContent("#bias-summary"), /\d+ in the sensitive facet \(Sex = female\)/);
+  assert.equal(await page.locator("#bias-post tr[data-metric=DI]").count(), 1);
+  assert.equal(await page.inputValue("#bias-facet-values"), "female", "the form keeps what was asked");
   await page.screenshot({ path: `${env.server.dataDir}/candidate.png`, fullPage: true });
   await page.click("#back-to-job");
   await page.waitForSelector("#leaderboard");
