@@ -1,7 +1,7 @@
 //! A candidate's page: its validation metrics, its definition (hyperparameters and
 //! feature pipeline, or an ensemble's members) and its feature importance.
 
-use glassbox_engine::automl::job::{CandidateStatus, Resolved};
+use glassbox_engine::automl::job::{CandidateResult, CandidateStatus, Resolved};
 use glassbox_engine::reports::{BiasReport, Explainability, Quality};
 use leptos::prelude::*;
 
@@ -11,6 +11,90 @@ use crate::format::{num, param_value, status_badge};
 use crate::model::{BiasAsk, CandidateInfo};
 use crate::pages::document;
 use crate::quality_view::quality_card;
+
+/// The page's tabs (id, label), like SageMaker Studio's model details. Without JavaScript
+/// every panel shows, one after the other; the tabs are links to them.
+const TABS: [(&str, &str); 5] = [
+    ("performance", "Performance"),
+    ("explainability", "Explainability"),
+    ("bias", "Bias"),
+    ("hyperparameters", "Hyperparameters"),
+    ("artifacts", "Artifacts"),
+];
+
+/// The candidate's files: (label, URL, what).
+fn artifact_links(job: &str, name: &str) -> Vec<(&'static str, String, &'static str)> {
+    let api = format!("/api/automl-jobs/{job}/candidates/{name}");
+    vec![
+        (
+            "model.zip",
+            format!("{api}/model.zip"),
+            "the model, its members and the helper module to predict in Python",
+        ),
+        (
+            "report.html",
+            format!("{api}/reports/report.html"),
+            "the quality and explainability reports in one file that opens offline",
+        ),
+        (
+            "quality.json",
+            format!("{api}/reports/quality.json"),
+            "the model quality report",
+        ),
+        (
+            "explainability.json",
+            format!("{api}/reports/explainability.json"),
+            "SHAP values per input column",
+        ),
+        (
+            "validation_predictions.csv",
+            format!("{api}/validation-predictions.csv"),
+            "the rows the leaderboard was scored on, with the predictions",
+        ),
+        (
+            "model-insights.ipynb",
+            format!("/api/automl-jobs/{job}/notebooks/model-insights.ipynb"),
+            "recomputes these reports with scikit-learn and shap",
+        ),
+    ]
+}
+
+/// The steps of a candidate's feature pipeline, as list items.
+pub(crate) fn pipeline_steps(r: &CandidateResult, resolved: &Resolved) -> impl IntoView {
+    resolved
+        .pipelines
+        .iter()
+        .find(|p| Some(p.name) == r.pipeline)
+        .map(|p| p.describe())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|st| view! { <li>{st}</li> })
+        .collect_view()
+}
+
+/// A candidate's hyperparameters, as table rows.
+pub(crate) fn param_rows(r: &CandidateResult) -> impl IntoView {
+    r.hyperparameters
+        .iter()
+        .map(|(k, v)| view! { <tr><th>{k.clone()}</th><td>{param_value(v)}</td></tr> })
+        .collect_view()
+}
+
+/// Each validation metric with its spread across the folds (when the quality report has
+/// it), as table rows.
+pub(crate) fn metric_rows(r: &CandidateResult, quality: Option<&Quality>) -> impl IntoView {
+    let spread = |name: &str| {
+        quality
+            .and_then(|q| q.metrics.iter().find(|m| m.name == name))
+            .and_then(|m| m.standard_deviation)
+            .map(|s| format!("± {}", num(Some(s))))
+            .unwrap_or_default()
+    };
+    r.metrics
+        .iter()
+        .map(|m| view! { <tr><th>{m.metric.as_str()}</th><td class="num">{num(Some(m.value))}</td><td class="num muted">{spread(m.metric.as_str())}</td></tr> })
+        .collect_view()
+}
 
 pub fn candidate_page(
     job: &str,
@@ -22,33 +106,9 @@ pub fn candidate_page(
 ) -> String {
     let r = &c.result;
     let name = r.name.clone();
-    let steps = resolved
-        .pipelines
-        .iter()
-        .find(|p| Some(p.name) == r.pipeline)
-        .map(|p| p.describe())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|st| view! { <li>{st}</li> })
-        .collect_view();
-    let params = r
-        .hyperparameters
-        .iter()
-        .map(|(k, v)| view! { <tr><th>{k.clone()}</th><td>{param_value(v)}</td></tr> })
-        .collect_view();
-    // Each metric with its spread across the folds, when the quality report has it.
-    let spread = |name: &str| {
-        quality
-            .and_then(|q| q.metrics.iter().find(|m| m.name == name))
-            .and_then(|m| m.standard_deviation)
-            .map(|s| format!("± {}", num(Some(s))))
-            .unwrap_or_default()
-    };
-    let metrics = r
-        .metrics
-        .iter()
-        .map(|m| view! { <tr><th>{m.metric.as_str()}</th><td class="num">{num(Some(m.value))}</td><td class="num muted">{spread(m.metric.as_str())}</td></tr> })
-        .collect_view();
+    let steps = pipeline_steps(r, resolved);
+    let params = param_rows(r);
+    let metrics = metric_rows(r, quality);
     let report_link = |file: &str| {
         Some(format!(
             "/api/automl-jobs/{job}/candidates/{}/reports/{file}",
@@ -73,6 +133,12 @@ pub fn candidate_page(
             result,
         )
     });
+    let artifacts = artifact_links(job, &r.name)
+        .into_iter()
+        .map(|(label, href, what)| view! {
+            <li><a href=href download="" data-artifact=label>{label}</a>" — "<span class="muted">{what}</span></li>
+        })
+        .collect_view();
     let importance = r
         .feature_importance
         .iter()
@@ -102,12 +168,38 @@ pub fn candidate_page(
                     })}</p>
             </div>
         </section>
-        <div class="split">
+        <nav class="tabs" role="tablist" aria-label="Candidate reports" id="candidate-tabs">
+            {TABS.iter().enumerate().map(|(i, (id, label))| view! {
+                <a role="tab" id=format!("tab-{id}") href=format!("#panel-{id}") aria-controls=format!("panel-{id}")
+                    aria-selected=if i == 0 { "true" } else { "false" }>{*label}</a>
+            }).collect_view()}
+        </nav>
+        <div role="tabpanel" id="panel-performance" aria-labelledby="tab-performance" class="tabpanel">
             <section class="card" id="candidate-metrics">
                 <h2>"Validation metrics"</h2>
                 <p class="muted small">"± the standard deviation across the validation folds"</p>
                 <table class="grid compact"><tbody>{metrics}</tbody></table>
             </section>
+            {quality_section}
+        </div>
+        <div role="tabpanel" id="panel-explainability" aria-labelledby="tab-explainability" class="tabpanel">
+            {explain_section}
+            {(!is_ensemble).then(|| view! {
+                <section class="card" id="importance">
+                    <h2>"Feature importance"</h2>
+                    <p class="muted small">"Share of the model's importance per input column: split gain for trees; for linear models the spread (standard deviation over the validation rows) of the column's summed contribution, coefficient × value, so a text column's many word columns count once."</p>
+                    {if no_importance {
+                        view! { <p class="muted">"This algorithm reports no feature importance."</p> }.into_any()
+                    } else {
+                        view! { <table class="grid compact"><tbody>{importance}</tbody></table> }.into_any()
+                    }}
+                </section>
+            })}
+        </div>
+        <div role="tabpanel" id="panel-bias" aria-labelledby="tab-bias" class="tabpanel">
+            {bias_section}
+        </div>
+        <div role="tabpanel" id="panel-hyperparameters" aria-labelledby="tab-hyperparameters" class="tabpanel">
             <section class="card" id="candidate-definition">
                 <h2>{format!("Algorithm: {}", r.algorithm_name())}</h2>
                 {if is_ensemble {
@@ -124,20 +216,16 @@ pub fn candidate_page(
                 }}
             </section>
         </div>
-        {quality_section}
-        {explain_section}
-        {bias_section}
-        {(!is_ensemble).then(|| view! {
-            <section class="card" id="importance">
-                <h2>"Feature importance"</h2>
-                <p class="muted small">"Share of the model's importance per input column: split gain for trees; for linear models the spread (standard deviation over the validation rows) of the column's summed contribution, coefficient × value, so a text column's many word columns count once."</p>
-                {if no_importance {
-                    view! { <p class="muted">"This algorithm reports no feature importance."</p> }.into_any()
+        <div role="tabpanel" id="panel-artifacts" aria-labelledby="tab-artifacts" class="tabpanel">
+            <section class="card" id="artifacts">
+                <h2>"Artifacts"</h2>
+                {if r.status == CandidateStatus::Completed {
+                    view! { <ul class="downloads">{artifacts}</ul> }.into_any()
                 } else {
-                    view! { <table class="grid compact"><tbody>{importance}</tbody></table> }.into_any()
+                    view! { <p class="muted">"This candidate did not finish training: it has no files."</p> }.into_any()
                 }}
             </section>
-        })}
+        </div>
     };
     document(&name, body)
 }

@@ -272,46 +272,16 @@ pub fn curve_chart(
     diagonal: bool,
     size: u32,
 ) -> String {
-    let mut buf = String::new();
     if points.is_empty() {
-        return buf;
+        return String::new();
     }
-    {
-        let root = SVGBackend::with_string(&mut buf, (size, size)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        if let Ok(mut chart) = ChartBuilder::on(&root)
-            .margin(8)
-            .x_label_area_size(34)
-            .y_label_area_size(44)
-            .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
-        {
-            let _ = chart
-                .configure_mesh()
-                .x_labels(6)
-                .y_labels(6)
-                .x_desc(x_label)
-                .y_desc(y_label)
-                .label_style(("sans-serif", 11).into_font().color(&INK))
-                .axis_style(INK.mix(0.4))
-                .light_line_style(INK.mix(0.06))
-                .bold_line_style(INK.mix(0.12))
-                .draw();
-            if diagonal {
-                let _ = chart.draw_series(LineSeries::new(
-                    [(0.0, 0.0), (1.0, 1.0)],
-                    INK.mix(0.3).stroke_width(1),
-                ));
-            }
-            let pts: Vec<(f64, f64)> = points
-                .iter()
-                .copied()
-                .filter(|(x, y)| x.is_finite() && y.is_finite())
-                .collect();
-            let _ = chart.draw_series(LineSeries::new(pts, ACCENT.stroke_width(2)));
-        }
-        let _ = root.present();
-    }
-    buf
+    curves_chart(
+        &[(String::new(), points.to_vec())],
+        x_label,
+        y_label,
+        diagonal,
+        size,
+    )
 }
 
 /// Points on axes fitted to them, with the axes named (a SHAP dependence plot).
@@ -360,6 +330,88 @@ pub fn scatter_chart(points: &[(f64, f64)], x_label: &str, y_label: &str, size: 
                 pts.iter()
                     .map(|p| Circle::new(*p, 2, ACCENT.mix(0.6).filled())),
             );
+        }
+        let _ = root.present();
+    }
+    buf
+}
+
+/// Colour-blind-safe series colours (Okabe–Ito) for overlaid curves.
+const SERIES: [RGBColor; 4] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+];
+
+/// Several curves on the unit square (ROC or precision-recall of candidates side by side),
+/// each in its colour and named in the legend.
+pub fn curves_chart(
+    series: &[(String, Vec<(f64, f64)>)],
+    x_label: &str,
+    y_label: &str,
+    diagonal: bool,
+    size: u32,
+) -> String {
+    let mut buf = String::new();
+    if series.is_empty() {
+        return buf;
+    }
+    {
+        let root = SVGBackend::with_string(&mut buf, (size, size)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        if let Ok(mut chart) = ChartBuilder::on(&root)
+            .margin(8)
+            .x_label_area_size(34)
+            .y_label_area_size(44)
+            .build_cartesian_2d(0f64..1f64, 0f64..1.02f64)
+        {
+            let _ = chart
+                .configure_mesh()
+                .x_labels(6)
+                .y_labels(6)
+                .x_desc(x_label)
+                .y_desc(y_label)
+                .label_style(("sans-serif", 11).into_font().color(&INK))
+                .axis_style(INK.mix(0.4))
+                .light_line_style(INK.mix(0.06))
+                .bold_line_style(INK.mix(0.12))
+                .draw();
+            if diagonal {
+                let _ = chart.draw_series(LineSeries::new(
+                    [(0.0, 0.0), (1.0, 1.0)],
+                    INK.mix(0.3).stroke_width(1),
+                ));
+            }
+            let single = series.len() == 1;
+            for (i, (name, points)) in series.iter().enumerate() {
+                let colour = if single {
+                    ACCENT
+                } else {
+                    SERIES[i % SERIES.len()]
+                };
+                let pts: Vec<(f64, f64)> = points
+                    .iter()
+                    .copied()
+                    .filter(|(x, y)| x.is_finite() && y.is_finite())
+                    .collect();
+                if let Ok(drawn) = chart.draw_series(LineSeries::new(pts, colour.stroke_width(2))) {
+                    if !name.is_empty() {
+                        drawn.label(short(name, 28)).legend(move |(x, y)| {
+                            PathElement::new([(x, y), (x + 14, y)], colour.stroke_width(2))
+                        });
+                    }
+                }
+            }
+            if series.iter().any(|(n, _)| !n.is_empty()) {
+                let _ = chart
+                    .configure_series_labels()
+                    .position(SeriesLabelPosition::LowerRight)
+                    .background_style(WHITE.mix(0.85))
+                    .border_style(INK.mix(0.2))
+                    .label_font(("sans-serif", 11).into_font().color(&INK))
+                    .draw();
+            }
         }
         let _ = root.present();
     }

@@ -3,7 +3,7 @@
 //! They render the service's plain records (`JobInfo`, `CandidateInfo`) and the engine's
 //! candidate definitions.
 
-use glassbox_engine::automl::job::CandidateDefinition;
+use glassbox_engine::automl::job::{CandidateDefinition, CandidateStatus};
 use glassbox_engine::automl::learners::Range;
 use glassbox_engine::automl::metrics::Metric;
 use leptos::prelude::*;
@@ -185,6 +185,11 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
                     <td class="num" data-value=r.train_seconds.to_string()>
                         {format!("{:.1}", r.train_seconds)}
                     </td>
+                    {(!running).then(|| view! {
+                        <td>{(r.status == CandidateStatus::Completed).then(|| view! {
+                            <input type="checkbox" name="c" value=cname.clone() form="compare-form" aria-label=format!("compare {cname}")/>
+                        })}</td>
+                    })}
                 </tr>
             }
         })
@@ -249,11 +254,17 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
                 <h2>"Leaderboard"</h2>
                 <p class="muted small">"Best first by the objective; click a heading to sort by any metric."</p>
                 {chooser}
+                {(!running).then(|| view! {
+                    <form id="compare-form" method="get" action=format!("/jobs/{name}/compare") class="inline-form">
+                        <button type="submit" id="compare-submit">{format!("Compare the ticked candidates (2 to {})", crate::compare_page::MAX_COMPARED)}</button>
+                    </form>
+                })}
                 <div class="scroll" tabindex="0" role="region" aria-label="Scrollable table">
                     <table class="grid sortable" id="leaderboard">
                         <thead><tr>
                             <th data-sort="num">"#"</th><th data-sort="text">"Candidate"</th><th data-sort="text">"Algorithm"</th>
                             <th data-sort="text">"Pipeline"</th><th data-sort="text">"Status"</th>{heads}<th data-sort="num">"Train s"</th>
+                            {(!running).then(|| view! { <th>"Compare"</th> })}
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>

@@ -7,6 +7,7 @@
 mod bias_view;
 mod candidate_page;
 pub mod charts;
+mod compare_page;
 mod explain_view;
 mod format;
 mod job_form;
@@ -19,6 +20,7 @@ mod report_page;
 mod status_page;
 
 pub use candidate_page::candidate_page;
+pub use compare_page::{compare_page, Compared, MAX_COMPARED};
 pub use job_form::{new_job_page, FormError, TargetOption};
 pub use job_pages::{job_live, job_page, jobs_page, ReviewDraft};
 pub use notebook_view::{markdown_html, notebook_page};

@@ -7,8 +7,9 @@ use glassbox_engine::automl::job::{CandidateResult, Resolved};
 use glassbox_engine::reports::{Explainability, Quality};
 use leptos::prelude::*;
 
+use crate::candidate_page::{metric_rows, param_rows, pipeline_steps};
 use crate::explain_view::explain_card;
-use crate::format::{num, param_value};
+use crate::format::num;
 use crate::quality_view::quality_card;
 
 /// Print rules added to the app's stylesheet.
@@ -30,37 +31,14 @@ pub fn candidate_report_html(
     explained: Option<&Explainability>,
     generated: &str,
 ) -> String {
-    let metrics = r
-        .metrics
-        .iter()
-        .map(|m| {
-            let spread = quality
-                .and_then(|q| q.metrics.iter().find(|x| x.name == m.metric.as_str()))
-                .and_then(|x| x.standard_deviation)
-                .map(|s| format!("± {}", num(Some(s))))
-                .unwrap_or_default();
-            view! { <tr><th>{m.metric.as_str()}</th><td class="num">{num(Some(m.value))}</td><td class="num muted">{spread}</td></tr> }
-        })
-        .collect_view();
-    let params = r
-        .hyperparameters
-        .iter()
-        .map(|(k, v)| view! { <tr><th>{k.clone()}</th><td>{param_value(v)}</td></tr> })
-        .collect_view();
+    let metrics = metric_rows(r, quality);
+    let params = param_rows(r);
     let members = r
         .members
         .iter()
         .map(|(m, w)| view! { <tr><td>{m.clone()}</td><td class="num">{format!("{w:.2}")}</td></tr> })
         .collect_view();
-    let steps = resolved
-        .pipelines
-        .iter()
-        .find(|p| Some(p.name) == r.pipeline)
-        .map(|p| p.describe())
-        .unwrap_or_default()
-        .into_iter()
-        .map(|s| view! { <li>{s}</li> })
-        .collect_view();
+    let steps = pipeline_steps(r, resolved);
     let title = format!("{} · {job}", r.name);
     let page = view! {
         <html lang="en">

@@ -304,7 +304,47 @@ function jobFormFollowsTarget() {
   target.addEventListener("change", update);
 }
 
+// Tabs (a candidate's reports): one panel at a time, chosen by the tab, the arrow keys or
+// the address's #fragment (a panel, or anything inside one, like #bias after the bias
+// form). Without JavaScript every panel shows and the tabs are links to them.
+function tabs(root = document) {
+  for (const list of root.querySelectorAll("[role=tablist]")) {
+    const tabs = [...list.querySelectorAll("[role=tab]")];
+    const panels = tabs.map((t) => document.getElementById(t.getAttribute("aria-controls")));
+    const show = (i, focus) => {
+      tabs.forEach((t, j) => {
+        t.setAttribute("aria-selected", String(i === j));
+        t.tabIndex = i === j ? 0 : -1;
+        panels[j].hidden = i !== j;
+      });
+      if (focus) tabs[i].focus();
+    };
+    const fromHash = () => {
+      const target = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+      const i = target ? panels.findIndex((p) => p === target || p.contains(target)) : -1;
+      return i < 0 ? 0 : i;
+    };
+    tabs.forEach((t, i) => {
+      t.addEventListener("click", (e) => {
+        e.preventDefault();
+        show(i, false);
+        history.replaceState(null, "", "#" + panels[i].id);
+      });
+      t.addEventListener("keydown", (e) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[e.key];
+        if (step) {
+          e.preventDefault();
+          show((i + step + tabs.length) % tabs.length, true);
+        }
+      });
+    });
+    show(fromHash(), false);
+    window.addEventListener("hashchange", () => show(fromHash(), false));
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  tabs();
   jobFormFollowsTarget();
   startJobBusy();
   confirmForms();

@@ -38,6 +38,7 @@ use crate::shapes;
         notebook,
         candidate_model,
         candidate_report,
+        candidate_validation_predictions,
         dataset_bias,
         candidate_bias
     ),
@@ -122,6 +123,10 @@ pub fn routes() -> Router<Service> {
         .route(
             "/api/automl-jobs/{name}/candidates/{candidate}/reports/{file}",
             get(candidate_report),
+        )
+        .route(
+            "/api/automl-jobs/{name}/candidates/{candidate}/validation-predictions.csv",
+            get(candidate_validation_predictions),
         )
         .route("/api/datasets/{id}/bias", get(dataset_bias))
         .route(
@@ -345,6 +350,22 @@ async fn candidate_report(
         "application/json"
     };
     Ok(([(axum::http::header::CONTENT_TYPE, kind)], bytes).into_response())
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/candidates/{candidate}/validation-predictions.csv", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("candidate" = String, Path, description = "CandidateName")), responses((status = 200, description = "The rows the leaderboard was scored on: row, actual, predicted_label, proba_<label> per class", content_type = "text/csv"), (status = 404, body = ErrorBody)))]
+async fn candidate_validation_predictions(
+    State(svc): State<Service>,
+    Path((name, candidate)): Path<(String, String)>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let bytes = svc
+        .candidate_validation_predictions(&name, &candidate)
+        .await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        bytes,
+    )
+        .into_response())
 }
 
 type BiasParams =

@@ -99,6 +99,18 @@ test("start a job from the data set page and watch it finish", async () => {
     assert.ok((await page.getAttribute(`${id} [role=img]`, "aria-label")).length > 20, id);
   }
   assert.equal(await page.locator("#quality-gain tbody tr").count(), 10);
+  // The reports are in tabs: Performance first; the others one click (or arrow key) away.
+  assert.equal(await page.getAttribute("#tab-performance", "aria-selected"), "true");
+  assert.equal(await page.locator("#panel-bias").isVisible(), false);
+  await page.focus("#tab-performance");
+  await page.keyboard.press("ArrowRight");
+  assert.equal(await page.getAttribute("#tab-explainability", "aria-selected"), "true");
+  assert.ok(await page.locator("#explain-global svg").isVisible());
+  await page.click("#tab-artifacts");
+  assert.equal(await page.locator("#artifacts a[data-artifact]").count(), 6);
+  const csv = await (await page.request.get(new URL(await page.getAttribute("#artifacts a[data-artifact='validation_predictions.csv']", "href"), page.url()).href)).text();
+  assert.match(csv, /^row,actual,predicted_label,proba_0,proba_1\n/);
+  await page.click("#tab-explainability");
   // Explainability: SHAP per input column, with how it was computed.
   assert.match(await page.textContent("#explain-method"), /(TreeSHAP|LinearSHAP|ExactSHAP|PermutationSHAP): .* validation rows explained/);
   assert.equal(await page.locator("#explain-global svg").count(), 1);
@@ -119,6 +131,7 @@ test("start a job from the data set page and watch it finish", async () => {
   assert.ok((await reportPage.locator("#quality svg").count()) >= 1);
   await offline.close();
   // Bias on this candidate's validation rows: pick the facet, read Clarify's metrics.
+  await page.click("#tab-bias");
   await page.selectOption("#bias-facet", "Sex");
   await page.fill("#bias-facet-values", "female");
   await page.click("#bias-submit");
@@ -126,7 +139,21 @@ test("start a job from the data set page and watch it finish", async () => {
   assert.match(await page.textContent("#bias-summary"), /\d+ in the sensitive facet \(Sex = female\)/);
   assert.equal(await page.locator("#bias-post tr[data-metric=DI]").count(), 1);
   assert.equal(await page.inputValue("#bias-facet-values"), "female", "the form keeps what was asked");
+  assert.equal(await page.getAttribute("#tab-bias", "aria-selected"), "true", "the answer opens on the Bias tab");
   await page.screenshot({ path: `${env.server.dataDir}/candidate.png`, fullPage: true });
+  await page.click("#back-to-job");
+  await page.waitForSelector("#leaderboard");
+  // Compare two candidates: metrics side by side, curves overlaid, importance side by side.
+  const boxes = page.locator("#leaderboard input[name=c]");
+  assert.ok((await boxes.count()) >= 2);
+  await boxes.nth(0).check();
+  await boxes.nth(1).check();
+  await page.click("#compare-submit");
+  await page.waitForSelector("#compare-metrics");
+  assert.equal(await page.locator("#compare-metrics thead th").count(), 3);
+  assert.equal(await page.locator("#compare-roc svg").count(), 1);
+  assert.match(await page.getAttribute("#compare-roc [role=img]", "aria-label"), /ROC curves of cand-/);
+  assert.ok((await page.locator("#compare-importance tbody tr").count()) >= 3);
   await page.click("#back-to-job");
   await page.waitForSelector("#leaderboard");
   // Every page is reachable from the home page through the navigation.

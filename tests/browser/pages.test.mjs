@@ -50,9 +50,16 @@ test("every page: no serious accessibility violation, no overflow at 390 px", as
   const id = await uploadDataset(env.server, "sklearn_iris.csv", "target");
   const job = await createJob(env.server, "iris-pages", id, "target");
   const best = job.BestCandidate.CandidateName;
+  const listed = await (await fetch(`${env.server.url}/api/automl-jobs/iris-pages/candidates`)).json();
+  const done = listed.Candidates.filter((c) => c.CandidateStatus === "Completed").map((c) => c.CandidateName);
+  const bias = "FacetName=sepal+length+%28cm%29&FacetValuesOrThreshold=%3E6&LabelName=target&LabelValuesOrThreshold=setosa";
   const pages = [
-    "/", `/datasets/${id}`, `/datasets/${id}/new-job`, "/jobs", "/jobs/iris-pages",
+    "/", `/datasets/${id}`, `/datasets/${id}?${bias}`, `/datasets/${id}/new-job`, "/jobs", "/jobs/iris-pages",
     `/jobs/iris-pages/candidates/${best}`, "/jobs/iris-pages/notebooks/candidate-definition",
+    "/jobs/iris-pages/notebooks/model-insights",
+    ...["explainability", "bias", "hyperparameters", "artifacts"].map((t) => `/jobs/iris-pages/candidates/${best}#panel-${t}`),
+    `/jobs/iris-pages/candidates/${best}?${bias}#bias`,
+    `/jobs/iris-pages/compare?c=${done[0]}&c=${done[1]}`,
     "/status", "/no/such/page",
   ];
   const context = await env.browser.newContext({ viewport: { width: 390, height: 844 } });

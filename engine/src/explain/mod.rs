@@ -154,7 +154,9 @@ fn sampled(model: &CandidateModel) -> Method {
     }
 }
 
-/// Explain `req.rows` (at least the first, then as many as the deadline allows).
+/// Explain `req.rows`, as many as the deadline allows: the fold-model methods always
+/// explain their first few rows; the model-agnostic ones, whose rows are costly, stop even
+/// before the first one.
 pub fn explain(req: &ExplainRequest) -> Explanation {
     let model = req.model;
     let features: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
@@ -165,9 +167,4 @@ pub fn explain(req: &ExplainRequest) -> Explanation {
     };
     e.features = features;
     e
-}
-
-/// Deadline check: the first row is always explained.
-fn time_left(deadline: Option<Instant>, done: usize) -> bool {
-    done == 0 || deadline.is_none_or(|d| Instant::now() < d)
 }

@@ -6,6 +6,7 @@
 use forust_ml::GradientBooster;
 
 use super::tree_shap::{Rule, ShapTree};
+use crate::automl::learners::tree_format::prediction_trees;
 use crate::automl::learners::{ForestModel, Node, Task};
 
 /// A forest's trees, each leaf's values divided by the number of trees (the forest
@@ -66,11 +67,7 @@ pub fn forest(m: &ForestModel) -> Option<Vec<ShapTree>> {
 
 /// A booster's base score and the trees it predicts with.
 pub fn booster(b: &GradientBooster) -> Option<(f64, Vec<ShapTree>)> {
-    let used = b
-        .prediction_iteration
-        .unwrap_or(b.trees.len())
-        .min(b.trees.len());
-    let trees = b.trees[..used]
+    let trees = prediction_trees(b)
         .iter()
         .map(|tree| {
             let n = tree.nodes.len();

@@ -39,6 +39,23 @@ fn zip_add(zip: &mut Zip, name: &str, path: &Path, whereabouts: &str) -> anyhow:
     Ok(())
 }
 
+/// A file of a candidate's folder; a 404 that says why it is missing.
+async fn read_candidate_file(
+    path: &Path,
+    candidate: &str,
+    file: &str,
+    info: &glassbox_app::model::CandidateInfo,
+) -> Result<Vec<u8>, ApiError> {
+    match tokio::fs::read(path).await {
+        Ok(bytes) => Ok(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::not_found(format!(
+            "candidate {candidate:?} has no {file}: it is {}, or it was trained before the file was written",
+            info.result.status.as_str()
+        ))),
+        Err(e) => Err(ApiError::internal(e)),
+    }
+}
+
 fn zip_bundle(
     folder: &JobFolder,
     job: &str,
@@ -185,14 +202,18 @@ impl Service {
                 crate::job_run::REPORT_FILES.join(", ")
             ))
         })?;
-        match tokio::fs::read(&path).await {
-            Ok(bytes) => Ok(bytes),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(ApiError::not_found(format!(
-                "candidate {candidate:?} has no {file}: it is {}, or it was trained before reports were written",
-                info.result.status.as_str()
-            ))),
-            Err(e) => Err(ApiError::internal(e)),
-        }
+        read_candidate_file(&path, candidate, file, &info).await
+    }
+
+    /// A candidate's `validation_predictions.csv`.
+    pub async fn candidate_validation_predictions(
+        &self,
+        job: &str,
+        candidate: &str,
+    ) -> Result<Vec<u8>, ApiError> {
+        let (info, _) = self.candidate(job, candidate).await?;
+        let path = self.job_folder(job).validation_predictions(candidate);
+        read_candidate_file(&path, candidate, "validation_predictions.csv", &info).await
     }
 
     /// A candidate's reports, read back for its page (each `None` when it has none).

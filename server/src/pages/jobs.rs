@@ -73,6 +73,53 @@ pub(super) struct ReviewFormDraft {
     pub message: String,
 }
 
+/// Compare 2–4 of a job's candidates: `/jobs/{name}/compare?c=A&c=B…`.
+pub(super) async fn compare(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let mut chosen: Vec<String> = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k == "c")
+        .map(|(_, v)| v.into_owned())
+        .collect();
+    chosen.dedup();
+    if chosen.len() < 2 || chosen.len() > glassbox_app::MAX_COMPARED {
+        return error_page(crate::error::ApiError::bad_request(
+            "c",
+            format!(
+                "tick 2 to {} candidates to compare ({} ticked)",
+                glassbox_app::MAX_COMPARED,
+                chosen.len()
+            ),
+        ));
+    }
+    let mut loaded = Vec::new();
+    let mut resolved = None;
+    for c in &chosen {
+        match svc.candidate(&name, c).await {
+            Ok((info, r)) => {
+                let (q, e) = svc.candidate_reports(&name, c).await;
+                resolved = Some(r);
+                loaded.push((info, q, e));
+            }
+            Err(e) => return error_page(e),
+        }
+    }
+    let Some(resolved) = resolved else {
+        return not_found().await;
+    };
+    let items: Vec<glassbox_app::Compared> = loaded
+        .iter()
+        .map(|(info, q, e)| glassbox_app::Compared {
+            info,
+            quality: q.as_ref(),
+            explained: e.as_ref(),
+        })
+        .collect();
+    Html(glassbox_app::compare_page(&name, &resolved, &items)).into_response()
+}
+
 /// A read-only view of a job's notebook.
 pub(super) async fn notebook_view(
     State(svc): State<Service>,

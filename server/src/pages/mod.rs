@@ -41,6 +41,7 @@ pub fn routes() -> Router<Service> {
         .route("/jobs/{name}/stop", post(jobs::stop_job))
         .route("/jobs/{name}/delete", post(jobs::delete_job))
         .route("/jobs/{name}/candidates/{candidate}", get(jobs::candidate))
+        .route("/jobs/{name}/compare", get(jobs::compare))
         .route("/jobs/{name}/train", post(review::train_job))
         .route("/jobs/{name}/notebooks/{kind}", get(jobs::notebook_view))
         .route(

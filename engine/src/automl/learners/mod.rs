@@ -15,7 +15,7 @@ mod knn;
 mod linear;
 mod mlp;
 pub mod params;
-mod tree_format;
+pub mod tree_format;
 
 use std::collections::BTreeMap;
 use std::time::Instant;

@@ -163,12 +163,17 @@ struct Booster {
     trees: Vec<BoosterTree>,
 }
 
-fn compact_booster(b: &GradientBooster) -> Booster {
+/// The trees a booster predicts with (early stopping's extra rounds left out).
+pub fn prediction_trees(b: &GradientBooster) -> &[ForustTree] {
     let used = b
         .prediction_iteration
         .unwrap_or(b.trees.len())
         .min(b.trees.len());
-    let trees = b.trees[..used]
+    &b.trees[..used]
+}
+
+fn compact_booster(b: &GradientBooster) -> Booster {
+    let trees = prediction_trees(b)
         .iter()
         .map(|tree| {
             let n = tree.nodes.len();
