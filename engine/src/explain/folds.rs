@@ -201,9 +201,17 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
             .for_each(|(a, v)| *a += w * v);
     }
     let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
-    // Small chunks of rows, every fold model each: the deadline is checked between chunks
-    // (the first is always explained), so little work is lost when it comes.
-    for chunk in req.rows.chunks(CHUNK) {
+    // Small chunks of rows, every fold model each: the deadline is checked between chunks,
+    // so little work is lost when it comes. The first chunk, always explained, is one row
+    // per thread (a deep forest's row can take most of a second).
+    let first = rayon::current_num_threads()
+        .clamp(1, CHUNK)
+        .min(req.rows.len());
+    let (head, tail) = req.rows.split_at(first);
+    for chunk in std::iter::once(head)
+        .filter(|h| !h.is_empty())
+        .chain(tail.chunks(CHUNK))
+    {
         let late = req.deadline.is_some_and(|d| Instant::now() >= d);
         if late && !rows.is_empty() {
             break;
