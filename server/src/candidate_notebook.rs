@@ -51,6 +51,22 @@ impl DataSource {
     }
 }
 
+impl DataSource {
+    /// What a notebook template needs to read the data again: the file (and a validation
+    /// file), the delimiter, the compression and the format.
+    pub fn template_values(&self) -> minijinja::Value {
+        context! {
+            file_name => self.file_name,
+            data_file => self.path.display().to_string(),
+            validation_file => self.validation.as_ref().map(|v| v.0.display().to_string()),
+            validation_file_name => self.validation.as_ref().map(|v| v.1.clone()),
+            delimiter => self.delimiter.map(|d| d.to_string()).unwrap_or_else(|| ",".into()),
+            compression => (self.format == FileFormat::CsvGzip).then_some("gzip"),
+            format => if self.format == FileFormat::Parquet { "parquet" } else { "csv" },
+        }
+    }
+}
+
 /// A hyperparameter's value as a Python literal.
 fn lit<T: serde::Serialize>(v: T) -> String {
     python_literal(&serde_json::to_value(v).unwrap_or(Value::Null))
@@ -329,14 +345,7 @@ pub fn candidate_definition(
     let env = environment();
     let text = env.template_from_str(TEMPLATE)?.render(context! {
         job_name => job_name,
-        file_name => source.file_name,
-        data_file => source.path.display().to_string(),
         models_dir => models_dir,
-        validation_file => source.validation.as_ref().map(|v| v.0.display().to_string()),
-        validation_file_name => source.validation.as_ref().map(|v| v.1.clone()),
-        delimiter => source.delimiter.map(|d| d.to_string()).unwrap_or_else(|| ",".into()),
-        compression => (source.format == FileFormat::CsvGzip).then_some("gzip"),
-        format => if source.format == FileFormat::Parquet { "parquet" } else { "csv" },
         target => target,
         problem_type => r.problem_type.as_str(),
         metric => r.metric.as_str(),
@@ -352,6 +361,7 @@ pub fn candidate_definition(
         groups => groups,
         leaderboard => Value::Object(leaderboard),
         best => best,
+        ..source.template_values()
     })?;
     Ok(notebook(cells(&text, &Default::default())))
 }

@@ -4,7 +4,6 @@
 //! and draws the best candidate's charts.
 
 use glassbox_engine::automl::job::{CandidateStatus, JobOutcome};
-use glassbox_engine::data::FileFormat;
 use minijinja::context;
 use serde_json::json;
 
@@ -46,13 +45,6 @@ pub fn write_model_insights(
         .template_from_str(TEMPLATE)?
         .render(context! {
             job_name => job_name,
-            file_name => source.file_name,
-            data_file => source.path.display().to_string(),
-            validation_file => source.validation.as_ref().map(|v| v.0.display().to_string()),
-            validation_file_name => source.validation.as_ref().map(|v| v.1.clone()),
-            delimiter => source.delimiter.map(|d| d.to_string()).unwrap_or_else(|| ",".into()),
-            compression => (source.format == FileFormat::CsvGzip).then_some("gzip"),
-            format => if source.format == FileFormat::Parquet { "parquet" } else { "csv" },
             target => target,
             problem_type => r.problem_type.as_str(),
             classes => r.classes,
@@ -61,6 +53,7 @@ pub fn write_model_insights(
             models_dir => models_dir.display().to_string(),
             candidates => candidates,
             best => candidates.first(),
+            ..source.template_values()
         })?;
     let nb = notebook(cells(&text, &Default::default()));
     std::fs::create_dir_all(folder.notebooks())?;

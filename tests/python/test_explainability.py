@@ -342,6 +342,10 @@ def test_degenerate_a_column_missing_in_every_validation_row(tmp_path):
         if report["method"] == "LinearSHAP":
             zs = {round(r["shap"]["z"], 12) for r in report["rows"]}
             assert len(zs) == 1, zs
+    # The insights notebook reads the training and validation files as the job did.
+    from test_notebooks import printed, run_notebook
+    nb = run_notebook(out / "notebooks" / "model_insights.ipynb", out / "notebooks")
+    assert printed(nb, "quality.json of ").startswith(f"quality.json of {len(candidates(out))} candidates")
 
 
 def test_degenerate_a_constant_prediction_and_a_fold_with_one_class(tmp_path):
