@@ -276,8 +276,8 @@ impl JobObserver for FolderWriter<'_> {
 
 /// The time a candidate's explanation may take, so that explanations stay within a fifth
 /// of the job's wall time: what is left of that fifth so far (explanations that took less
-/// leave more to later ones), at least one second, at most two minutes. The caller also
-/// stops at the job's wall.
+/// leave more to later ones), at least one second, at most 20 seconds (a stop request
+/// waits for the explanation under way). The caller also stops at the job's wall.
 fn explain_budget(
     elapsed: std::time::Duration,
     explaining: std::time::Duration,
@@ -285,7 +285,7 @@ fn explain_budget(
     let other = elapsed.saturating_sub(explaining).as_secs_f64();
     // explaining ≤ 0.2 · (other + explaining)  ⇔  explaining ≤ other / 4
     let left = other / 4.0 - explaining.as_secs_f64();
-    std::time::Duration::from_secs_f64(left.clamp(1.0, 120.0))
+    std::time::Duration::from_secs_f64(left.clamp(1.0, 20.0))
 }
 
 /// Save one trained candidate: `model.json` (everything `predict` needs), `result.json`
@@ -542,10 +542,13 @@ mod explain_budget_tests {
         let s = Duration::from_secs;
         // 100 s into the job, 5 s of it explaining: 95 s of other work allows 23.75 s.
         assert_eq!(explain_budget(s(100), s(5)), Duration::from_secs_f64(18.75));
+        assert_eq!(
+            explain_budget(s(200), s(5)),
+            s(20),
+            "at most 20 s at a time"
+        );
         // Early on, or once the fifth is spent: a second.
         assert_eq!(explain_budget(s(2), s(0)), s(1));
         assert_eq!(explain_budget(s(100), s(30)), s(1));
-        // Never more than two minutes at a time.
-        assert_eq!(explain_budget(s(10_000), s(0)), s(120));
     }
 }
