@@ -724,11 +724,22 @@ def _shap_tree(feature, threshold, left, right, default, value, cover):
     }
 
 
+def _node_covers(feature, cover):
+    """Covers per node from model.json, which stores the leaves' only (a split's is the
+    sum of its leaves')."""
+    cover = np.asarray(cover, dtype="float64")
+    if len(cover) == len(feature):
+        return cover
+    full = np.zeros(len(feature))
+    full[feature < 0] = cover
+    return full
+
+
 def shap_forest(model):
     """A Glassbox forest (one fold model) in shap's dict format for `TreeExplainer`: leaf
     values divided by the number of trees; `x <= threshold` and missing values go left."""
     n = len(model.trees)
-    return {"trees": [_shap_tree(f, t, l, r, l, v / n, c)
+    return {"trees": [_shap_tree(f, t, l, r, l, v / n, _node_covers(f, c))
                       for (f, t, l, r, v), c in zip(model.trees, model.covers)],
             "base_offset": 0.0}
 

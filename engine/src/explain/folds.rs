@@ -201,21 +201,30 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
             .for_each(|(a, v)| *a += w * v);
     }
     let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
-    // Small chunks of rows, every fold model each: the deadline is checked between chunks,
-    // so little work is lost when it comes. The first chunk, always explained, is one row
-    // per thread (a deep forest's row can take most of a second).
-    let first = rayon::current_num_threads()
-        .clamp(1, CHUNK)
-        .min(req.rows.len());
-    let (head, tail) = req.rows.split_at(first);
-    for chunk in std::iter::once(head)
-        .filter(|h| !h.is_empty())
-        .chain(tail.chunks(CHUNK))
-    {
-        let late = req.deadline.is_some_and(|d| Instant::now() >= d);
-        if late && !rows.is_empty() {
+    // Chunks of rows, every fold model each. The first chunk, always explained, is one row
+    // per thread; each next one holds as many rows as the time left allows at the pace
+    // measured so far (at most CHUNK), so the deadline is kept to about one row.
+    let threads = rayon::current_num_threads().max(1);
+    let started = Instant::now();
+    let mut next = 0;
+    while next < req.rows.len() {
+        let size = if rows.is_empty() {
+            threads
+        } else {
+            match req.deadline {
+                None => CHUNK,
+                Some(d) => {
+                    let per_row = started.elapsed().as_secs_f64() / rows.len() as f64;
+                    let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
+                    ((left / per_row.max(1e-9)) as usize).min(CHUNK)
+                }
+            }
+        };
+        if size == 0 {
             break;
         }
+        let chunk = &req.rows[next..(next + size).min(req.rows.len())];
+        next += chunk.len();
         let mut acc: Vec<RowShap> = (0..chunk.len())
             .map(|_| RowShap {
                 prediction: vec![0.0; k],

@@ -1,6 +1,6 @@
 //! How trees are stored in `model.json`: one object of parallel arrays per tree, instead
 //! of one JSON object per node. A forest tree is `{"feature", "threshold", "right",
-//! "value"}`: `feature` per node (-1 at a leaf), `threshold` and `right` per split, the
+//! "value", "cover"}` (`cover`: the leaves' training weights, for TreeSHAP): `feature` per node (-1 at a leaf), `threshold` and `right` per split, the
 //! left child being the next node, and `value` the leaves' values (`dim` numbers each). A gradient-boosting booster is `{"base_score",
 //! "trees"}`, each tree `{"feature", "value", "left", "right", "missing"}`: `value` is the
 //! split value at a split and the leaf weight at a leaf (forust's `f32`, written as the
@@ -30,9 +30,31 @@ struct ForestTree {
     left: Option<Vec<u32>>,
     /// Per leaf, in node order: its values (`dim` numbers each).
     value: Vec<f64>,
-    /// Per node: the training weight that reached it (absent in older files).
+    /// Per leaf, in node order: the training weight that reached it (a split's is the sum
+    /// of its leaves', so it is not stored; whole numbers are written without ".0").
+    /// Absent in older files.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    cover: Vec<f64>,
+    cover: Vec<Number>,
+}
+
+/// A number written as an integer when it is one.
+#[derive(Clone, Copy)]
+struct Number(f64);
+
+impl Serialize for Number {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if self.0.fract() == 0.0 && self.0.abs() < 9.0e15 {
+            s.serialize_i64(self.0 as i64)
+        } else {
+            s.serialize_f64(self.0)
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Number {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        f64::deserialize(d).map(Number)
+    }
 }
 
 fn forest_tree(nodes: &[Node]) -> ForestTree {
@@ -42,12 +64,11 @@ fn forest_tree(nodes: &[Node]) -> ForestTree {
         right: Vec::new(),
         left: None,
         value: Vec::new(),
-        cover: Vec::with_capacity(nodes.len()),
+        cover: Vec::new(),
     };
     let mut left = Vec::new();
     let mut next_is_left = true;
     for (i, n) in nodes.iter().enumerate() {
-        t.cover.push(n.cover());
         match n {
             Node::Split {
                 feature,
@@ -62,7 +83,8 @@ fn forest_tree(nodes: &[Node]) -> ForestTree {
                 left.push(*l);
                 next_is_left &= *l as usize == i + 1;
             }
-            Node::Leaf { value, .. } => {
+            Node::Leaf { value, cover } => {
+                t.cover.push(Number(*cover));
                 t.feature.push(-1);
                 t.value.extend(value);
             }
@@ -84,8 +106,8 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
     {
         return Err(E::custom("a tree's split arrays do not match its splits"));
     }
-    if !t.cover.is_empty() && t.cover.len() != n {
-        return Err(E::custom("a tree's covers do not match its nodes"));
+    if !t.cover.is_empty() && t.cover.len() != leaves {
+        return Err(E::custom("a tree's covers do not match its leaves"));
     }
     if leaves == 0 || !t.value.len().is_multiple_of(leaves) {
         return Err(E::custom(
@@ -94,12 +116,13 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
     }
     let dim = t.value.len() / leaves;
     let mut values = t.value.chunks(dim);
+    let mut covers = t.cover.iter();
     let mut s = 0;
     (0..n)
         .map(|i| {
-            let cover = t.cover.get(i).copied().unwrap_or(0.0);
             if t.feature[i] < 0 {
                 let value = values.next().unwrap_or_default().to_vec();
+                let cover = covers.next().map_or(0.0, |c| c.0);
                 return Ok(Node::Leaf { value, cover });
             }
             let left = t.left.as_ref().map_or(i as u32 + 1, |l| l[s]);
@@ -108,7 +131,8 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
                 threshold: t.threshold[s],
                 left,
                 right: t.right[s],
-                cover,
+                // Not stored: TreeSHAP sums it from the leaves.
+                cover: 0.0,
             };
             s += 1;
             if (left as usize) < n && (t.right[s - 1] as usize) < n {
@@ -323,20 +347,21 @@ mod tests {
         trees: Vec<Vec<Node>>,
     }
 
+    /// A split's cover is not stored (it is the sum of its leaves'): 0 once read.
     fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
         Node::Split {
             feature,
             threshold,
             left,
             right,
-            cover: 4.0,
+            cover: 0.0,
         }
     }
 
     fn leaf(value: &[f64]) -> Node {
         Node::Leaf {
             value: value.to_vec(),
-            cover: 2.0,
+            cover: 2.5 * value.len() as f64,
         }
     }
 
@@ -361,6 +386,8 @@ mod tests {
         let text = serde_json::to_string(&forest).unwrap();
         assert!(text.starts_with(r#"{"trees":[{"feature":[2,0,-1,-1,-1],"threshold":[0.30000000000000004,-1.5],"right":[4,3],"value":"#), "{text}");
         assert!(text.contains(r#""left":[2]"#), "{text}");
+        // Leaves' covers only, whole numbers without ".0".
+        assert!(text.contains(r#""cover":[5,5,5]"#), "{text}");
         let back: Forest = serde_json::from_str(&text).unwrap();
         assert!(same(&back.trees, &forest.trees));
         // One object per node, as files were written before.
