@@ -135,7 +135,7 @@ impl FoldExplainer {
                     let mut local = vec![0.0; p * g.dim];
                     let mut out = g.base.clone();
                     for t in &g.trees {
-                        t.add_shap(x, 1.0, &mut local, scratch);
+                        t.add_shap(x, &mut local, scratch);
                         out.iter_mut().zip(t.predict(x)).for_each(|(a, v)| *a += v);
                     }
                     pred[g.offset..g.offset + g.dim].copy_from_slice(&out);

@@ -26,8 +26,6 @@ use crate::automl::learners::AnyModel;
 use crate::automl::model::CandidateModel;
 use crate::data::Column;
 
-pub use tree_shap::{Rule, ShapTree};
-
 /// Up to this many input columns, every coalition is enumerated (exact Shapley values).
 pub const EXACT_MAX_COLUMNS: usize = 10;
 /// Background rows the model-agnostic methods average over.
@@ -102,24 +100,6 @@ pub struct RowShap {
 impl RowShap {
     pub fn value(&self, feature: usize, output: usize) -> f64 {
         self.shap[feature * self.prediction.len() + output]
-    }
-}
-
-impl Explanation {
-    /// The largest `|expected + Σ shap − prediction|` over rows and outputs.
-    pub fn additivity_error(&self) -> f64 {
-        let k = self.outputs.len();
-        let mut worst: f64 = 0.0;
-        for r in &self.rows {
-            for o in 0..k {
-                if !r.prediction[o].is_finite() {
-                    continue;
-                }
-                let sum: f64 = (0..self.features.len()).map(|f| r.value(f, o)).sum();
-                worst = worst.max((self.expected[o] + sum - r.prediction[o]).abs());
-            }
-        }
-        worst
     }
 }
 

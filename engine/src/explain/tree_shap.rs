@@ -159,9 +159,9 @@ impl ShapTree {
         self.leaf(i)
     }
 
-    /// Add `scale` × this tree's SHAP values for row `x` to `phi` (`features × dim`,
-    /// feature-major). `scratch` is reused between calls.
-    pub fn add_shap(&self, x: &[f64], scale: f64, phi: &mut [f64], scratch: &mut Scratch) {
+    /// Add this tree's SHAP values for row `x` to `phi` (`features × dim`, feature-major).
+    /// `scratch` is reused between calls.
+    pub fn add_shap(&self, x: &[f64], phi: &mut [f64], scratch: &mut Scratch) {
         let need = (self.depth + 2) * (self.depth + 3) / 2 + 2;
         if scratch.path.len() < need {
             scratch.path.resize(need, PathElement::default());
@@ -170,14 +170,9 @@ impl ShapTree {
             tree: self,
             x,
             phi,
-            scale,
             path: &mut scratch.path,
         };
         walk.recurse(0, 0, 0, 1.0, 1.0, -1);
-    }
-
-    pub fn depth(&self) -> usize {
-        self.depth
     }
 }
 
@@ -199,7 +194,6 @@ struct Walk<'a> {
     tree: &'a ShapTree,
     x: &'a [f64],
     phi: &'a mut [f64],
-    scale: f64,
     /// Every node on the current branch has its own segment of the unique path, right
     /// after its parent's (as in shap's `tree_shap_recursive`).
     path: &'a mut [PathElement],
@@ -226,7 +220,7 @@ impl Walk<'_> {
             for i in 1..=unique_depth {
                 let w = unwound_sum(seg, unique_depth, i);
                 let el = seg[i];
-                let c = w * (el.one_fraction - el.zero_fraction) * self.scale;
+                let c = w * (el.one_fraction - el.zero_fraction);
                 let f = el.feature as usize * t.dim;
                 for (d, v) in leaf.iter().enumerate() {
                     self.phi[f + d] += c * v;
@@ -452,7 +446,7 @@ mod tests {
                 x[1] = f64::NAN;
             }
             let mut phi = vec![0.0; p * dim];
-            t.add_shap(&x, 1.0, &mut phi, &mut Scratch::default());
+            t.add_shap(&x, &mut phi, &mut Scratch::default());
             let want = brute_force(&t, &x, p);
             for (a, b) in phi.iter().zip(&want) {
                 assert!((a - b).abs() < 1e-12, "case {case}: {phi:?} vs {want:?}");
