@@ -8,7 +8,8 @@ use leptos::prelude::*;
 use crate::bias_view::bias_card;
 use crate::explain_view::explain_card;
 use crate::format::{num, param_value, status_badge};
-use crate::model::{BiasAsk, CandidateInfo};
+use crate::links::JobLinks;
+use crate::model::{BiasAsk, CandidateInfo, Who};
 use crate::pages::document;
 use crate::quality_view::quality_card;
 
@@ -22,41 +23,43 @@ const TABS: [(&str, &str); 5] = [
     ("artifacts", "Artifacts"),
 ];
 
-/// The candidate's files: (label, URL, what).
-fn artifact_links(job: &str, name: &str) -> Vec<(&'static str, String, &'static str)> {
-    let api = format!("/api/automl-jobs/{job}/candidates/{name}");
-    vec![
+/// The candidate's files the reader may download: (label, URL, what).
+fn artifact_links(links: &JobLinks, name: &str) -> Vec<(&'static str, String, &'static str)> {
+    [
         (
             "model.zip",
-            format!("{api}/model.zip"),
+            links.model_zip(name),
             "the model, its members and the helper module to predict in Python",
         ),
         (
             "report.html",
-            format!("{api}/reports/report.html"),
+            Some(links.report(name, "report.html")),
             "the quality and explainability reports in one file that opens offline",
         ),
         (
             "quality.json",
-            format!("{api}/reports/quality.json"),
+            Some(links.report(name, "quality.json")),
             "the model quality report",
         ),
         (
             "explainability.json",
-            format!("{api}/reports/explainability.json"),
+            Some(links.report(name, "explainability.json")),
             "SHAP values per input column",
         ),
         (
             "validation_predictions.csv",
-            format!("{api}/validation-predictions.csv"),
+            links.validation_predictions(name),
             "the rows the leaderboard was scored on, with the predictions",
         ),
         (
             "model-insights.ipynb",
-            format!("/api/automl-jobs/{job}/notebooks/model-insights.ipynb"),
+            links.notebook_file("model-insights.ipynb"),
             "recomputes these reports with scikit-learn and shap",
         ),
     ]
+    .into_iter()
+    .filter_map(|(label, href, what)| href.map(|h| (label, h, what)))
+    .collect()
 }
 
 /// The steps of a candidate's feature pipeline, as list items.
@@ -97,24 +100,21 @@ pub(crate) fn metric_rows(r: &CandidateResult, quality: Option<&Quality>) -> imp
 }
 
 pub fn candidate_page(
-    job: &str,
+    who: &Who,
+    links: &JobLinks,
     c: &CandidateInfo,
     resolved: &Resolved,
     quality: Option<&Quality>,
     explained: Option<&Explainability>,
     bias: (&[String], &BiasAsk, Option<&Result<BiasReport, String>>),
 ) -> String {
+    let job = links.name.clone();
     let r = &c.result;
     let name = r.name.clone();
     let steps = pipeline_steps(r, resolved);
     let params = param_rows(r);
     let metrics = metric_rows(r, quality);
-    let report_link = |file: &str| {
-        Some(format!(
-            "/api/automl-jobs/{job}/candidates/{}/reports/{file}",
-            r.name
-        ))
-    };
+    let report_link = |file: &str| Some(links.report(&r.name, file));
     let quality_section = quality.map(|q| quality_card(q, report_link("quality.json")));
     let explain_section = explained.map(|e| explain_card(e, report_link("explainability.json")));
     // Bias on the validation rows (labels and predictions collapse to positive / not; the
@@ -125,15 +125,9 @@ pub fn candidate_page(
         if ask.label_values.is_empty() {
             ask.label_values = resolved.positive_class.clone().unwrap_or_default();
         }
-        bias_card(
-            format!("/jobs/{job}/candidates/{}", r.name),
-            columns,
-            None,
-            &ask,
-            result,
-        )
+        bias_card(links.candidate(&r.name), columns, None, &ask, result)
     });
-    let artifacts = artifact_links(job, &r.name)
+    let artifacts = artifact_links(links, &r.name)
         .into_iter()
         .map(|(label, href, what)| view! {
             <li><a href=href download="" data-artifact=label>{label}</a>" — "<span class="muted">{what}</span></li>
@@ -152,7 +146,7 @@ pub fn candidate_page(
     let member_rows = r
         .members
         .iter()
-        .map(|(m, w)| view! { <tr><td><a href=format!("/jobs/{job}/candidates/{m}")>{m.clone()}</a></td><td class="num">{format!("{w:.2}")}</td></tr> })
+        .map(|(m, w)| view! { <tr><td><a href=links.candidate(m)>{m.clone()}</a></td><td class="num">{format!("{w:.2}")}</td></tr> })
         .collect_view();
     let objective = resolved.metric.as_str();
     let value = num(r.objective);
@@ -161,10 +155,10 @@ pub fn candidate_page(
             <div>
                 <h1>{name.clone()}</h1>
                 <p class="muted">{status_badge(r.status.as_str())}" "{format!("{objective} = {value} · trained in {:.1} s", r.train_seconds)}
-                    " · " <a href=format!("/jobs/{job}") id="back-to-job">{format!("back to {job}")}</a>
+                    " · " <a href=links.job() id="back-to-job">{format!("back to {job}")}</a>
                     {(r.status == CandidateStatus::Completed).then(|| view! {
-                        " · " <a href=format!("/api/automl-jobs/{job}/candidates/{name}/model.zip") id="download-model" download="">"download this model"</a>
-                        " · " <a href=format!("/api/automl-jobs/{job}/candidates/{name}/reports/report.html") id="report-html" download="">"report.html"</a>
+                        {links.model_zip(&name).map(|href| view! { " · " <a href=href id="download-model" download="">"download this model"</a> })}
+                        " · " <a href=links.report(&name, "report.html") id="report-html" download="">"report.html"</a>
                     })}</p>
             </div>
         </section>
@@ -227,5 +221,5 @@ pub fn candidate_page(
             </section>
         </div>
     };
-    document(&name, body)
+    document(who, &name, body)
 }

@@ -52,11 +52,17 @@ fn shares(c: &Compared) -> (BTreeMap<String, f64>, &'static str) {
     )
 }
 
-pub fn compare_page(job: &str, resolved: &Resolved, items: &[Compared]) -> String {
+pub fn compare_page(
+    who: &crate::model::Who,
+    links: &crate::links::JobLinks,
+    resolved: &Resolved,
+    items: &[Compared],
+) -> String {
+    let job = links.name.clone();
     let names: Vec<String> = items.iter().map(|c| c.info.result.name.clone()).collect();
     let heads = names
         .iter()
-        .map(|n| view! { <th scope="col"><a href=format!("/jobs/{job}/candidates/{n}")>{n.clone()}</a></th> })
+        .map(|n| view! { <th scope="col"><a href=links.candidate(n)>{n.clone()}</a></th> })
         .collect_view();
     // Metrics: the union, in the first candidate's order.
     let mut metrics: Vec<String> = Vec::new();
@@ -162,7 +168,7 @@ pub fn compare_page(job: &str, resolved: &Resolved, items: &[Compared]) -> Strin
         <section class="page-head">
             <div>
                 <h1>{format!("Compare {} candidates", items.len())}</h1>
-                <p class="muted"><a href=format!("/jobs/{job}") id="back-to-job">{format!("back to {job}")}</a>
+                <p class="muted"><a href=links.job() id="back-to-job">{format!("back to {job}")}</a>
                     {format!(" · {} · objective {}", resolved.problem_type.as_str(), resolved.metric.as_str())}</p>
             </div>
         </section>
@@ -182,5 +188,5 @@ pub fn compare_page(job: &str, resolved: &Resolved, items: &[Compared]) -> Strin
             </div>
         </section>
     };
-    document(&format!("Compare · {job}"), body)
+    document(who, &format!("Compare · {job}"), body)
 }

@@ -30,7 +30,9 @@ pub struct FormError<'a> {
 /// the features, the inferred problem type and the positive class follow the target (the
 /// page script updates them; the server applies the same rules without it). `scheme`
 /// is the validation the job will get, in words. An error is shown beside its field.
+#[allow(clippy::too_many_arguments)] // one page, many independent inputs
 pub fn new_job_page(
+    who: &crate::model::Who,
     ds: &DatasetInfo,
     form: &JobForm,
     targets: &[TargetOption],
@@ -171,5 +173,5 @@ pub fn new_job_page(
             </form>
         </section>
     };
-    document("New job", body)
+    document(who, "New job", body)
 }

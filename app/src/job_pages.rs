@@ -9,10 +9,12 @@ use glassbox_engine::automl::metrics::Metric;
 use leptos::prelude::*;
 
 use crate::format::{duration, num, param_value, status_badge, when};
-use crate::model::{CandidateInfo, JobInfo};
+use crate::links::JobLinks;
+use crate::model::{CandidateInfo, JobInfo, ShareInfo, Who};
 use crate::pages::document;
 
-pub fn jobs_page(jobs: &[JobInfo]) -> String {
+pub fn jobs_page(who: &Who, jobs: &[JobInfo]) -> String {
+    let team = who.team;
     let rows = jobs
         .iter()
         .map(|j| {
@@ -41,12 +43,14 @@ pub fn jobs_page(jobs: &[JobInfo]) -> String {
                     <td>{best}</td>
                     <td class="num">{duration(j.elapsed_seconds)}</td>
                     <td class="muted">{when(&j.created_at)}</td>
+                    {team.then(|| view! { <td>{j.created_by.clone().unwrap_or_default()}</td> })}
                 </tr>
             }
         })
         .collect_view();
     let empty = jobs.is_empty();
     document(
+        who,
         "Jobs",
         view! {
             <section class="card">
@@ -56,7 +60,7 @@ pub fn jobs_page(jobs: &[JobInfo]) -> String {
                 } else {
                     view! {
                         <table class="grid" id="jobs">
-                            <thead><tr><th>"Job"</th><th>"Data set"</th><th>"Status"</th><th>"Objective"</th><th>"Best candidate"</th><th>"Duration"</th><th>"Created (UTC)"</th></tr></thead>
+                            <thead><tr><th>"Job"</th><th>"Data set"</th><th>"Status"</th><th>"Objective"</th><th>"Best candidate"</th><th>"Duration"</th><th>"Created (UTC)"</th>{team.then(|| view! { <th>"Created by"</th> })}</tr></thead>
                             <tbody>{rows}</tbody>
                         </table>
                     }.into_any()
@@ -140,8 +144,7 @@ fn column_chooser(
 
 /// The part of the job page that refreshes itself while the job runs. `candidates` are
 /// best first.
-pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
-    let name = job.name.clone();
+pub fn job_live(links: &JobLinks, job: &JobInfo, candidates: &[CandidateInfo]) -> String {
     let running = job.is_running();
     let best = job.best.as_ref().map(|b| b.result.name.clone());
     let objective = job.resolved.as_ref().map(|r| r.metric);
@@ -177,7 +180,7 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
             view! {
                 <tr class=if is_best { "best" } else { "" }>
                     <td class="num" data-value=(i + 1).to_string()>{i + 1}</td>
-                    <td class="nowrap"><a href=format!("/jobs/{name}/candidates/{cname}")>{cname.clone()}</a>{is_best.then(|| view! { " " <span class="badge status-completed">"best"</span> })}</td>
+                    <td class="nowrap"><a href=links.candidate(&cname)>{cname.clone()}</a>{is_best.then(|| view! { " " <span class="badge status-completed">"best"</span> })}</td>
                     <td>{r.algorithm_name()}</td>
                     <td>{r.pipeline_name()}</td>
                     <td>{status_badge(r.status.as_str())}</td>
@@ -194,7 +197,7 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
             }
         })
         .collect_view();
-    let notebooks = (!running && job.resolved.is_some()).then(|| notebooks_card(&name));
+    let notebooks = (!running && job.resolved.is_some()).then(|| notebooks_card(links));
     // A candidates-only job waiting for its review: the page reloads to show the form.
     let review = job.awaits_review();
     let summary = match &job.resolved {
@@ -255,7 +258,7 @@ pub fn job_live(job: &JobInfo, candidates: &[CandidateInfo]) -> String {
                 <p class="muted small">"Best first by the objective; click a heading to sort by any metric."</p>
                 {chooser}
                 {(!running).then(|| view! {
-                    <form id="compare-form" method="get" action=format!("/jobs/{name}/compare") class="inline-form">
+                    <form id="compare-form" method="get" action=links.compare() class="inline-form">
                         <button type="submit" id="compare-submit">{format!("Compare the ticked candidates (2 to {})", crate::compare_page::MAX_COMPARED)}</button>
                     </form>
                 })}
@@ -303,18 +306,24 @@ fn elapsed_and_left(job: &JobInfo, running: bool, done: usize) -> String {
 }
 
 /// Downloads and read-only views of the job's notebooks and the files beside them.
-fn notebooks_card(name: &str) -> impl IntoView {
-    let api = format!("/api/automl-jobs/{name}/notebooks");
+fn notebooks_card(links: &JobLinks) -> impl IntoView {
+    let file = |f: &str| links.notebook_file(f);
     let notebook = |kind: &str, title: &str, what: &str| {
         view! {
             <li>
                 <strong>{title.to_string()}</strong>" — "{what.to_string()}" "
-                <a href=format!("/jobs/{name}/notebooks/{kind}") id=format!("view-{kind}")>"view"</a>
+                <a href=links.notebook_view(kind) id=format!("view-{kind}")>"view"</a>
                 " · "
-                <a href=format!("{api}/{kind}.ipynb") download="" id=format!("download-{kind}")>"download .ipynb"</a>
+                <a href=file(&format!("{kind}.ipynb")) download="" id=format!("download-{kind}")>"download .ipynb"</a>
             </li>
         }
     };
+    let zip = file("notebooks.zip").map(|href| {
+        view! {
+            " · " <a href=href download="" id="download-zip">"everything as one zip"</a>
+            <span class="muted small">" (with the data and the candidates' model files and reports)"</span>
+        }
+    });
     view! {
         <section class="card" id="notebooks">
             <h2>"Notebooks"</h2>
@@ -325,11 +334,10 @@ fn notebooks_card(name: &str) -> impl IntoView {
                 {notebook("model-insights", "Model insights", "recomputes every candidate's quality and SHAP reports with scikit-learn and shap")}
             </ul>
             <p>
-                <a href=format!("{api}/requirements.txt") download="">"requirements.txt"</a>" · "
-                <a href=format!("{api}/glassbox_helpers.py") download="">"glassbox_helpers.py"</a>" · "
-                <a href=format!("{api}/splits.json") download="">"splits.json"</a>" · "
-                <a href=format!("{api}/notebooks.zip") download="" id="download-zip">"everything as one zip"</a>
-                <span class="muted small">" (with the data and the candidates' model files and reports)"</span>
+                <a href=file("requirements.txt") download="">"requirements.txt"</a>" · "
+                <a href=file("glassbox_helpers.py") download="">"glassbox_helpers.py"</a>" · "
+                <a href=file("splits.json") download="">"splits.json"</a>
+                {zip}
             </p>
         </section>
     }
@@ -451,53 +459,72 @@ fn review_form(
     }
 }
 
+/// The share links of a job, for its owner: the list, and a link just made (its URL is
+/// shown this once).
+pub struct Sharing<'a> {
+    pub shares: &'a [ShareInfo],
+    pub new_url: Option<&'a str>,
+}
+
 pub fn job_page(
+    who: &Who,
+    links: &JobLinks,
     job: &JobInfo,
     candidates: &[CandidateInfo],
     definitions: &[CandidateDefinition],
     review: Option<&ReviewDraft>,
+    sharing: Option<Sharing>,
 ) -> String {
     let name = job.name.clone();
     let running = job.is_running();
-    let review = (job.awaits_review() && !definitions.is_empty())
+    let change = who.can_change && !links.shared;
+    let review = (change && job.awaits_review() && !definitions.is_empty())
         .then(|| review_form(&name, definitions, review));
-    let live = job_live(job, candidates);
+    let live = job_live(links, job, candidates);
     let dataset = match &job.dataset_name {
-        Some(d) => {
+        Some(d) if !links.shared => {
             view! { "data set " <a href=format!("/datasets/{}", job.dataset_id)>{d.clone()}</a> }
                 .into_any()
         }
+        Some(d) => view! { "data set " {d.clone()} }.into_any(),
         None => view! { <span>"its data set was deleted"</span> }.into_any(),
     };
+    let controls = change.then(|| {
+        if running {
+            view! {
+                <form method="post" action=format!("/jobs/{name}/stop")>
+                    <button type="submit" id="stop-job">"Stop"</button>
+                </form>
+            }
+            .into_any()
+        } else {
+            view! {
+                <form method="post" action=format!("/jobs/{name}/delete") data-confirm=format!("Delete job {name} with its candidates and notebooks? This cannot be undone.")>
+                    <button type="submit" id="delete-job" class="danger">"Delete job"</button>
+                </form>
+            }
+            .into_any()
+        }
+    });
     let body = view! {
         <section class="page-head">
             <div>
                 <h1>{name.clone()}</h1>
                 <p class="muted">
                     {dataset}
-                    " · " <a href="/jobs">"all jobs"</a>
+                    {job.created_by.clone().map(|b| view! { " · by " <span id="created-by">{b}</span> })}
+                    {(!links.shared).then(|| view! { " · " <a href="/jobs">"all jobs"</a> })}
                 </p>
             </div>
-            {if running {
-                view! {
-                    <form method="post" action=format!("/jobs/{name}/stop")>
-                        <button type="submit" id="stop-job">"Stop"</button>
-                    </form>
-                }.into_any()
-            } else {
-                view! {
-                    <form method="post" action=format!("/jobs/{name}/delete") data-confirm=format!("Delete job {name} with its candidates and notebooks? This cannot be undone.")>
-                        <button type="submit" id="delete-job" class="danger">"Delete job"</button>
-                    </form>
-                }.into_any()
-            }}
+            {controls}
         </section>
         {review}
         <p id="job-announce" class="visually-hidden" aria-live="polite"></p>
-        <div id="live" data-live=if running { format!("/jobs/{name}/live") } else { String::new() } inner_html=live></div>
+        <div id="live" data-live=if running { links.live() } else { String::new() } inner_html=live></div>
         {settings_card(job)}
+        {sharing.filter(|_| change).map(|s| crate::share_view::share_card(&name, &s))}
     };
-    document(&name, body)
+    document(who, &name, body)
 }
 
 /// What the job was asked to do and what it resolved: target, problem, objective,

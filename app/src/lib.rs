@@ -4,6 +4,7 @@
 //! from plotters. A small script (`static/glassbox.js`) adds the upload progress bar, live
 //! polling and sortable tables; every page also works without it.
 
+mod account_pages;
 mod bias_view;
 mod candidate_page;
 pub mod charts;
@@ -12,19 +13,23 @@ mod explain_view;
 mod format;
 mod job_form;
 mod job_pages;
+pub mod links;
 pub mod model;
 mod notebook_view;
 mod pages;
 mod quality_view;
 mod report_page;
+mod share_view;
 mod status_page;
 
+pub use account_pages::{audit_page, login_page, settings_page, Settings};
 pub use candidate_page::candidate_page;
 pub use compare_page::{compare_page, Compared, MAX_COMPARED};
 pub use job_form::{new_job_page, FormError, TargetOption};
-pub use job_pages::{job_live, job_page, jobs_page, ReviewDraft};
+pub use job_pages::{job_live, job_page, jobs_page, ReviewDraft, Sharing};
+pub use links::JobLinks;
 pub use notebook_view::{markdown_html, notebook_page};
-pub use pages::{dataset_page, error_page, home_page};
+pub use pages::{dataset_page, error_page, error_page_for, home_page};
 pub use report_page::candidate_report_html;
 pub use status_page::status_page;
 

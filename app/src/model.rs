@@ -26,6 +26,12 @@ pub struct DatasetInfo {
     /// The jobs that train on this data set, newest first (on a single data set's record).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub jobs: Vec<String>,
+    /// The account that created it (`None`: made in local mode).
+    #[serde(skip)]
+    pub owner: Option<i64>,
+    /// That account's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created_by: Option<String>,
 }
 
 impl DatasetInfo {
@@ -108,6 +114,9 @@ pub struct JobInfo {
     pub algorithms: Vec<String>,
     /// What the job is training right now, while it runs.
     pub training: Option<Training>,
+    /// The account that created it (`None`: made in local mode), and its name.
+    pub owner: Option<i64>,
+    pub created_by: Option<String>,
 }
 
 /// A definition in training: a candidate (`fraction` 1), or a screening trial of successive
@@ -165,4 +174,80 @@ impl BiasAsk {
     pub fn asked(&self) -> bool {
         !self.facet.trim().is_empty()
     }
+}
+
+/// Who reads a page: what the top bar shows and which controls the page offers. The
+/// server decides (its access rules); pages only show or hide.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Who {
+    /// Signed in: the account's name and role.
+    pub user: Option<(String, String)>,
+    /// Team mode (accounts exist): the top bar offers the account menu.
+    pub team: bool,
+    /// May upload data sets and start jobs.
+    pub can_create: bool,
+    /// May change the page's object: delete it, stop it, share it, set its target.
+    pub can_change: bool,
+    pub is_admin: bool,
+    /// Seen through a share link: no navigation, no forms.
+    pub shared: bool,
+}
+
+impl Who {
+    /// A reader through a share link.
+    pub fn shared() -> Who {
+        Who {
+            shared: true,
+            ..Who::default()
+        }
+    }
+}
+
+/// A share link as its job's page lists it (the URL itself is shown once, when made).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+pub struct ShareInfo {
+    pub share_id: String,
+    #[serde(rename = "AutoMLJobName")]
+    pub job: String,
+    pub include_data: bool,
+    pub created_by: Option<String>,
+    pub creation_time: String,
+    pub expiration_time: Option<String>,
+    pub last_access_time: Option<String>,
+    /// Active | Expired | Revoked
+    pub status: String,
+}
+
+/// An account as the settings page lists it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AccountInfo {
+    pub name: String,
+    pub role: String,
+    pub created_at: String,
+}
+
+/// An access key as listed (`secret` only right after it is made).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct KeyInfo {
+    #[serde(rename = "AccessKeyId")]
+    pub id: String,
+    #[serde(rename = "SecretAccessKey", skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+    #[serde(rename = "UserName")]
+    pub user: String,
+    #[serde(rename = "CreationTime")]
+    pub created_at: String,
+    #[serde(rename = "LastUsedTime")]
+    pub last_used_at: Option<String>,
+}
+
+/// An audit log entry.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct AuditInfo {
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub object: String,
+    pub detail: Option<String>,
 }

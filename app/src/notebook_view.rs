@@ -17,10 +17,51 @@ fn source(cell: &Value) -> String {
     }
 }
 
-/// Markdown to HTML, with any HTML in the markdown turned into text.
+/// A link target a page may carry: web, mail, or relative — never `javascript:`,
+/// `data:` or `vbscript:` (a scheme is whatever comes before a `:` that precedes any
+/// `/`, `?` or `#`; browsers ignore tabs and newlines in it).
+fn safe_url(url: &str) -> bool {
+    let cleaned: String = url
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .collect();
+    let head = cleaned.split(['/', '?', '#']).next().unwrap_or("");
+    match head.split_once(':') {
+        None => true,
+        Some((scheme, _)) => {
+            ["http", "https", "mailto"].contains(&scheme.to_ascii_lowercase().as_str())
+        }
+    }
+}
+
+/// Markdown to HTML, with any HTML in the markdown turned into text, and links or images
+/// to unsafe schemes pointed nowhere.
 pub fn markdown_html(md: &str) -> String {
+    use pulldown_cmark::{CowStr, Tag};
     let parser = Parser::new_ext(md, Options::ENABLE_TABLES).map(|e| match e {
         Event::Html(h) | Event::InlineHtml(h) => Event::Text(h),
+        Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !safe_url(&dest_url) => Event::Start(Tag::Link {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) if !safe_url(&dest_url) => Event::Start(Tag::Image {
+            link_type,
+            dest_url: CowStr::Borrowed("#"),
+            title,
+            id,
+        }),
         other => other,
     });
     let mut out = String::new();
@@ -55,8 +96,17 @@ fn output_view(o: &Value) -> AnyView {
     view! { <pre class="nb-output" tabindex="0">{text}</pre> }.into_any()
 }
 
-/// The page for notebook `nb` of job `job`; `download` is its download URL.
-pub fn notebook_page(job: &str, title: &str, download: &str, nb: &Value) -> String {
+/// The page for notebook `kind` (`data-exploration`, …) of a job.
+pub fn notebook_page(
+    who: &crate::model::Who,
+    links: &crate::links::JobLinks,
+    kind: &str,
+    title: &str,
+    nb: &Value,
+) -> String {
+    let job = links.name.clone();
+    let download = links.notebook_file(&format!("{kind}.ipynb"));
+    let zip = links.notebook_file("notebooks.zip");
     let cells = nb
         .get("cells")
         .and_then(Value::as_array)
@@ -92,16 +142,16 @@ pub fn notebook_page(job: &str, title: &str, download: &str, nb: &Value) -> Stri
             <div>
                 <h1>{title.to_string()}</h1>
                 <p class="muted">
-                    <a href=format!("/jobs/{job}")>{format!("job {job}")}</a>
-                    " · read-only view · "
-                    <a href=download.to_string() download="">"download the notebook"</a>
-                    " · " <a href=format!("/api/automl-jobs/{job}/notebooks/notebooks.zip")>"everything as a zip"</a>
+                    <a href=links.job()>{format!("job {job}")}</a>
+                    " · read-only view"
+                    {download.map(|d| view! { " · " <a href=d download="">"download the notebook"</a> })}
+                    {zip.map(|z| view! { " · " <a href=z>"everything as a zip"</a> })}
                 </p>
             </div>
         </section>
         <article class="notebook" id="notebook">{rendered}</article>
     };
-    document(title, body)
+    document(who, title, body)
 }
 
 #[cfg(test)]
@@ -117,5 +167,34 @@ mod tests {
         assert!(!html.contains("<script>"), "{html}");
         assert!(html.contains("&lt;script&gt;"));
         assert!(html.contains("<table>"));
+    }
+
+    #[test]
+    fn markdown_links_never_run_script() {
+        for bad in [
+            "[x](javascript:alert(1))",
+            "[x](JavaScript:alert(1))",
+            "[x](java\tscript:alert(1))",
+            "[x](<java\nscript:alert(1)>)",
+            "[x](data:text/html,<script>alert(1)</script>)",
+            "![x](javascript:alert(1))",
+            "[x]: vbscript:msgbox\n\n[x]",
+        ] {
+            let html = markdown_html(bad);
+            // Every link and image target left is harmless (text may still say it).
+            for attr in ["href=\"", "src=\""] {
+                for part in html.split(attr).skip(1) {
+                    let url = part.split('"').next().unwrap_or("");
+                    assert!(safe_url(url) && !url.contains(':'), "{bad} → {html}");
+                }
+            }
+        }
+        let ok = markdown_html("[docs](https://scikit-learn.org/) [here](#top) [rel](a/b.html)");
+        assert!(
+            ok.contains("href=\"https://scikit-learn.org/\"")
+                && ok.contains("href=\"#top\"")
+                && ok.contains("href=\"a/b.html\""),
+            "{ok}"
+        );
     }
 }

@@ -4,10 +4,39 @@ use leptos::prelude::*;
 use crate::bias_view::bias_card;
 use crate::charts;
 use crate::format::status_badge;
-use crate::model::{BiasAsk, DatasetInfo};
+use crate::model::{BiasAsk, DatasetInfo, Who};
 use glassbox_engine::reports::BiasReport;
 
-pub(crate) fn document(title: &str, body: impl IntoView) -> String {
+pub(crate) fn document(who: &Who, title: &str, body: impl IntoView) -> String {
+    let nav = if who.shared {
+        view! {
+            <span class="muted small" id="shared-view">"A read-only view shared with you"</span>
+        }
+        .into_any()
+    } else if who.team && who.user.is_none() {
+        // Signed out: nothing here opens before signing in.
+        ().into_any()
+    } else {
+        let account = who.user.clone().map(|(name, role)| {
+            view! {
+                <span class="account" id="account">{name}<span class="muted small">{format!(" ({role})")}</span></span>
+                <form method="post" action="/logout" class="inline-form">
+                    <button type="submit" class="link-button" id="logout">"Log out"</button>
+                </form>
+            }
+        });
+        view! {
+            <nav>
+                <a href="/">"Data sets"</a>
+                <a href="/jobs">"Jobs"</a>
+                <a href="/status">"Status"</a>
+                <a href="/settings" id="settings-link">{if who.team { "Settings" } else { "Accounts" }}</a>
+                {account}
+            </nav>
+        }
+        .into_any()
+    };
+    let home = if who.shared { None } else { Some("/") };
     let page = view! {
         <html lang="en">
             <head>
@@ -20,12 +49,8 @@ pub(crate) fn document(title: &str, body: impl IntoView) -> String {
             </head>
             <body>
                 <header class="topbar">
-                    <a class="brand" href="/">"Glassbox"</a>
-                    <nav>
-                        <a href="/">"Data sets"</a>
-                        <a href="/jobs">"Jobs"</a>
-                        <a href="/status">"Status"</a>
-                    </nav>
+                    <a class="brand" href=home>"Glassbox"</a>
+                    {nav}
                 </header>
                 <main>{body}</main>
             </body>
@@ -82,10 +107,12 @@ fn grouped(s: &str) -> String {
 
 /// `low_space`: the free bytes left on the data folder, when they are few.
 pub fn home_page(
+    who: &Who,
     datasets: &[DatasetInfo],
     max_upload_bytes: u64,
     low_space: Option<u64>,
 ) -> String {
+    let team = who.team;
     let rows = datasets
         .iter()
         .map(|d| {
@@ -99,6 +126,7 @@ pub fn home_page(
                     <td>{d.target_attribute_name.clone().unwrap_or_default()}</td>
                     <td>{status_badge(&d.dataset_status)}</td>
                     <td class="muted">{d.creation_time.replace('T', " ").chars().take(19).collect::<String>()}</td>
+                    {team.then(|| view! { <td>{d.created_by.clone().unwrap_or_default()}</td> })}
                 </tr>
             }
         })
@@ -115,7 +143,7 @@ pub fn home_page(
                 <a href="/status">"Server status"</a>
             </p>
         })}
-        <section class="card">
+        {who.can_create.then(|| view! { <section class="card">
             <h2>"Upload"</h2>
             <form id="upload-form" action="/api/datasets" method="post" enctype="multipart/form-data" data-max-bytes=max_upload_bytes.to_string()>
                 <label class="file-drop">"Data file "
@@ -132,7 +160,7 @@ pub fn home_page(
                 <p id="upload-error" class="error" role="alert" hidden></p>
             </form>
             <p class="muted small">{format!("Files up to {} are accepted.", human_bytes(max_upload_bytes as i64))}</p>
-        </section>
+        </section> })}
         <section class="card">
             <h2>"Data sets"</h2>
             {if empty {
@@ -140,18 +168,23 @@ pub fn home_page(
             } else {
                 view! {
                     <table class="grid" id="datasets">
-                        <thead><tr><th>"Name"</th><th>"Rows"</th><th>"Columns"</th><th>"Size"</th><th>"Target"</th><th>"Status"</th><th>"Uploaded (UTC)"</th></tr></thead>
+                        <thead><tr><th>"Name"</th><th>"Rows"</th><th>"Columns"</th><th>"Size"</th><th>"Target"</th><th>"Status"</th><th>"Uploaded (UTC)"</th>{team.then(|| view! { <th>"Created by"</th> })}</tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                 }.into_any()
             }}
         </section>
     };
-    document("Data sets", body)
+    document(who, "Data sets", body)
 }
 
 /// An error page titled for what happened (`status` is the HTTP status code).
 pub fn error_page(status: u16, what: &str) -> String {
+    error_page_for(&Who::default(), status, what)
+}
+
+/// An error page with the reader's top bar (none of the team's links on a shared view).
+pub fn error_page_for(who: &Who, status: u16, what: &str) -> String {
     let title = match status {
         404 => "Not found",
         409 => "Not possible right now",
@@ -162,10 +195,10 @@ pub fn error_page(status: u16, what: &str) -> String {
         <section class="card">
             <h1>{title}</h1>
             <p id="error-message">{what.to_string()}</p>
-            <p><a href="/">"Back to the data sets"</a></p>
+            {(!who.shared).then(|| view! { <p><a href="/">"Back to the data sets"</a></p> })}
         </section>
     };
-    document(title, body)
+    document(who, title, body)
 }
 
 fn severity_class(s: Severity) -> &'static str {
@@ -212,6 +245,7 @@ fn target_form(ds: &DatasetInfo) -> impl IntoView {
 }
 
 pub fn dataset_page(
+    who: &Who,
     ds: &DatasetInfo,
     profile: Option<&Profile>,
     ask: &BiasAsk,
@@ -230,12 +264,13 @@ pub fn dataset_page(
                         ds.rows.map(|r| r.to_string()).unwrap_or_else(|| "?".into()),
                         ds.columns.map(|r| r.to_string()).unwrap_or_else(|| "?".into()),
                         human_bytes(ds.size_bytes))}
+                    {ds.created_by.clone().map(|b| view! { " · uploaded by " <span id="created-by">{b}</span> })}
                 </p>
             </div>
             {(!ds.column_names.is_empty() && ds.dataset_status != "Failed").then(|| view! {
                 <div class="head-actions">
-                    {target_form(ds)}
-                    <a class="button primary" id="new-job-link" href=format!("/datasets/{}/new-job", ds.dataset_id)>"Start an AutoML job"</a>
+                    {who.can_change.then(|| target_form(ds))}
+                    {who.can_create.then(|| view! { <a class="button primary" id="new-job-link" href=format!("/datasets/{}/new-job", ds.dataset_id)>"Start an AutoML job"</a> })}
                 </div>
             })}
         </section>
@@ -278,14 +313,15 @@ pub fn dataset_page(
         )
     });
     document(
+        who,
         &title,
-        view! { {header} {state} {bias_section} {dataset_jobs(ds)} },
+        view! { {header} {state} {bias_section} {dataset_jobs(ds, who.can_change)} },
     )
 }
 
 /// The jobs that train on a data set, and the button that deletes it (its confirmation
 /// names those jobs).
-fn dataset_jobs(ds: &DatasetInfo) -> impl IntoView {
+fn dataset_jobs(ds: &DatasetInfo, can_delete: bool) -> impl IntoView {
     let confirm = if ds.jobs.is_empty() {
         format!(
             "Delete {} and its exploration? This cannot be undone.",
@@ -312,9 +348,11 @@ fn dataset_jobs(ds: &DatasetInfo) -> impl IntoView {
             } else {
                 view! { <ul>{jobs}</ul> }.into_any()
             }}
-            <form method="post" action=format!("/datasets/{}/delete", ds.dataset_id) data-confirm=confirm>
-                <button type="submit" id="delete-dataset" class="danger">"Delete data set"</button>
-            </form>
+            {can_delete.then(|| view! {
+                <form method="post" action=format!("/datasets/{}/delete", ds.dataset_id) data-confirm=confirm>
+                    <button type="submit" id="delete-dataset" class="danger">"Delete data set"</button>
+                </form>
+            })}
         </section>
     }
 }

@@ -10,7 +10,7 @@ fn bytes(n: Option<u64>) -> String {
     n.map_or_else(|| "unknown".into(), |b| human_bytes(b as i64))
 }
 
-pub fn status_page(s: &ServerStatus) -> String {
+pub fn status_page(who: &crate::model::Who, s: &ServerStatus) -> String {
     let used_share = s
         .free_bytes
         .zip(s.total_bytes)
@@ -51,5 +51,5 @@ pub fn status_page(s: &ServerStatus) -> String {
             </table>
         </section>
     };
-    document("Server status", body)
+    document(who, "Server status", body)
 }

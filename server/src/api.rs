@@ -3,11 +3,12 @@
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{any, get, post, put};
-use axum::{Json, Router};
+use axum::routing::{any, delete, get, post, put};
+use axum::{Extension, Json, Router};
 use glassbox_app::model::{DatasetInfo, ServerStatus};
 use serde::Deserialize;
 
+use crate::auth::{Actor, NewShare};
 use crate::error::{ApiError, ErrorBody};
 use crate::jobs::{parse_body, CandidateQuery, CreateJob};
 use crate::service::Service;
@@ -40,7 +41,10 @@ use crate::shapes;
         candidate_report,
         candidate_validation_predictions,
         dataset_bias,
-        candidate_bias
+        candidate_bias,
+        create_share,
+        list_shares,
+        revoke_share
     ),
     components(schemas(
         ServerStatus,
@@ -50,6 +54,7 @@ use crate::shapes;
         UploadForm,
         ErrorBody,
         JobArn,
+        NewShare,
         CreateJob,
         crate::jobs::TrainRequest,
         crate::jobs::Channel,
@@ -133,6 +138,11 @@ pub fn routes() -> Router<Service> {
             "/api/automl-jobs/{name}/candidates/{candidate}/bias",
             get(candidate_bias),
         )
+        .route(
+            "/api/automl-jobs/{name}/shares",
+            get(list_shares).post(create_share),
+        )
+        .route("/api/shares/{share_id}", delete(revoke_share))
         .route("/api/{*rest}", any(api_not_found))
 }
 
@@ -163,9 +173,10 @@ async fn get_dataset(
 #[utoipa::path(delete, path = "/api/datasets/{id}", tag = "datasets", params(("id" = String, Path, description = "DatasetId")), responses((status = 200, description = "Deleted with its files: `{\"DatasetId\", \"AffectedJobs\": [names]}`; those jobs keep their results without the data", body = serde_json::Value), (status = 404, body = ErrorBody), (status = 409, description = "A job is training on it", body = ErrorBody)))]
 async fn delete_dataset(
     State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let jobs = svc.delete_dataset(&id).await?;
+    let jobs = svc.delete_dataset(&id, &actor).await?;
     Ok(Json(
         serde_json::json!({ "DatasetId": id, "AffectedJobs": jobs }),
     ))
@@ -205,6 +216,7 @@ async fn set_target(
 #[utoipa::path(post, path = "/api/datasets", tag = "datasets", request_body(content_type = "multipart/form-data", content = UploadForm), responses((status = 201, description = "Stored; profiling continues in the background (or Failed with the reader's error)", body = DatasetInfo), (status = 400, body = ErrorBody), (status = 413, description = "Larger than --max-upload-bytes", body = ErrorBody)))]
 async fn upload_dataset(
     State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
     headers: HeaderMap,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<DatasetInfo>), ApiError> {
@@ -240,16 +252,29 @@ async fn upload_dataset(
         let Some(field) = field else { break };
         match field.name() {
             Some("target") => {
-                let t = field
-                    .text()
+                // The upload's body has no size limit but the file's; a column name has.
+                let mut field = field;
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field
+                    .chunk()
                     .await
-                    .map_err(|e| ApiError::bad_request("target", e.body_text()))?;
+                    .map_err(|e| ApiError::bad_request("target", e.body_text()))?
+                {
+                    bytes.extend_from_slice(&chunk);
+                    if bytes.len() > 64 * 1024 {
+                        return Err(ApiError::bad_request(
+                            "target",
+                            "the target field is longer than 64 KiB: it names one column",
+                        ));
+                    }
+                }
+                let t = String::from_utf8_lossy(&bytes);
                 target = Some(t.trim().to_string()).filter(|t| !t.is_empty());
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_string();
                 let info = svc
-                    .create_dataset(&name, Box::pin(field), target.take())
+                    .create_dataset(&name, Box::pin(field), target.take(), &actor)
                     .await?;
                 return Ok((StatusCode::CREATED, Json(info)));
             }
@@ -265,10 +290,11 @@ async fn upload_dataset(
 #[utoipa::path(post, path = "/api/automl-jobs", tag = "automl-jobs", request_body = CreateJob, responses((status = 201, description = "`{\"AutoMLJobArn\": \"…\"}`", body = JobArn), (status = 400, description = "Invalid input; `field` names it", body = ErrorBody)))]
 async fn create_job(
     State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<JobArn>), ApiError> {
     let req: CreateJob = parse_body(&body)?;
-    let arn = svc.create_job(req).await?;
+    let arn = svc.create_job(req, &actor).await?;
     Ok((StatusCode::CREATED, Json(JobArn { arn })))
 }
 
@@ -290,9 +316,10 @@ async fn describe_job(
 #[utoipa::path(delete, path = "/api/automl-jobs/{name}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName")), responses((status = 204, description = "Deleted, with its files"), (status = 404, body = ErrorBody), (status = 409, description = "The job is running; stop it first", body = ErrorBody)))]
 async fn delete_job(
     State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    svc.delete_job(&name).await?;
+    svc.delete_job(&name, &actor.audit_name()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -342,8 +369,18 @@ async fn candidate_report(
     State(svc): State<Service>,
     Path((name, candidate, file)): Path<(String, String, String)>,
 ) -> Result<axum::response::Response, ApiError> {
+    report_response(&svc, &name, &candidate, &file).await
+}
+
+/// A candidate's report file, with its content type (shared with the share links).
+pub(crate) async fn report_response(
+    svc: &Service,
+    name: &str,
+    candidate: &str,
+    file: &str,
+) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let bytes = svc.candidate_report(&name, &candidate, &file).await?;
+    let bytes = svc.candidate_report(name, candidate, file).await?;
     let kind = if file.ends_with(".html") {
         "text/html; charset=utf-8"
     } else {
@@ -357,9 +394,17 @@ async fn candidate_validation_predictions(
     State(svc): State<Service>,
     Path((name, candidate)): Path<(String, String)>,
 ) -> Result<axum::response::Response, ApiError> {
+    validation_predictions_response(&svc, &name, &candidate).await
+}
+
+pub(crate) async fn validation_predictions_response(
+    svc: &Service,
+    name: &str,
+    candidate: &str,
+) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let bytes = svc
-        .candidate_validation_predictions(&name, &candidate)
+        .candidate_validation_predictions(name, candidate)
         .await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
@@ -408,8 +453,16 @@ async fn candidate_model(
     State(svc): State<Service>,
     Path((name, candidate)): Path<(String, String)>,
 ) -> Result<axum::response::Response, ApiError> {
+    model_response(&svc, &name, &candidate).await
+}
+
+pub(crate) async fn model_response(
+    svc: &Service,
+    name: &str,
+    candidate: &str,
+) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let bytes = svc.candidate_model(&name, &candidate).await?;
+    let bytes = svc.candidate_model(name, candidate).await?;
     Ok((
         [
             (
@@ -431,8 +484,16 @@ async fn notebook(
     State(svc): State<Service>,
     Path((name, file)): Path<(String, String)>,
 ) -> Result<axum::response::Response, ApiError> {
+    notebook_response(&svc, &name, &file).await
+}
+
+pub(crate) async fn notebook_response(
+    svc: &Service,
+    name: &str,
+    file: &str,
+) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
-    let bytes = svc.notebook(&name, &file).await?;
+    let bytes = svc.notebook(name, file).await?;
     let kind = match file.rsplit('.').next() {
         Some("ipynb") => "application/x-ipynb+json",
         Some("zip") => "application/zip",
@@ -449,4 +510,46 @@ async fn notebook(
         bytes,
     )
         .into_response())
+}
+
+#[utoipa::path(post, path = "/api/automl-jobs/{name}/shares", tag = "sharing", params(("name" = String, Path, description = "AutoMLJobName")), request_body = NewShare, responses((status = 201, description = "`{\"ShareId\", \"Url\"}`: a read-only link to this job's leaderboard, candidate pages, reports and notebook views. The URL is shown once; only its hash is kept", body = serde_json::Value), (status = 400, body = ErrorBody), (status = 403, description = "Only the job's owner or an admin shares it", body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn create_share(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let req: NewShare = if body.iter().all(u8::is_ascii_whitespace) {
+        NewShare::default()
+    } else {
+        parse_body(&body)?
+    };
+    let (id, token) = svc.create_share(&actor, &name, &req).await?;
+    let url = format!("{}/share/{token}", svc.settings.hosts.base_url(&headers));
+    Ok((
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "ShareId": id, "Url": url })),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/shares", tag = "sharing", params(("name" = String, Path, description = "AutoMLJobName")), responses((status = 200, description = "`{\"Shares\": [{ShareId, AutoMLJobName, IncludeData, CreatedBy, CreationTime, ExpirationTime, LastAccessTime, Status}]}`, newest first (the URLs are never shown again)", body = serde_json::Value), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_shares(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    svc.job_owner(&name).await?;
+    Ok(Json(
+        serde_json::json!({ "Shares": svc.shares(&name).await? }),
+    ))
+}
+
+#[utoipa::path(delete, path = "/api/shares/{share_id}", tag = "sharing", params(("share_id" = String, Path, description = "ShareId")), responses((status = 204, description = "Revoked: the link stops working at once"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "Already revoked", body = ErrorBody)))]
+async fn revoke_share(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    svc.revoke_share(&actor, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,7 @@
 //! `glassbox`: one binary for the server and the command line.
 
 mod api;
+mod auth;
 mod candidate_notebook;
 mod cli;
 mod db;
@@ -58,6 +59,65 @@ struct ServeArgs {
     /// start and every hour; jobs are kept forever without it.
     #[arg(long, env = "GLASSBOX_RETAIN_JOBS_DAYS", value_parser = clap::value_parser!(u32).range(1..))]
     retain_jobs_days: Option<u32>,
+    /// The URL people reach this server at (repeatable), e.g. https://glassbox.example.com:
+    /// its host name is accepted in the Host header beside the loopback names and the
+    /// listening address; share links use the first; https makes cookies Secure.
+    #[arg(long, env = "GLASSBOX_PUBLIC_URL", value_delimiter = ',')]
+    public_url: Vec<String>,
+}
+
+/// Where the accounts live: the server's data folder and database.
+#[derive(clap::Args)]
+struct StoreArgs {
+    #[arg(long, env = "GLASSBOX_DATA_DIR", default_value = "./glassbox-data")]
+    data_dir: PathBuf,
+    /// Defaults to sqlite://DATA_DIR/glassbox.db
+    #[arg(long, env = "GLASSBOX_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account (the first must be an admin; it switches the server to team mode).
+    Add {
+        name: String,
+        /// An admin: manages accounts, sees and changes everything.
+        #[arg(long, conflicts_with = "role")]
+        admin: bool,
+        /// member (sees all, changes their own) or viewer (read-only).
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// List the accounts.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Remove an account: its sessions and keys stop working; what it made stays.
+    Remove {
+        name: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeyCommand {
+    /// Make an access key for an account; the secret is printed once.
+    Create {
+        #[arg(long)]
+        user: String,
+        /// Print {"AccessKeyId", "SecretAccessKey"} as JSON.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -99,6 +159,16 @@ enum Command {
         /// The folder to write quality.json and test_predictions.csv into.
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Manage accounts (team mode).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage access keys for the REST API and the SageMaker protocol.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
     },
 }
 
@@ -163,6 +233,8 @@ fn main() -> ExitCode {
             predict::evaluate(&model, &test_file, &out, &read)
                 .map(|n| eprintln!("{n} labelled rows → {}", out.join("quality.json").display())),
         ),
+        Command::User { command } => report(run_async(accounts_command(command))),
+        Command::Key { command } => report(run_async(key_command(command))),
         Command::Profile {
             file,
             target,
@@ -193,6 +265,86 @@ fn main() -> ExitCode {
     }
 }
 
+fn run_async(f: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(f)
+}
+
+/// The service over a data folder, for the account commands.
+async fn offline_service(store: StoreArgs) -> anyhow::Result<service::Service> {
+    std::fs::create_dir_all(&store.data_dir)
+        .map_err(|e| anyhow::anyhow!("--data-dir {}: {e}", store.data_dir.display()))?;
+    let url = store
+        .database_url
+        .unwrap_or_else(|| format!("sqlite://{}", store.data_dir.join("glassbox.db").display()));
+    let pool = db::connect(&url).await?;
+    Ok(service::Service::new(
+        pool,
+        service::Settings::offline(store.data_dir),
+    ))
+}
+
+async fn accounts_command(command: UserCommand) -> anyhow::Result<()> {
+    let fail = |e: error::ApiError| anyhow::anyhow!(e.message);
+    match command {
+        UserCommand::Add {
+            name,
+            admin,
+            role,
+            password_stdin: _,
+            store,
+        } => {
+            let role = if admin {
+                auth::Role::Admin
+            } else {
+                auth::parse_role(&role).map_err(fail)?
+            };
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let svc = offline_service(store).await?;
+            svc.add_user("cli", &name, role, password)
+                .await
+                .map_err(fail)?;
+            eprintln!("added {name} ({})", role.as_str());
+        }
+        UserCommand::List { store } => {
+            let svc = offline_service(store).await?;
+            for u in svc.users().await.map_err(fail)? {
+                println!("{}\t{}\t{}", u.name, u.role, u.created_at);
+            }
+        }
+        UserCommand::Remove { name, store } => {
+            let svc = offline_service(store).await?;
+            svc.remove_user("cli", &name).await.map_err(fail)?;
+            eprintln!("removed {name}");
+        }
+    }
+    Ok(())
+}
+
+async fn key_command(command: KeyCommand) -> anyhow::Result<()> {
+    let KeyCommand::Create { user, json, store } = command;
+    let svc = offline_service(store).await?;
+    let key = svc
+        .create_key("cli", &user)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let secret = key.secret.unwrap_or_default();
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({ "AccessKeyId": key.id, "SecretAccessKey": secret })
+        );
+    } else {
+        println!("AccessKeyId:     {}\nSecretAccessKey: {secret}", key.id);
+        eprintln!("The secret is not shown again.");
+    }
+    Ok(())
+}
+
 async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
     let ServeArgs {
         addr,
@@ -201,7 +353,16 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
         max_upload_bytes,
         workers,
         retain_jobs_days,
+        public_url,
     } = args;
+    let hosts = auth::HostRules::new(addr, &public_url)?;
+    let exposed = !addr.ip().is_loopback();
+    if exposed && addr.ip().is_unspecified() && public_url.is_empty() {
+        anyhow::bail!(
+            "--addr {addr} listens on every network address, but only the names in --public-url are answered (against DNS rebinding): add --public-url http://HOST:{}",
+            addr.port()
+        );
+    }
     std::fs::create_dir_all(data_dir.join("datasets"))
         .map_err(|e| anyhow::anyhow!("--data-dir {}: {e}", data_dir.display()))?;
     storage::check_writable(&data_dir)?;
@@ -216,8 +377,21 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
             read,
             workers,
             retain_jobs_days,
+            hosts,
+            exposed,
         },
     );
+    if exposed
+        && !svc
+            .team_mode()
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message))?
+    {
+        anyhow::bail!(
+            "refusing to serve on {addr} with no account: anyone who reaches it could read and delete everything. Create an admin first:\n  glassbox user add NAME --admin --password-stdin --data-dir {}\nor serve on 127.0.0.1 (local mode).",
+            data_dir.display()
+        );
+    }
     let started = async {
         for line in svc.sweep_debris().await? {
             tracing::warn!("{line}");
@@ -232,16 +406,26 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
         .merge(api::routes())
         .merge(pages::routes())
         .fallback(pages::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            svc.clone(),
+            auth::guard,
+        ))
+        // Bodies read whole (JSON, forms) stop at 1 MiB; the upload streams to disk
+        // under its own limit (--max-upload-bytes).
+        .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(TraceLayer::new_for_http())
         .with_state(svc);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, data_dir = %data_dir.display(), "glassbox is serving on http://{addr}/");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

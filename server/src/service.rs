@@ -28,6 +28,26 @@ pub struct Settings {
     pub workers: usize,
     /// Jobs that ended more than this many days ago are deleted (never, when `None`).
     pub retain_jobs_days: Option<u32>,
+    /// The host names this server answers to.
+    pub hosts: crate::auth::HostRules,
+    /// Listening on a network address (not loopback only): local mode is never open.
+    pub exposed: bool,
+}
+
+impl Settings {
+    /// For the account commands of the CLI, which use only the data folder and database.
+    pub fn offline(data_dir: PathBuf) -> Settings {
+        Settings {
+            data_dir,
+            max_upload_bytes: 0,
+            read: ReadOptions::default(),
+            workers: 1,
+            retain_jobs_days: None,
+            hosts: crate::auth::HostRules::new(([127, 0, 0, 1], 0).into(), &[])
+                .expect("loopback rules"),
+            exposed: false,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -40,6 +60,8 @@ pub struct Service {
     pub workers: Arc<Semaphore>,
     /// Stop flags of the jobs in progress.
     pub stops: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
+    /// Failed sign-ins, by account and by address.
+    pub limiter: Arc<crate::auth::LoginLimiter>,
 }
 
 const STORED_FILE: &str = "upload";
@@ -58,6 +80,20 @@ struct DatasetRow {
     target: Option<String>,
     created_at: String,
     profiled_at: Option<String>,
+    owner: Option<i64>,
+    /// The owner's account name (joined from `users`).
+    #[sqlx(default)]
+    created_by: Option<String>,
+}
+
+/// A query for data sets with their owner's name: `dataset_select!("WHERE …")`.
+macro_rules! dataset_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT d.*, u.name AS created_by FROM datasets d LEFT JOIN users u ON u.id = d.owner ",
+            $rest
+        )
+    };
 }
 
 impl From<DatasetRow> for DatasetInfo {
@@ -78,6 +114,8 @@ impl From<DatasetRow> for DatasetInfo {
                 .and_then(|s| serde_json::from_str(&s).ok())
                 .unwrap_or_default(),
             jobs: vec![],
+            owner: r.owner,
+            created_by: r.created_by,
         }
     }
 }
@@ -112,6 +150,7 @@ impl Service {
             settings: Arc::new(settings),
             profiling: Arc::new(Semaphore::new(1)),
             stops: Arc::new(Mutex::new(HashMap::new())),
+            limiter: Arc::new(crate::auth::LoginLimiter::default()),
         }
     }
 
@@ -126,7 +165,7 @@ impl Service {
 
     pub async fn list_datasets(&self) -> Result<Vec<DatasetInfo>, ApiError> {
         let rows: Vec<DatasetRow> =
-            sqlx::query_as("SELECT * FROM datasets ORDER BY created_at DESC, id")
+            sqlx::query_as(dataset_select!("ORDER BY d.created_at DESC, d.id"))
                 .fetch_all(&self.db)
                 .await?;
         Ok(rows.into_iter().map(Into::into).collect())
@@ -134,7 +173,7 @@ impl Service {
 
     /// A data set, with the names of the jobs that read it.
     pub async fn get_dataset(&self, id: &str) -> Result<DatasetInfo, ApiError> {
-        let row: Option<DatasetRow> = sqlx::query_as("SELECT * FROM datasets WHERE id = ?")
+        let row: Option<DatasetRow> = sqlx::query_as(dataset_select!("WHERE d.id = ?"))
             .bind(id)
             .fetch_optional(&self.db)
             .await?;
@@ -143,6 +182,16 @@ impl Service {
             .ok_or_else(|| ApiError::not_found(format!("no data set with id {id:?}")))?;
         ds.jobs = self.jobs_reading(id).await?;
         Ok(ds)
+    }
+
+    /// Who created a data set (`None`: made in local mode); 404 when there is none.
+    pub async fn dataset_owner(&self, id: &str) -> Result<Option<i64>, ApiError> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT owner FROM datasets WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(|r| r.0)
+            .ok_or_else(|| ApiError::not_found(format!("no data set with id {id:?}")))
     }
 
     /// The jobs that train on a data set (as their training or validation channel),
@@ -162,7 +211,11 @@ impl Service {
 
     /// Delete a data set and its files; the names of the jobs that read it. Those jobs
     /// keep their results, models and notebooks, without the data.
-    pub async fn delete_dataset(&self, id: &str) -> Result<Vec<String>, ApiError> {
+    pub async fn delete_dataset(
+        &self,
+        id: &str,
+        by: &crate::auth::Actor,
+    ) -> Result<Vec<String>, ApiError> {
         let ds = self.get_dataset(id).await?;
         let (running,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM jobs WHERE status IN ('InProgress', 'Stopping') \
@@ -187,6 +240,13 @@ impl Service {
                 tokio::fs::remove_dir_all(dir).await?;
             }
         }
+        self.audit(
+            &by.audit_name(),
+            "deleted",
+            &format!("data set {id}"),
+            Some(&ds.name),
+        )
+        .await;
         Ok(ds.jobs)
     }
 
@@ -228,6 +288,7 @@ impl Service {
         name: &str,
         body: S,
         target: Option<String>,
+        by: &crate::auth::Actor,
     ) -> Result<DatasetInfo, ApiError>
     where
         S: Stream<Item = Result<Bytes, E>> + Unpin,
@@ -236,14 +297,15 @@ impl Service {
         let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_string();
         let name = display_name(name);
         sqlx::query(
-            "INSERT INTO datasets (id, name, stored_file, size_bytes, status, target, created_at) \
-             VALUES (?, ?, ?, 0, 'Uploading', ?, ?)",
+            "INSERT INTO datasets (id, name, stored_file, size_bytes, status, target, created_at, owner) \
+             VALUES (?, ?, ?, 0, 'Uploading', ?, ?, ?)",
         )
         .bind(&id)
         .bind(&name)
         .bind(STORED_FILE)
         .bind(&target)
         .bind(now())
+        .bind(by.owner())
         .execute(&self.db)
         .await?;
         // Whatever ends the upload early (an error here, or the client going away, which
@@ -426,10 +488,9 @@ impl Service {
 
     /// After a restart: profile again whatever was being profiled when the server stopped.
     pub async fn resume(&self) -> Result<(), ApiError> {
-        let rows: Vec<DatasetRow> =
-            sqlx::query_as("SELECT * FROM datasets WHERE status = 'Profiling'")
-                .fetch_all(&self.db)
-                .await?;
+        let rows: Vec<DatasetRow> = sqlx::query_as(dataset_select!("WHERE d.status = 'Profiling'"))
+            .fetch_all(&self.db)
+            .await?;
         for r in rows {
             tracing::info!(dataset = r.id, "resuming profiling after restart");
             self.spawn_profile(r.id, r.name, r.target, None);

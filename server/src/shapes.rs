@@ -213,6 +213,9 @@ pub fn describe_job(job: &JobInfo) -> Value {
     );
     v["DatasetId"] = json!(job.dataset_id);
     v["ElapsedSeconds"] = json!(job.elapsed_seconds);
+    if let Some(by) = &job.created_by {
+        v["CreatedBy"] = json!(by);
+    }
     v
 }
 
@@ -230,6 +233,7 @@ pub fn job_summary(j: &JobInfo) -> Value {
         "DatasetId": j.dataset_id,
         "BestCandidateName": j.best.as_ref().map(|b| &b.result.name),
         "Progress": j.progress,
+        "CreatedBy": j.created_by,
     })
 }
 
@@ -413,11 +417,14 @@ mod tests {
             candidates_only: false,
             requested_mode: None,
             training: None,
+            owner: Some(1),
+            created_by: Some("ann".into()),
         };
         let d = describe_job(&job);
         assert_eq!(d["AutoMLJobArn"], "arn:glassbox:local:automl-job/j-1");
         assert_eq!(d["ProblemType"], "Regression");
         assert_eq!(d["AutoMLJobObjective"]["MetricName"], "MSE");
+        assert_eq!(d["CreatedBy"], "ann");
         assert_eq!(d["AutoMLJobConfig"]["Mode"], "ENSEMBLING");
         assert_eq!(
             d["ResolvedAttributes"]["CompletionCriteria"]["MaxCandidates"],

@@ -156,7 +156,7 @@ impl Service {
         .await?;
         let mut gone = Vec::new();
         for (name,) in names {
-            self.delete_job(&name).await?;
+            self.delete_job(&name, "retention").await?;
             gone.push(name);
         }
         Ok(gone)

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import { before, after } from "node:test";
 import { chromium } from "playwright-core";
 
@@ -108,4 +109,32 @@ export function serverAndBrowser() {
     env.server?.stop();
   });
   return env;
+}
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+
+/// The serious or critical axe-core (WCAG 2.2 A/AA) violations on the open page.
+async function axeViolations(page) {
+  await page.addScriptTag({ path: AXE });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] },
+    });
+    return r.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`);
+  });
+}
+
+/// Visit each path (in a 390 px wide page) and list what is wrong: axe violations, and
+/// anything wider than the screen.
+export async function pageProblems(page, url, paths) {
+  const problems = [];
+  for (const path of paths) {
+    await page.goto(url + path);
+    for (const v of await axeViolations(page)) problems.push(`${path}: ${v}`);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    if (width > 390) problems.push(`${path}: ${width} px wide at a 390 px viewport`);
+  }
+  return problems;
 }

@@ -19,6 +19,7 @@ pub use wire::{
 use glassbox_app::model::DatasetInfo;
 use glassbox_engine::automl::job::JobSpec;
 
+use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::job_run::{self, Start};
 use crate::service::Service;
@@ -86,7 +87,7 @@ impl Service {
 
     /// Check a CreateAutoMLJob body, then start the job. Every problem is a 400 naming
     /// the request's field.
-    pub async fn create_job(&self, req: CreateJob) -> Result<String, ApiError> {
+    pub async fn create_job(&self, req: CreateJob, by: &Actor) -> Result<String, ApiError> {
         let (spec, datasets) = self.checked_request(&req).await?;
         if self.job_name_taken(&req.name).await? {
             return Err(ApiError::bad_request(
@@ -94,8 +95,15 @@ impl Service {
                 format!("a job named {:?} already exists", req.name),
             ));
         }
-        self.insert_job(&req, &spec, &datasets[0].dataset_id)
+        self.insert_job(&req, &spec, &datasets[0].dataset_id, by.owner())
             .await?;
+        self.audit(
+            &by.audit_name(),
+            "created",
+            &format!("job {}", req.name),
+            None,
+        )
+        .await;
         let data = JobData::of(datasets[0].dataset_id.clone(), &req);
         self.spawn_job(req.name.clone(), spec, data, Start::Fresh);
         Ok(shapes::arn(&req.name))

@@ -33,6 +33,7 @@ pub(super) struct JobRow {
     pub updated_at: String,
     pub ended_at: Option<String>,
     pub training: Option<String>,
+    pub owner: Option<i64>,
 }
 
 impl JobRow {
@@ -111,6 +112,8 @@ impl JobRow {
                     t.seconds = seconds_between(&t.started_at, end);
                     t
                 }),
+            owner: self.owner,
+            created_by: None,
         }
     }
 }
@@ -140,11 +143,12 @@ impl Service {
         req: &CreateJob,
         spec: &JobSpec,
         dataset_id: &str,
+        owner: Option<i64>,
     ) -> Result<(), ApiError> {
         let t = now();
         let inserted = sqlx::query(
-            "INSERT INTO jobs (name, dataset_id, request, spec, status, secondary_status, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, 'InProgress', 'Starting', ?, ?)",
+            "INSERT INTO jobs (name, dataset_id, request, spec, status, secondary_status, created_at, updated_at, owner) \
+             VALUES (?, ?, ?, ?, 'InProgress', 'Starting', ?, ?, ?)",
         )
         .bind(&req.name)
         .bind(dataset_id)
@@ -152,6 +156,7 @@ impl Service {
         .bind(serde_json::to_string(spec).map_err(ApiError::internal)?)
         .bind(&t)
         .bind(&t)
+        .bind(owner)
         .execute(&self.db)
         .await;
         match inserted {
@@ -215,9 +220,24 @@ impl Service {
             .bind(&row.dataset_id)
             .fetch_optional(&self.db)
             .await?;
+        let by: Option<(String,)> = sqlx::query_as("SELECT name FROM users WHERE id = ?")
+            .bind(row.owner)
+            .fetch_optional(&self.db)
+            .await?;
         let mut info = row.info(best, count as usize);
         info.dataset_name = dataset.map(|d| d.0);
+        info.created_by = by.map(|b| b.0);
         Ok(info)
+    }
+
+    /// Who created a job (`None`: made in local mode); 404 when there is none.
+    pub async fn job_owner(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT owner FROM jobs WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(|r| r.0)
+            .ok_or_else(|| ApiError::not_found(format!("no job named {name:?}")))
     }
 
     /// A job's record, with its best candidate.
@@ -431,7 +451,8 @@ impl Service {
     }
 
     /// Delete a job that is not running: its rows and its folder.
-    pub async fn delete_job(&self, name: &str) -> Result<(), ApiError> {
+    /// Deletes a job with its files (and its share links); `by` names who, for the audit log.
+    pub async fn delete_job(&self, name: &str, by: &str) -> Result<(), ApiError> {
         let row = self.job_row(name).await?;
         if row.status == "InProgress" || row.status == "Stopping" {
             return Err(ApiError::new(
@@ -454,6 +475,8 @@ impl Service {
         if folder.root().exists() {
             tokio::fs::remove_dir_all(folder.root()).await?;
         }
+        self.audit(by, "deleted", &format!("job {name}"), None)
+            .await;
         Ok(())
     }
 

@@ -5,15 +5,21 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::error_page;
+use crate::auth::Actor;
 use crate::service::Service;
+use axum::Extension;
 use glassbox_app::model::BiasAsk;
 
-pub(super) async fn home(State(svc): State<Service>) -> Response {
+pub(super) async fn home(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+) -> Response {
     let low_space = crate::storage::disk_space(&svc.settings.data_dir)
         .map(|(free, _)| free)
         .filter(|&free| free < crate::storage::LOW_SPACE_BYTES);
     match svc.list_datasets().await {
         Ok(list) => Html(glassbox_app::home_page(
+            &actor.who(None),
             &list,
             svc.settings.max_upload_bytes,
             low_space,
@@ -23,15 +29,22 @@ pub(super) async fn home(State(svc): State<Service>) -> Response {
     }
 }
 
-pub(super) async fn status(State(svc): State<Service>) -> Response {
+pub(super) async fn status(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+) -> Response {
     match svc.status().await {
-        Ok(s) => Html(glassbox_app::status_page(&s)).into_response(),
+        Ok(s) => Html(glassbox_app::status_page(&actor.who(None), &s)).into_response(),
         Err(e) => error_page(e),
     }
 }
 
-pub(super) async fn delete_dataset(State(svc): State<Service>, Path(id): Path<String>) -> Response {
-    match svc.delete_dataset(&id).await {
+pub(super) async fn delete_dataset(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+) -> Response {
+    match svc.delete_dataset(&id, &actor).await {
         Ok(_) => Redirect::to("/").into_response(),
         Err(e) => error_page(e),
     }
@@ -39,6 +52,7 @@ pub(super) async fn delete_dataset(State(svc): State<Service>, Path(id): Path<St
 
 pub(super) async fn dataset(
     State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     ask: Result<Query<BiasAsk>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
@@ -62,6 +76,7 @@ pub(super) async fn dataset(
         None
     };
     Html(glassbox_app::dataset_page(
+        &actor.who(ds.owner),
         &ds,
         profile.as_ref(),
         &ask,

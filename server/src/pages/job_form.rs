@@ -79,7 +79,12 @@ pub(super) struct NewJobQuery {
     draft: Option<String>,
 }
 
-async fn render_new_job(svc: &Service, id: &str, draft: Option<FormDraft>) -> Response {
+async fn render_new_job(
+    svc: &Service,
+    who: &glassbox_app::model::Who,
+    id: &str,
+    draft: Option<FormDraft>,
+) -> Response {
     let ds = match svc.get_dataset(id).await {
         Ok(d) => d,
         Err(e) => return error_page(e),
@@ -141,6 +146,7 @@ async fn render_new_job(svc: &Service, id: &str, draft: Option<FormDraft>) -> Re
     });
     // A sent-back form is shown by a successful GET (post/redirect/get).
     Html(glassbox_app::new_job_page(
+        who,
         &ds,
         &form,
         &targets,
@@ -154,6 +160,7 @@ async fn render_new_job(svc: &Service, id: &str, draft: Option<FormDraft>) -> Re
 
 pub(super) async fn new_job(
     State(svc): State<Service>,
+    axum::Extension(actor): axum::Extension<crate::auth::Actor>,
     Path(id): Path<String>,
     Query(q): Query<NewJobQuery>,
 ) -> Response {
@@ -162,7 +169,7 @@ pub(super) async fn new_job(
         .as_deref()
         .and_then(drafts::find::<FormDraft>)
         .filter(|d| d.dataset == id);
-    render_new_job(&svc, &id, draft).await
+    render_new_job(&svc, &actor.who(None), &id, draft).await
 }
 
 /// The form field an API error is about (the API names JSON paths).
@@ -277,6 +284,7 @@ fn form_request(id: &str, f: &JobForm) -> Result<CreateJob, (String, String)> {
 
 pub(super) async fn create_job(
     State(svc): State<Service>,
+    axum::Extension(actor): axum::Extension<crate::auth::Actor>,
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Response {
@@ -315,7 +323,7 @@ pub(super) async fn create_job(
             Err(e) => return error_page(e),
         }
     }
-    match svc.create_job(req).await {
+    match svc.create_job(req, &actor).await {
         Ok(_) => Redirect::to(&format!("/jobs/{name}")).into_response(),
         Err(e) if e.status.is_client_error() => {
             let field = e.field.as_deref().and_then(form_field).map(String::from);

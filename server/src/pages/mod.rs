@@ -1,13 +1,18 @@
 //! HTML pages: fetch through the service layer, render with `glassbox_app`. One file per
 //! page family: `datasets` (home, data set dashboard), `job_form` (the new-job form),
-//! `jobs` (jobs list, job page, candidate page, notebook view), `review` (choosing the
-//! candidates of a candidates-only job).
+//! `jobs` (jobs list, job page, candidate page, notebook view, share links' forms),
+//! `review` (choosing the candidates of a candidates-only job), `account` (sign-in,
+//! settings, audit log), `shared` (what a share link opens). Who may open which route is
+//! decided before a handler runs (`auth::guard`); handlers get the `Actor` to show the
+//! controls the reader may use.
 
+mod account;
 mod datasets;
 mod drafts;
 mod job_form;
 mod jobs;
 mod review;
+mod shared;
 
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -44,6 +49,41 @@ pub fn routes() -> Router<Service> {
         .route("/jobs/{name}/compare", get(jobs::compare))
         .route("/jobs/{name}/train", post(review::train_job))
         .route("/jobs/{name}/notebooks/{kind}", get(jobs::notebook_view))
+        .route("/jobs/{name}/shares", post(jobs::create_share))
+        .route("/shares/{share_id}/revoke", post(jobs::revoke_share))
+        .route("/login", get(account::login_form).post(account::login))
+        .route("/logout", post(account::logout))
+        .route("/settings", get(account::settings))
+        .route("/settings/password", post(account::change_password))
+        .route("/settings/keys", post(account::create_key))
+        .route("/settings/keys/{key_id}/revoke", post(account::revoke_key))
+        .route("/settings/users", post(account::add_user))
+        .route("/settings/users/{user}/remove", post(account::remove_user))
+        .route("/settings/audit", get(account::audit))
+        .route("/share/{token}", get(shared::job))
+        .route("/share/{token}/live", get(shared::live))
+        .route("/share/{token}/compare", get(shared::compare))
+        .route(
+            "/share/{token}/candidates/{candidate}",
+            get(shared::candidate),
+        )
+        .route("/share/{token}/notebooks/{kind}", get(shared::notebook))
+        .route(
+            "/share/{token}/files/notebooks/{file}",
+            get(shared::notebook_file),
+        )
+        .route(
+            "/share/{token}/files/candidates/{candidate}/reports/{file}",
+            get(shared::report),
+        )
+        .route(
+            "/share/{token}/files/candidates/{candidate}/model.zip",
+            get(shared::model),
+        )
+        .route(
+            "/share/{token}/files/candidates/{candidate}/validation-predictions.csv",
+            get(shared::validation_predictions),
+        )
         .route(
             "/static/glassbox.css",
             get(|| async {
