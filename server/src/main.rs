@@ -1,10 +1,12 @@
 //! `glassbox`: one binary for the server and the command line.
 
 mod api;
+mod api_models;
 mod auth;
 mod candidate_notebook;
 mod cli;
 mod db;
+mod endpoints;
 mod error;
 mod insights_notebook;
 mod job_run;
@@ -12,8 +14,10 @@ mod jobs;
 mod notebooks;
 mod pages;
 mod predict;
+mod registry;
 mod service;
 mod shapes;
+mod shapes_models;
 mod storage;
 
 use std::net::SocketAddr;
@@ -397,13 +401,15 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
             tracing::warn!("{line}");
         }
         svc.resume().await?;
-        svc.recover_jobs().await
+        svc.recover_jobs().await?;
+        svc.load_endpoints().await
     };
     started.await.map_err(|e| anyhow::anyhow!(e.message))?;
     svc.spawn_retention();
     let app = axum::Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .merge(api::routes())
+        .merge(api_models::routes())
         .merge(pages::routes())
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -62,6 +62,8 @@ pub struct Service {
     pub stops: Arc<Mutex<HashMap<String, Arc<AtomicBool>>>>,
     /// Failed sign-ins, by account and by address.
     pub limiter: Arc<crate::auth::LoginLimiter>,
+    /// The endpoints' models in service.
+    pub live: crate::endpoints::LiveModels,
 }
 
 const STORED_FILE: &str = "upload";
@@ -151,6 +153,7 @@ impl Service {
             profiling: Arc::new(Semaphore::new(1)),
             stops: Arc::new(Mutex::new(HashMap::new())),
             limiter: Arc::new(crate::auth::LoginLimiter::default()),
+            live: Default::default(),
         }
     }
 

@@ -224,6 +224,8 @@ async fn owner(svc: &Service, object: Object, id: &str) -> Result<Option<i64>, A
             let job = svc.share_job(id).await?;
             svc.job_owner(&job).await
         }
+        Object::Group => svc.group_owner(id).await,
+        Object::Endpoint => svc.endpoint_owner(id).await,
     }
 }
 

@@ -9,6 +9,9 @@ pub enum Object {
     Dataset,
     Job,
     Share,
+    /// A model package group (its versions' approval).
+    Group,
+    Endpoint,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,7 +51,23 @@ pub fn need(method: &Method, route: &str) -> Need {
             "/api/automl-jobs/{name}/shares" => Change(Job),
             _ => Read,
         },
-        "/api/datasets" | "/api/automl-jobs" | "/datasets/{id}/jobs" if post => Create,
+        // Invoking an endpoint reads a model.
+        "/endpoints/{name}/invocations" if post => Read,
+        "/api/datasets"
+        | "/api/automl-jobs"
+        | "/datasets/{id}/jobs"
+        | "/api/model-package-groups"
+        | "/api/model-packages"
+        | "/api/endpoints"
+            if post =>
+        {
+            Create
+        }
+        "/api/model-packages/{group}/{version}" if method == Method::PATCH => Change(Group),
+        "/registry/{group}/{version}/approval" if post => Change(Group),
+        "/api/endpoints/{name}" if method == Method::PUT || method == Method::DELETE => {
+            Change(Endpoint)
+        }
         "/api/datasets/{id}" if method == Method::DELETE => Change(Dataset),
         "/api/datasets/{id}/target" if method == Method::PUT => Change(Dataset),
         "/datasets/{id}/delete" | "/datasets/{id}/target" if post => Change(Dataset),
@@ -80,6 +99,8 @@ pub fn param(object: Object) -> &'static str {
         Object::Dataset => "id",
         Object::Job => "name",
         Object::Share => "share_id",
+        Object::Group => "group",
+        Object::Endpoint => "name",
     }
 }
 

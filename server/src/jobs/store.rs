@@ -126,7 +126,7 @@ fn seconds_between(start: &str, end: chrono::DateTime<chrono::Utc>) -> f64 {
 }
 
 impl Service {
-    pub(super) fn job_folder(&self, name: &str) -> JobFolder {
+    pub(crate) fn job_folder(&self, name: &str) -> JobFolder {
         JobFolder::new(self.settings.data_dir.join("jobs").join(name))
     }
 
@@ -228,6 +228,12 @@ impl Service {
         info.dataset_name = dataset.map(|d| d.0);
         info.created_by = by.map(|b| b.0);
         Ok(info)
+    }
+
+    /// A job's engine spec and the id of its training data set.
+    pub(crate) async fn job_spec(&self, name: &str) -> Result<(JobSpec, String), ApiError> {
+        let row = self.job_row(name).await?;
+        Ok((row.spec()?, row.dataset_id))
     }
 
     /// Who created a job (`None`: made in local mode); 404 when there is none.

@@ -1,0 +1,301 @@
+//! REST routes for the model registry and real-time endpoints, and the sagemaker-runtime
+//! invocation path. Handlers translate HTTP to the service (`registry.rs`,
+//! `endpoints.rs`); the response shapes are in `shapes_models.rs`.
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::auth::Actor;
+use crate::endpoints::{Format, Source, MAX_PAYLOAD_BYTES};
+use crate::error::ApiError;
+use crate::jobs::parse_body;
+use crate::registry::Registration;
+use crate::service::Service;
+use crate::shapes_models as shapes;
+
+pub fn routes() -> Router<Service> {
+    Router::new()
+        .route(
+            "/api/model-package-groups",
+            get(list_groups).post(create_group),
+        )
+        .route(
+            "/api/model-packages",
+            get(list_packages).post(create_package),
+        )
+        .route(
+            "/api/model-packages/{group}/{version}",
+            get(describe_package).patch(update_package),
+        )
+        .route("/api/endpoints", get(list_endpoints).post(create_endpoint))
+        .route(
+            "/api/endpoints/{name}",
+            get(describe_endpoint)
+                .put(update_endpoint)
+                .delete(delete_endpoint),
+        )
+        .route(
+            "/endpoints/{name}/invocations",
+            post(invoke).layer(DefaultBodyLimit::max(MAX_PAYLOAD_BYTES)),
+        )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct CreateGroup {
+    model_package_group_name: String,
+    model_package_group_description: Option<String>,
+}
+
+async fn create_group(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let req: CreateGroup = parse_body(&body)?;
+    svc.create_group(
+        &actor,
+        &req.model_package_group_name,
+        req.model_package_group_description.as_deref(),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "ModelPackageGroupArn": shapes::group_arn(&req.model_package_group_name) })),
+    ))
+}
+
+async fn list_groups(State(svc): State<Service>) -> Result<Json<Value>, ApiError> {
+    let groups = svc.groups().await?;
+    Ok(Json(json!({
+        "ModelPackageGroupSummaryList": groups.iter().map(shapes::group).collect::<Vec<_>>()
+    })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct SourceCandidate {
+    #[serde(rename = "AutoMLJobName")]
+    job: String,
+    candidate_name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct CreatePackage {
+    model_package_group_name: String,
+    source_candidate: SourceCandidate,
+    model_approval_status: Option<String>,
+    test_dataset_id: Option<String>,
+}
+
+async fn create_package(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let req: CreatePackage = parse_body(&body)?;
+    let group = req.model_package_group_name;
+    let version = svc
+        .register(
+            &actor,
+            Registration {
+                group: &group,
+                job: &req.source_candidate.job,
+                candidate: &req.source_candidate.candidate_name,
+                approval: req.model_approval_status.as_deref(),
+                test_dataset: req.test_dataset_id.as_deref(),
+            },
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "ModelPackageArn": shapes::package_arn(&group, version),
+            "ModelPackageVersion": version,
+        })),
+    ))
+}
+
+#[derive(Deserialize)]
+struct PackageQuery {
+    #[serde(rename = "ModelPackageGroupName")]
+    group: Option<String>,
+}
+
+async fn list_packages(
+    State(svc): State<Service>,
+    q: Result<Query<PackageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError::bad_request("query", e.body_text()))?;
+    if let Some(g) = &q.group {
+        svc.group_owner(g).await?;
+    }
+    let list = svc.packages(q.group.as_deref()).await?;
+    Ok(Json(json!({
+        "ModelPackageSummaryList": list.iter().map(shapes::package_summary).collect::<Vec<_>>()
+    })))
+}
+
+fn version_of(v: &str) -> Result<i64, ApiError> {
+    v.parse()
+        .map_err(|_| ApiError::not_found(format!("{v:?} is not a version number")))
+}
+
+async fn describe_package(
+    State(svc): State<Service>,
+    Path((group, version)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let p = svc.package(&group, version_of(&version)?).await?;
+    Ok(Json(shapes::package(&p)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct UpdatePackage {
+    model_approval_status: String,
+    approval_description: Option<String>,
+}
+
+async fn update_package(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path((group, version)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: UpdatePackage = parse_body(&body)?;
+    let version = version_of(&version)?;
+    svc.set_approval(
+        &actor,
+        &group,
+        version,
+        &req.model_approval_status,
+        req.approval_description.as_deref(),
+    )
+    .await?;
+    Ok(Json(json!({ "ModelPackageArn": shapes::package_arn(&group, version) })))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct EndpointBody {
+    endpoint_name: Option<String>,
+    /// "group/version"
+    model_package: Option<String>,
+    source_candidate: Option<SourceCandidate>,
+}
+
+fn source_of(b: &EndpointBody) -> Result<Source, ApiError> {
+    match (&b.model_package, &b.source_candidate) {
+        (Some(p), None) => {
+            let (group, version) = p.rsplit_once('/').ok_or_else(|| {
+                ApiError::bad_request("ModelPackage", format!("{p:?}: expected GROUP/VERSION"))
+            })?;
+            let version = version.parse().map_err(|_| {
+                ApiError::bad_request("ModelPackage", format!("{version:?} is not a version number"))
+            })?;
+            Ok(Source::Package {
+                group: group.to_string(),
+                version,
+            })
+        }
+        (None, Some(c)) => Ok(Source::Candidate {
+            job: c.job.clone(),
+            candidate: c.candidate_name.clone(),
+        }),
+        _ => Err(ApiError::bad_request(
+            "ModelPackage",
+            "give either ModelPackage (\"group/version\") or SourceCandidate",
+        )),
+    }
+}
+
+async fn create_endpoint(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let req: EndpointBody = parse_body(&body)?;
+    let name = req
+        .endpoint_name
+        .clone()
+        .ok_or_else(|| ApiError::bad_request("EndpointName", "name the endpoint"))?;
+    svc.create_endpoint(&actor, &name, source_of(&req)?).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "EndpointArn": shapes::endpoint_arn(&name) })),
+    ))
+}
+
+async fn list_endpoints(State(svc): State<Service>) -> Result<Json<Value>, ApiError> {
+    let list = svc.endpoints().await?;
+    Ok(Json(json!({
+        "Endpoints": list.iter().map(shapes::endpoint).collect::<Vec<_>>()
+    })))
+}
+
+async fn describe_endpoint(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(shapes::endpoint(&svc.endpoint(&name).await?)))
+}
+
+async fn update_endpoint(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let req: EndpointBody = parse_body(&body)?;
+    svc.update_endpoint(&actor, &name, source_of(&req)?).await?;
+    Ok(Json(json!({ "EndpointArn": shapes::endpoint_arn(&name) })))
+}
+
+async fn delete_endpoint(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    svc.delete_endpoint(&actor, &name).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /endpoints/{name}/invocations`: the body's format by Content-Type; the answer's
+/// by Accept (the body's own when Accept is absent or `*/*`).
+async fn invoke(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let given = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("text/csv");
+    let format = Format::parse(given).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Content-Type {given:?}: send text/csv, application/json or application/jsonlines"),
+        )
+    })?;
+    let accept = match headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) {
+        None | Some("*/*") | Some("") => format,
+        Some(a) => a
+            .split(',')
+            .find_map(|m| Format::parse(m).or((m.trim() == "*/*").then_some(format)))
+            .ok_or_else(|| {
+                ApiError::new(
+                    StatusCode::NOT_ACCEPTABLE,
+                    format!("Accept {a:?}: answers are text/csv, application/json or application/jsonlines"),
+                )
+            })?,
+    };
+    let bytes = svc.invoke(&name, format, accept, body).await?;
+    Ok(([(header::CONTENT_TYPE, accept.media())], bytes).into_response())
+}

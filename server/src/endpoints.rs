@@ -1,0 +1,515 @@
+//! Real-time endpoints: a model loaded once and kept in memory, answering
+//! `POST /endpoints/{name}/invocations` (the sagemaker-runtime path). An endpoint serves an
+//! approved registered version, or a candidate straight from its job. Updating swaps the
+//! loaded model atomically: a request holds the model it started with, so none fails
+//! during the swap.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+
+use axum::http::StatusCode;
+use glassbox_engine::automl::metrics::Predictions;
+use glassbox_engine::automl::model::CandidateModel;
+use glassbox_engine::data::{self, ReadOptions};
+use glassbox_engine::EngineError;
+use serde_json::{json, Map, Value};
+
+use crate::auth::Actor;
+use crate::error::ApiError;
+use crate::registry::check_name;
+use crate::service::{now, Service};
+
+/// The models in service, by endpoint name.
+pub type LiveModels = Arc<RwLock<HashMap<String, Arc<CandidateModel>>>>;
+
+/// Largest invocation payload, as SageMaker's.
+pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
+
+/// What an endpoint serves.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Package { group: String, version: i64 },
+    Candidate { job: String, candidate: String },
+}
+
+/// An endpoint as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Endpoint {
+    pub name: String,
+    pub group_name: Option<String>,
+    pub version: Option<i64>,
+    pub job_name: Option<String>,
+    pub candidate: Option<String>,
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl Endpoint {
+    pub fn source(&self) -> Option<Source> {
+        match (&self.group_name, self.version, &self.job_name, &self.candidate) {
+            (Some(g), Some(v), _, _) => Some(Source::Package {
+                group: g.clone(),
+                version: v,
+            }),
+            (_, _, Some(j), Some(c)) => Some(Source::Candidate {
+                job: j.clone(),
+                candidate: c.clone(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// The formats an invocation speaks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Format {
+    Csv,
+    Json,
+    JsonLines,
+}
+
+impl Format {
+    /// From a Content-Type or Accept value (`None`: not one of ours).
+    pub fn parse(media: &str) -> Option<Format> {
+        let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        match m.as_str() {
+            "text/csv" => Some(Format::Csv),
+            "application/json" => Some(Format::Json),
+            "application/jsonlines" | "application/x-jsonlines" | "application/jsonl" => {
+                Some(Format::JsonLines)
+            }
+            _ => None,
+        }
+    }
+    pub fn media(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv",
+            Format::Json => "application/json",
+            Format::JsonLines => "application/jsonlines",
+        }
+    }
+}
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("body", message)
+}
+
+/// A JSON value as a CSV cell: numbers and strings as written, null as missing.
+fn cell(v: &Value) -> Result<String, String> {
+    match v {
+        Value::Null => Ok(String::new()),
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        other => Err(format!("{other} is not a value (a string, number, boolean or null)")),
+    }
+}
+
+/// One instance (an object by column name, or an array in training order) as a row.
+fn instance_row(
+    model: &CandidateModel,
+    names: &[String],
+    i: usize,
+    v: &Value,
+) -> Result<Vec<String>, ApiError> {
+    let at = |msg: String| bad(format!("instance {}: {msg}", i + 1));
+    match v {
+        Value::Object(map) => {
+            if let Some(k) = map
+                .keys()
+                .find(|k| !names.contains(k) && **k != model.target)
+            {
+                return Err(at(format!(
+                    "unknown column {k:?}; the columns are {}",
+                    names.join(", ")
+                )));
+            }
+            names
+                .iter()
+                .map(|n| map.get(n).map_or(Ok(String::new()), |v| cell(v).map_err(|e| at(format!("column {n:?}: {e}")))))
+                .collect()
+        }
+        Value::Array(items) => {
+            if items.len() != names.len() {
+                return Err(at(format!(
+                    "{} values, expected {} (the columns in training order: {})",
+                    items.len(),
+                    names.len(),
+                    names.join(", ")
+                )));
+            }
+            items
+                .iter()
+                .zip(names)
+                .map(|(v, n)| cell(v).map_err(|e| at(format!("column {n:?}: {e}"))))
+                .collect()
+        }
+        _ => Err(at(
+            "expected an object of column values or an array in training order".into(),
+        )),
+    }
+}
+
+/// The request's rows, as cells in training column order.
+fn rows_of(model: &CandidateModel, format: Format, body: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+    let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
+    let rows = match format {
+        Format::Csv => {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(body);
+            let mut rows = Vec::new();
+            for (i, rec) in r.records().enumerate() {
+                let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
+                if rec.len() != names.len() {
+                    return Err(bad(format!(
+                        "row {}: {} fields, expected {} (the columns in training order, without the target: {})",
+                        i + 1,
+                        rec.len(),
+                        names.len(),
+                        names.join(", ")
+                    )));
+                }
+                rows.push(rec.iter().map(str::to_string).collect());
+            }
+            rows
+        }
+        Format::Json => {
+            let v: Value = serde_json::from_slice(body).map_err(|e| bad(format!("not JSON: {e}")))?;
+            let instances = v
+                .get("instances")
+                .and_then(Value::as_array)
+                .ok_or_else(|| bad("expected {\"instances\": [{column: value, …}, …]}"))?;
+            instances
+                .iter()
+                .enumerate()
+                .map(|(i, x)| instance_row(model, &names, i, x))
+                .collect::<Result<_, _>>()?
+        }
+        Format::JsonLines => std::str::from_utf8(body)
+            .map_err(|_| bad("the body is not UTF-8"))?
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .enumerate()
+            .map(|(i, line)| {
+                let v: Value = serde_json::from_str(line)
+                    .map_err(|e| bad(format!("line {}: not JSON: {e}", i + 1)))?;
+                let v = v.get("features").cloned().unwrap_or(v);
+                instance_row(model, &names, i, &v)
+            })
+            .collect::<Result<_, _>>()?,
+    };
+    if rows.is_empty() {
+        return Err(bad("the request has no rows"));
+    }
+    Ok(rows)
+}
+
+/// Predictions for a request body, in the `accept` format.
+pub fn invoke(
+    model: &CandidateModel,
+    format: Format,
+    accept: Format,
+    body: &[u8],
+) -> Result<Vec<u8>, ApiError> {
+    let rows = rows_of(model, format, body)?;
+    let mut csv = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
+    let names: Vec<&str> = model.features.iter().map(|f| f.name.as_str()).collect();
+    let io = |e: csv::Error| ApiError::internal(e);
+    csv.write_record(&names).map_err(io)?;
+    for r in &rows {
+        csv.write_record(r).map_err(io)?;
+    }
+    let bytes = csv.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
+    let opts = ReadOptions::default();
+    let located = |e: EngineError| match e {
+        EngineError::Data { location, message } => bad(format!(
+            "{}{}: {message}",
+            location
+                .line
+                .map(|l| format!("row {}", l.saturating_sub(1)))
+                .unwrap_or_else(|| "the request".into()),
+            location
+                .column
+                .map(|c| format!(", column {c:?}"))
+                .unwrap_or_default()
+        )),
+        other => bad(other.to_string()),
+    };
+    let raw = data::read_bytes("request.csv", bytes, &opts).map_err(located)?;
+    let preds = model.predict_raw(&raw).map_err(located)?;
+    Ok(render(model, &preds, accept))
+}
+
+fn render(model: &CandidateModel, preds: &Predictions, accept: Format) -> Vec<u8> {
+    let answers: Vec<Value> = match preds {
+        Predictions::Values(v) => v.iter().map(|x| json!({ "predicted_label": x })).collect(),
+        Predictions::Proba { p, k } => p
+            .chunks(*k)
+            .zip(preds.classes())
+            .map(|(row, c)| {
+                let probabilities: Map<String, Value> = model
+                    .classes
+                    .iter()
+                    .zip(row)
+                    .map(|(l, x)| (l.clone(), json!(x)))
+                    .collect();
+                json!({
+                    "predicted_label": model.classes[c],
+                    "probability": row[c],
+                    "probabilities": probabilities,
+                })
+            })
+            .collect(),
+    };
+    match accept {
+        Format::Json => json!({ "predictions": answers }).to_string().into_bytes(),
+        Format::JsonLines => answers
+            .iter()
+            .map(|a| format!("{a}\n"))
+            .collect::<String>()
+            .into_bytes(),
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            for a in &answers {
+                let label = match &a["predicted_label"] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let mut rec = vec![label];
+                if let Some(p) = a.get("probability") {
+                    rec.push(p.to_string());
+                }
+                let _ = w.write_record(&rec);
+            }
+            w.into_inner().unwrap_or_default()
+        }
+    }
+}
+
+impl Service {
+    /// The model folder an endpoint source names, checked: a version must be Approved.
+    async fn source_dir(&self, source: &Source) -> Result<PathBuf, ApiError> {
+        match source {
+            Source::Package { group, version } => {
+                let p = self
+                    .package(group, *version)
+                    .await
+                    .map_err(|e| ApiError::bad_request("ModelPackage", e.message))?;
+                if p.approval != "Approved" {
+                    return Err(ApiError::bad_request(
+                        "ModelPackage",
+                        format!("model package {group}/{version} is {}: only an Approved version can be deployed", p.approval),
+                    ));
+                }
+                Ok(self.package_model_dir(&p))
+            }
+            Source::Candidate { job, candidate } => {
+                self.candidate(job, candidate)
+                    .await
+                    .map_err(|e| ApiError::bad_request("SourceCandidate", e.message))?;
+                let dir = self.job_folder(job).candidate(candidate);
+                if !dir.join("model.json").is_file() {
+                    return Err(ApiError::bad_request(
+                        "SourceCandidate",
+                        format!("candidate {candidate:?} has no model"),
+                    ));
+                }
+                Ok(dir)
+            }
+        }
+    }
+
+    async fn load(&self, dir: PathBuf) -> Result<Arc<CandidateModel>, ApiError> {
+        tokio::task::spawn_blocking(move || CandidateModel::load(&dir))
+            .await
+            .map_err(ApiError::internal)?
+            .map(Arc::new)
+            .map_err(|e| ApiError::new(StatusCode::CONFLICT, format!("the model does not load: {e}")))
+    }
+
+    fn put_live(&self, name: &str, model: Arc<CandidateModel>) {
+        self.live
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(name.to_string(), model);
+    }
+
+    /// Creates an endpoint and loads its model; it is InService when this returns.
+    pub async fn create_endpoint(&self, by: &Actor, name: &str, source: Source) -> Result<(), ApiError> {
+        check_name("EndpointName", name)?;
+        let dir = self.source_dir(&source).await?;
+        let (group, version, job, cand) = match &source {
+            Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
+            Source::Candidate { job, candidate } => (None, None, Some(job.clone()), Some(candidate.clone())),
+        };
+        let t = now();
+        let inserted = sqlx::query(
+            "INSERT INTO endpoints (name, group_name, version, job_name, candidate, status, owner, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, 'Creating', ?, ?, ?)",
+        )
+        .bind(name)
+        .bind(group)
+        .bind(version)
+        .bind(job)
+        .bind(cand)
+        .bind(by.owner())
+        .bind(&t)
+        .bind(&t)
+        .execute(&self.db)
+        .await;
+        if let Err(sqlx::Error::Database(e)) = &inserted {
+            if e.is_unique_violation() {
+                return Err(ApiError::bad_request(
+                    "EndpointName",
+                    format!("an endpoint named {name:?} already exists"),
+                ));
+            }
+        }
+        inserted?;
+        self.audit(&by.audit_name(), "created", &format!("endpoint {name}"), None)
+            .await;
+        self.bring_up(name, dir).await
+    }
+
+    /// Loads an endpoint's model and puts it in service (or marks it Failed, with why).
+    async fn bring_up(&self, name: &str, dir: PathBuf) -> Result<(), ApiError> {
+        let loaded = self.load(dir).await;
+        let (status, reason) = match &loaded {
+            Ok(m) => {
+                self.put_live(name, m.clone());
+                ("InService", None)
+            }
+            Err(e) => ("Failed", Some(e.message.clone())),
+        };
+        sqlx::query("UPDATE endpoints SET status = ?, failure_reason = ?, updated_at = ? WHERE name = ?")
+            .bind(status)
+            .bind(reason)
+            .bind(now())
+            .bind(name)
+            .execute(&self.db)
+            .await?;
+        loaded.map(|_| ())
+    }
+
+    /// Points an endpoint at another model: the new one is loaded first, then swapped in
+    /// at once; requests in flight finish on the old one.
+    pub async fn update_endpoint(&self, by: &Actor, name: &str, source: Source) -> Result<(), ApiError> {
+        self.endpoint(name).await?;
+        let dir = self.source_dir(&source).await?;
+        let (group, version, job, cand) = match &source {
+            Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
+            Source::Candidate { job, candidate } => (None, None, Some(job.clone()), Some(candidate.clone())),
+        };
+        sqlx::query(
+            "UPDATE endpoints SET status = 'Updating', group_name = ?, version = ?, job_name = ?, candidate = ?, \
+             updated_at = ? WHERE name = ?",
+        )
+        .bind(group)
+        .bind(version)
+        .bind(job)
+        .bind(cand)
+        .bind(now())
+        .bind(name)
+        .execute(&self.db)
+        .await?;
+        self.audit(&by.audit_name(), "updated", &format!("endpoint {name}"), None)
+            .await;
+        self.bring_up(name, dir).await
+    }
+
+    pub async fn delete_endpoint(&self, by: &Actor, name: &str) -> Result<(), ApiError> {
+        self.endpoint(name).await?;
+        self.live
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(name);
+        sqlx::query("DELETE FROM endpoints WHERE name = ?")
+            .bind(name)
+            .execute(&self.db)
+            .await?;
+        self.audit(&by.audit_name(), "deleted", &format!("endpoint {name}"), None)
+            .await;
+        Ok(())
+    }
+
+    pub async fn endpoint(&self, name: &str) -> Result<Endpoint, ApiError> {
+        let row: Option<Endpoint> = sqlx::query_as(
+            "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at \
+             FROM endpoints WHERE name = ?",
+        )
+        .bind(name)
+        .fetch_optional(&self.db)
+        .await?;
+        row.ok_or_else(|| ApiError::not_found(format!("no endpoint named {name:?}")))
+    }
+
+    pub async fn endpoints(&self) -> Result<Vec<Endpoint>, ApiError> {
+        Ok(sqlx::query_as(
+            "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at \
+             FROM endpoints ORDER BY name",
+        )
+        .fetch_all(&self.db)
+        .await?)
+    }
+
+    /// Who created an endpoint; 404 when there is none.
+    pub async fn endpoint_owner(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT owner FROM endpoints WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(|r| r.0)
+            .ok_or_else(|| ApiError::not_found(format!("no endpoint named {name:?}")))
+    }
+
+    /// At start: every endpoint's model is loaded again.
+    pub async fn load_endpoints(&self) -> Result<(), ApiError> {
+        for e in self.endpoints().await? {
+            let Some(source) = e.source() else { continue };
+            let dir = match source {
+                Source::Package { group, version } => match self.package(&group, version).await {
+                    Ok(p) => self.package_model_dir(&p),
+                    Err(_) => continue,
+                },
+                Source::Candidate { job, candidate } => self.job_folder(&job).candidate(&candidate),
+            };
+            if let Err(err) = self.bring_up(&e.name, dir).await {
+                tracing::warn!(endpoint = %e.name, error = %err.message, "endpoint could not be loaded");
+            }
+        }
+        Ok(())
+    }
+
+    /// Answers an invocation with the model in service now.
+    pub async fn invoke(
+        &self,
+        name: &str,
+        format: Format,
+        accept: Format,
+        body: axum::body::Bytes,
+    ) -> Result<Vec<u8>, ApiError> {
+        let model = self
+            .live
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .cloned();
+        let Some(model) = model else {
+            let e = self.endpoint(name).await?;
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                format!("endpoint {name:?} is {}{}", e.status, e.failure_reason.map(|r| format!(": {r}")).unwrap_or_default()),
+            ));
+        };
+        tokio::task::spawn_blocking(move || invoke(&model, format, accept, &body))
+            .await
+            .map_err(ApiError::internal)?
+    }
+}

@@ -1,0 +1,205 @@
+"""The model registry and real-time endpoints over real HTTP: register → approve → deploy →
+invoke (CSV, JSON, JSON Lines), predictions equal to `glassbox predict`, an unapproved
+version refused, a swap under load that loses no request, malformed payloads answered
+400, and registered files that outlive their job."""
+
+import csv
+import hashlib
+import io
+import json
+import subprocess
+import threading
+import time
+
+import pytest
+import requests
+
+from conftest import dataset, glassbox_binary
+
+IRIS = "sklearn_iris.csv"
+
+
+def post(server, path, **kw):
+    return requests.post(server.url + path, timeout=60, **kw)
+
+
+@pytest.fixture(scope="module")
+def trained(server):
+    with open(dataset(IRIS), "rb") as f:
+        r = post(server, "/api/datasets", files={"file": (IRIS, f)})
+    assert r.status_code == 201, r.text
+    ds = r.json()["DatasetId"]
+    assert server.wait_dataset(ds)["DatasetStatus"] == "Ready"
+    body = {"AutoMLJobName": "iris-models",
+            "InputDataConfig": [{"DataSource": {"DatasetId": ds}, "TargetAttributeName": "target"}],
+            "AutoMLJobConfig": {"CompletionCriteria": {"MaxCandidates": 3, "MaxAutoMLJobRuntimeInSeconds": 120}}}
+    assert post(server, "/api/automl-jobs", json=body).status_code == 201
+    deadline = time.time() + 180
+    while requests.get(f"{server.url}/api/automl-jobs/iris-models").json()["AutoMLJobStatus"] == "InProgress":
+        assert time.time() < deadline
+        time.sleep(0.3)
+    cands = requests.get(f"{server.url}/api/automl-jobs/iris-models/candidates").json()["Candidates"]
+    done = [c["CandidateName"] for c in cands if c["CandidateStatus"] == "Completed"]
+    assert len(done) >= 2, cands
+    assert post(server, "/api/model-package-groups", json={"ModelPackageGroupName": "iris"}).status_code == 201
+    return ds, done
+
+
+def rows_without_target():
+    with open(dataset(IRIS)) as f:
+        rows = list(csv.reader(f))
+    header, data = rows[0], rows[1:]
+    t = header.index("target")
+    return [h for i, h in enumerate(header) if i != t], [[v for i, v in enumerate(r) if i != t] for r in data]
+
+
+def register(server, candidate, **extra):
+    body = {"ModelPackageGroupName": "iris",
+            "SourceCandidate": {"AutoMLJobName": "iris-models", "CandidateName": candidate}, **extra}
+    return post(server, "/api/model-packages", json=body)
+
+
+def test_register_approve_deploy_invoke(server, trained, tmp_path):
+    ds, done = trained
+    best = done[0]
+    r = register(server, best, TestDatasetId=ds)
+    assert r.status_code == 201, r.text
+    version = r.json()["ModelPackageVersion"]
+    d = requests.get(f"{server.url}/api/model-packages/iris/{version}").json()
+    assert d["ModelApprovalStatus"] == "PendingManualApproval"
+    assert d["ModelMetrics"]["Validation"], d
+    assert d["TestQualityReport"]["metrics"], "a test-set quality report"
+    with open(dataset(IRIS), "rb") as f:
+        assert d["Lineage"]["DatasetSha256"] == hashlib.sha256(f.read()).hexdigest()
+    assert d["Lineage"]["CandidateName"] == best and "Seed" in d["Lineage"] and d["Lineage"]["GlassboxVersion"]
+    # Not approved: not deployable.
+    r = post(server, "/api/endpoints", json={"EndpointName": "iris-live", "ModelPackage": f"iris/{version}"})
+    assert r.status_code == 400 and "Approved" in r.json()["error"]
+    r = requests.patch(f"{server.url}/api/model-packages/iris/{version}",
+                       json={"ModelApprovalStatus": "Approved", "ApprovalDescription": "test F1 holds"})
+    assert r.status_code == 200, r.text
+    d = requests.get(f"{server.url}/api/model-packages/iris/{version}").json()
+    assert d["ModelApprovalStatus"] == "Approved" and d["ApprovalDescription"] == "test F1 holds"
+    assert d["LastModifiedBy"] == "local" and d["LastModifiedTime"]
+    r = post(server, "/api/endpoints", json={"EndpointName": "iris-live", "ModelPackage": f"iris/{version}"})
+    assert r.status_code == 201, r.text
+    assert requests.get(f"{server.url}/api/endpoints/iris-live").json()["EndpointStatus"] == "InService"
+
+    names, rows = rows_without_target()
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    r = post(server, "/endpoints/iris-live/invocations", data=buf.getvalue(), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert r.headers["Content-Type"].startswith("text/csv")
+    answers = list(csv.reader(io.StringIO(r.text)))
+    assert len(answers) == len(rows)
+    # The same rows through `glassbox predict` on the registered (frozen) model.
+    model_dir = server.data_dir / "registry" / "iris" / str(version) / "candidates" / best
+    out = tmp_path / "p.csv"
+    p = subprocess.run([str(glassbox_binary()), "predict", "--model", str(model_dir), str(dataset(IRIS)),
+                        "--out", str(out)], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    with open(out) as f:
+        expected = list(csv.DictReader(f))
+    assert [a[0] for a in answers] == [e["predicted_label"] for e in expected]
+    assert all(abs(float(a[1]) - float(e["probability"])) < 1e-12 for a, e in zip(answers, expected))
+
+    instances = [dict(zip(names, r)) for r in rows[:20]]
+    r = post(server, "/endpoints/iris-live/invocations", json={"instances": instances},
+             headers={"Accept": "application/json"})
+    assert r.status_code == 200, r.text
+    preds = r.json()["predictions"]
+    assert [p["predicted_label"] for p in preds] == [e["predicted_label"] for e in expected[:20]]
+    for p in preds:
+        assert abs(sum(p["probabilities"].values()) - 1) < 1e-9
+        assert p["probability"] == max(p["probabilities"].values())
+    lines = "\n".join(json.dumps(i) for i in instances)
+    r = post(server, "/endpoints/iris-live/invocations", data=lines,
+             headers={"Content-Type": "application/jsonlines", "Accept": "application/jsonlines"})
+    assert r.status_code == 200, r.text
+    assert [json.loads(l)["predicted_label"] for l in r.text.splitlines()] == [p["predicted_label"] for p in preds]
+
+
+def test_bad_payloads_are_400_naming_the_row_and_column(server, trained):
+    ds, done = trained
+    r = post(server, "/api/endpoints", json={"EndpointName": "iris-raw",
+                                             "SourceCandidate": {"AutoMLJobName": "iris-models", "CandidateName": done[0]}})
+    assert r.status_code == 201, r.text
+    names, rows = rows_without_target()
+    url = "/endpoints/iris-raw/invocations"
+    cases = [
+        ("5.1,3.5,1.4\n", "text/csv", "row 1"),
+        ("5.1,3.5,1.4,0.2\n5.1,3.5\n", "text/csv", "row 2"),
+        ("{not json", "application/json", "not JSON"),
+        (json.dumps({"rows": []}), "application/json", "instances"),
+        (json.dumps({"instances": [{names[0]: 1, "nope": 2}]}), "application/json", "nope"),
+        (json.dumps({"instances": [{names[0]: {"a": 1}}]}), "application/json", names[0]),
+        ("", "text/csv", "no rows"),
+        ("\x00\xff\xfe", "application/jsonlines", "UTF-8"),
+    ]
+    for body, kind, says in cases:
+        r = post(server, url, data=body.encode("latin-1"), headers={"Content-Type": kind})
+        assert r.status_code == 400, (body, r.status_code, r.text)
+        assert says in r.json()["error"], (body, r.json())
+    assert post(server, url, data="1,2,3,4", headers={"Content-Type": "image/png"}).status_code == 415
+    assert post(server, url, data="1,2,3,4", headers={"Content-Type": "text/csv", "Accept": "image/png"}).status_code == 406
+    assert post(server, "/endpoints/nope/invocations", data="1,2,3,4", headers={"Content-Type": "text/csv"}).status_code == 404
+    big = ("5.1,3.5,1.4,0.2\n" * 500_000).encode()
+    assert len(big) > 6 * 1024 * 1024
+    assert post(server, url, data=big, headers={"Content-Type": "text/csv"}).status_code == 413
+
+
+def test_an_update_under_load_loses_no_request(server, trained):
+    ds, done = trained
+    post(server, "/api/endpoints", json={"EndpointName": "iris-swap",
+                                         "SourceCandidate": {"AutoMLJobName": "iris-models", "CandidateName": done[0]}})
+    _, rows = rows_without_target()
+    body = "\n".join(",".join(r) for r in rows[:5])
+    statuses, stop = [], threading.Event()
+
+    def hammer():
+        s = requests.Session()
+        while not stop.is_set():
+            statuses.append(s.post(server.url + "/endpoints/iris-swap/invocations", data=body,
+                                   headers={"Content-Type": "text/csv"}, timeout=30).status_code)
+
+    threads = [threading.Thread(target=hammer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(6):
+            source = {"AutoMLJobName": "iris-models", "CandidateName": done[i % 2]}
+            r = requests.put(f"{server.url}/api/endpoints/iris-swap", json={"SourceCandidate": source}, timeout=60)
+            assert r.status_code == 200, r.text
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert len(statuses) > 20
+    assert set(statuses) == {200}, sorted(set(statuses))
+    d = requests.get(f"{server.url}/api/endpoints/iris-swap").json()
+    assert d["EndpointStatus"] == "InService" and d["SourceCandidate"]["CandidateName"] == done[1]
+
+
+def test_registered_files_outlive_their_job(server, trained):
+    ds, done = trained
+    assert register(server, "cand-999-none").status_code == 400
+    assert register(server, done[1], ModelApprovalStatus="Maybe").status_code == 400
+    r = register(server, done[1], ModelApprovalStatus="Approved")
+    assert r.status_code == 201, r.text
+    version = r.json()["ModelPackageVersion"]
+    listed = requests.get(f"{server.url}/api/model-packages", params={"ModelPackageGroupName": "iris"}).json()
+    assert version in [p["ModelPackageVersion"] for p in listed["ModelPackageSummaryList"]]
+    post(server, "/api/endpoints", json={"EndpointName": "iris-kept", "ModelPackage": f"iris/{version}"})
+    # The job goes (its endpoints from candidates keep their loaded models until a restart).
+    for e in ("iris-raw", "iris-swap"):
+        requests.delete(f"{server.url}/api/endpoints/{e}")
+    assert requests.delete(f"{server.url}/api/automl-jobs/iris-models").status_code == 204
+    d = requests.get(f"{server.url}/api/model-packages/iris/{version}")
+    assert d.status_code == 200 and d.json()["Lineage"]["AutoMLJobName"] == "iris-models"
+    _, rows = rows_without_target()
+    r = post(server, "/endpoints/iris-kept/invocations", data=",".join(rows[0]), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert requests.delete(f"{server.url}/api/endpoints/iris-kept").status_code == 204
+    assert post(server, "/endpoints/iris-kept/invocations", data=",".join(rows[0]),
+                headers={"Content-Type": "text/csv"}).status_code == 404
