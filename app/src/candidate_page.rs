@@ -214,7 +214,12 @@ pub fn candidate_page(
             <section class="card" id="artifacts">
                 <h2>"Artifacts"</h2>
                 {if r.status == CandidateStatus::Completed {
-                    view! { <ul class="downloads">{artifacts}</ul> }.into_any()
+                    view! {
+                        <ul class="downloads">{artifacts}</ul>
+                        {(who.can_create && !links.shared).then(|| view! {
+                            <p><a class="button" id="register-link" href=format!("/models/register?job={}&candidate={}", links.name, r.name)>"Register in the model registry"</a></p>
+                        })}
+                    }.into_any()
                 } else {
                     view! { <p class="muted">"This candidate did not finish training: it has no files."</p> }.into_any()
                 }}

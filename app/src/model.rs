@@ -251,3 +251,81 @@ pub struct AuditInfo {
     pub object: String,
     pub detail: Option<String>,
 }
+
+/// A model package group as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupInfo {
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub versions: i64,
+}
+
+/// A registered version of a model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PackageInfo {
+    pub group: String,
+    pub version: i64,
+    /// PendingManualApproval | Approved | Rejected
+    pub approval: String,
+    pub approval_description: Option<String>,
+    pub approval_by: Option<String>,
+    pub approval_at: Option<String>,
+    pub job: String,
+    pub candidate: String,
+    /// Validation metrics (name, value), the objective first.
+    pub metrics: Vec<(String, f64)>,
+    /// The quality report on a labelled test data set, when evaluated.
+    pub test_report: Option<serde_json::Value>,
+    /// Data set, its SHA-256, the definition, seed, Glassbox version, who registered it.
+    pub lineage: serde_json::Value,
+    pub registered_by: String,
+    pub created_at: String,
+}
+
+impl PackageInfo {
+    /// The test-set metrics (name, value), when there is a test report.
+    pub fn test_metrics(&self) -> Vec<(String, f64)> {
+        self.test_report
+            .as_ref()
+            .and_then(|r| r.get("metrics"))
+            .and_then(|m| m.as_array())
+            .map(|ms| {
+                ms.iter()
+                    .filter_map(|m| {
+                        Some((
+                            m.get("MetricName")?.as_str()?.to_string(),
+                            m.get("Value")?.as_f64()?,
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A real-time endpoint and what it serves.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointInfo {
+    pub name: String,
+    /// Creating | InService | Updating | Failed
+    pub status: String,
+    pub failure_reason: Option<String>,
+    /// A registered version (group, version)…
+    pub package: Option<(String, i64)>,
+    /// …or a candidate straight from its job (job, candidate).
+    pub candidate: Option<(String, String)>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// What an endpoint has answered since the server started.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EndpointStats {
+    pub requests: u64,
+    pub errors: u64,
+    /// Latency quantiles in milliseconds (from the histogram's buckets), when any request.
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}

@@ -29,6 +29,7 @@ pub(crate) fn document(who: &Who, title: &str, body: impl IntoView) -> String {
             <nav>
                 <a href="/">"Data sets"</a>
                 <a href="/jobs">"Jobs"</a>
+                <a href="/models">"Models"</a>
                 <a href="/status">"Status"</a>
                 <a href="/settings" id="settings-link">{if who.team { "Settings" } else { "Accounts" }}</a>
                 {account}

@@ -43,6 +43,19 @@ pub fn routes() -> Router<Service> {
             "/endpoints/{name}/invocations",
             post(invoke).layer(DefaultBodyLimit::max(MAX_PAYLOAD_BYTES)),
         )
+        .route("/metrics", get(metrics))
+}
+
+/// Prometheus text format: each endpoint's requests, errors and latency histogram.
+async fn metrics(State(svc): State<Service>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        svc.stats.prometheus(),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -178,7 +191,9 @@ async fn update_package(
         req.approval_description.as_deref(),
     )
     .await?;
-    Ok(Json(json!({ "ModelPackageArn": shapes::package_arn(&group, version) })))
+    Ok(Json(
+        json!({ "ModelPackageArn": shapes::package_arn(&group, version) }),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -197,7 +212,10 @@ fn source_of(b: &EndpointBody) -> Result<Source, ApiError> {
                 ApiError::bad_request("ModelPackage", format!("{p:?}: expected GROUP/VERSION"))
             })?;
             let version = version.parse().map_err(|_| {
-                ApiError::bad_request("ModelPackage", format!("{version:?} is not a version number"))
+                ApiError::bad_request(
+                    "ModelPackage",
+                    format!("{version:?} is not a version number"),
+                )
             })?;
             Ok(Source::Package {
                 group: group.to_string(),
@@ -266,12 +284,40 @@ async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /endpoints/{name}/invocations`: the body's format by Content-Type; the answer's
-/// by Accept (the body's own when Accept is absent or `*/*`).
+/// `POST /endpoints/{name}/invocations`, counted in the endpoint's statistics.
 async fn invoke(
     State(svc): State<Service>,
     Path(name): Path<String>,
     headers: HeaderMap,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let started = std::time::Instant::now();
+    let r = match body {
+        Ok(body) => answer(&svc, &name, &headers, body).await,
+        Err(e) => Err(ApiError::new(
+            e.status(),
+            format!("{} (the limit is {MAX_PAYLOAD_BYTES} bytes)", e.body_text()),
+        )),
+    };
+    let r = r.unwrap_or_else(IntoResponse::into_response);
+    if svc
+        .live
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .contains_key(&name)
+    {
+        svc.stats
+            .record(&name, r.status().as_u16(), started.elapsed().as_secs_f64());
+    }
+    r
+}
+
+/// The body's format by Content-Type; the answer's by Accept (the body's own when Accept
+/// is absent or `*/*`).
+async fn answer(
+    svc: &Service,
+    name: &str,
+    headers: &HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let given = headers
@@ -281,7 +327,9 @@ async fn invoke(
     let format = Format::parse(given).ok_or_else(|| {
         ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!("Content-Type {given:?}: send text/csv, application/json or application/jsonlines"),
+            format!(
+                "Content-Type {given:?}: send text/csv, application/json or application/jsonlines"
+            ),
         )
     })?;
     let accept = match headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) {
@@ -296,6 +344,6 @@ async fn invoke(
                 )
             })?,
     };
-    let bytes = svc.invoke(&name, format, accept, body).await?;
+    let bytes = svc.invoke(name, format, accept, body).await?;
     Ok(([(header::CONTENT_TYPE, accept.media())], bytes).into_response())
 }

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 
 use axum::http::StatusCode;
+use glassbox_app::model::EndpointInfo;
 use glassbox_engine::automl::metrics::Predictions;
 use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{self, ReadOptions};
@@ -34,32 +35,45 @@ pub enum Source {
 }
 
 /// An endpoint as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Endpoint {
-    pub name: String,
-    pub group_name: Option<String>,
-    pub version: Option<i64>,
-    pub job_name: Option<String>,
-    pub candidate: Option<String>,
-    pub status: String,
-    pub failure_reason: Option<String>,
-    pub created_at: String,
-    pub updated_at: String,
+#[derive(sqlx::FromRow)]
+struct EndpointRow {
+    name: String,
+    group_name: Option<String>,
+    version: Option<i64>,
+    job_name: Option<String>,
+    candidate: Option<String>,
+    status: String,
+    failure_reason: Option<String>,
+    created_at: String,
+    updated_at: String,
 }
 
-impl Endpoint {
-    pub fn source(&self) -> Option<Source> {
-        match (&self.group_name, self.version, &self.job_name, &self.candidate) {
-            (Some(g), Some(v), _, _) => Some(Source::Package {
-                group: g.clone(),
-                version: v,
-            }),
-            (_, _, Some(j), Some(c)) => Some(Source::Candidate {
-                job: j.clone(),
-                candidate: c.clone(),
-            }),
-            _ => None,
+impl From<EndpointRow> for EndpointInfo {
+    fn from(r: EndpointRow) -> EndpointInfo {
+        EndpointInfo {
+            name: r.name,
+            status: r.status,
+            failure_reason: r.failure_reason,
+            package: r.group_name.zip(r.version),
+            candidate: r.job_name.zip(r.candidate),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
         }
+    }
+}
+
+/// What an endpoint serves.
+pub fn source_of(e: &EndpointInfo) -> Option<Source> {
+    match (&e.package, &e.candidate) {
+        (Some((group, version)), _) => Some(Source::Package {
+            group: group.clone(),
+            version: *version,
+        }),
+        (_, Some((job, candidate))) => Some(Source::Candidate {
+            job: job.clone(),
+            candidate: candidate.clone(),
+        }),
+        _ => None,
     }
 }
 
@@ -74,7 +88,12 @@ pub enum Format {
 impl Format {
     /// From a Content-Type or Accept value (`None`: not one of ours).
     pub fn parse(media: &str) -> Option<Format> {
-        let m = media.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let m = media
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match m.as_str() {
             "text/csv" => Some(Format::Csv),
             "application/json" => Some(Format::Json),
@@ -104,7 +123,9 @@ fn cell(v: &Value) -> Result<String, String> {
         Value::String(s) => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
         Value::Bool(b) => Ok(b.to_string()),
-        other => Err(format!("{other} is not a value (a string, number, boolean or null)")),
+        other => Err(format!(
+            "{other} is not a value (a string, number, boolean or null)"
+        )),
     }
 }
 
@@ -129,7 +150,11 @@ fn instance_row(
             }
             names
                 .iter()
-                .map(|n| map.get(n).map_or(Ok(String::new()), |v| cell(v).map_err(|e| at(format!("column {n:?}: {e}")))))
+                .map(|n| {
+                    map.get(n).map_or(Ok(String::new()), |v| {
+                        cell(v).map_err(|e| at(format!("column {n:?}: {e}")))
+                    })
+                })
                 .collect()
         }
         Value::Array(items) => {
@@ -154,7 +179,11 @@ fn instance_row(
 }
 
 /// The request's rows, as cells in training column order.
-fn rows_of(model: &CandidateModel, format: Format, body: &[u8]) -> Result<Vec<Vec<String>>, ApiError> {
+fn rows_of(
+    model: &CandidateModel,
+    format: Format,
+    body: &[u8],
+) -> Result<Vec<Vec<String>>, ApiError> {
     let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
     let rows = match format {
         Format::Csv => {
@@ -179,7 +208,8 @@ fn rows_of(model: &CandidateModel, format: Format, body: &[u8]) -> Result<Vec<Ve
             rows
         }
         Format::Json => {
-            let v: Value = serde_json::from_slice(body).map_err(|e| bad(format!("not JSON: {e}")))?;
+            let v: Value =
+                serde_json::from_slice(body).map_err(|e| bad(format!("not JSON: {e}")))?;
             let instances = v
                 .get("instances")
                 .and_then(Value::as_array)
@@ -226,7 +256,9 @@ pub fn invoke(
     for r in &rows {
         csv.write_record(r).map_err(io)?;
     }
-    let bytes = csv.into_inner().map_err(|e| ApiError::internal(e.to_string()))?;
+    let bytes = csv
+        .into_inner()
+        .map_err(|e| ApiError::internal(e.to_string()))?;
     let opts = ReadOptions::default();
     let located = |e: EngineError| match e {
         EngineError::Data { location, message } => bad(format!(
@@ -331,7 +363,12 @@ impl Service {
             .await
             .map_err(ApiError::internal)?
             .map(Arc::new)
-            .map_err(|e| ApiError::new(StatusCode::CONFLICT, format!("the model does not load: {e}")))
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::CONFLICT,
+                    format!("the model does not load: {e}"),
+                )
+            })
     }
 
     fn put_live(&self, name: &str, model: Arc<CandidateModel>) {
@@ -342,12 +379,19 @@ impl Service {
     }
 
     /// Creates an endpoint and loads its model; it is InService when this returns.
-    pub async fn create_endpoint(&self, by: &Actor, name: &str, source: Source) -> Result<(), ApiError> {
+    pub async fn create_endpoint(
+        &self,
+        by: &Actor,
+        name: &str,
+        source: Source,
+    ) -> Result<(), ApiError> {
         check_name("EndpointName", name)?;
         let dir = self.source_dir(&source).await?;
         let (group, version, job, cand) = match &source {
             Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
-            Source::Candidate { job, candidate } => (None, None, Some(job.clone()), Some(candidate.clone())),
+            Source::Candidate { job, candidate } => {
+                (None, None, Some(job.clone()), Some(candidate.clone()))
+            }
         };
         let t = now();
         let inserted = sqlx::query(
@@ -373,8 +417,13 @@ impl Service {
             }
         }
         inserted?;
-        self.audit(&by.audit_name(), "created", &format!("endpoint {name}"), None)
-            .await;
+        self.audit(
+            &by.audit_name(),
+            "created",
+            &format!("endpoint {name}"),
+            None,
+        )
+        .await;
         self.bring_up(name, dir).await
     }
 
@@ -388,24 +437,33 @@ impl Service {
             }
             Err(e) => ("Failed", Some(e.message.clone())),
         };
-        sqlx::query("UPDATE endpoints SET status = ?, failure_reason = ?, updated_at = ? WHERE name = ?")
-            .bind(status)
-            .bind(reason)
-            .bind(now())
-            .bind(name)
-            .execute(&self.db)
-            .await?;
+        sqlx::query(
+            "UPDATE endpoints SET status = ?, failure_reason = ?, updated_at = ? WHERE name = ?",
+        )
+        .bind(status)
+        .bind(reason)
+        .bind(now())
+        .bind(name)
+        .execute(&self.db)
+        .await?;
         loaded.map(|_| ())
     }
 
     /// Points an endpoint at another model: the new one is loaded first, then swapped in
     /// at once; requests in flight finish on the old one.
-    pub async fn update_endpoint(&self, by: &Actor, name: &str, source: Source) -> Result<(), ApiError> {
+    pub async fn update_endpoint(
+        &self,
+        by: &Actor,
+        name: &str,
+        source: Source,
+    ) -> Result<(), ApiError> {
         self.endpoint(name).await?;
         let dir = self.source_dir(&source).await?;
         let (group, version, job, cand) = match &source {
             Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
-            Source::Candidate { job, candidate } => (None, None, Some(job.clone()), Some(candidate.clone())),
+            Source::Candidate { job, candidate } => {
+                (None, None, Some(job.clone()), Some(candidate.clone()))
+            }
         };
         sqlx::query(
             "UPDATE endpoints SET status = 'Updating', group_name = ?, version = ?, job_name = ?, candidate = ?, \
@@ -419,8 +477,13 @@ impl Service {
         .bind(name)
         .execute(&self.db)
         .await?;
-        self.audit(&by.audit_name(), "updated", &format!("endpoint {name}"), None)
-            .await;
+        self.audit(
+            &by.audit_name(),
+            "updated",
+            &format!("endpoint {name}"),
+            None,
+        )
+        .await;
         self.bring_up(name, dir).await
     }
 
@@ -430,41 +493,50 @@ impl Service {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .remove(name);
+        self.stats.forget(name);
         sqlx::query("DELETE FROM endpoints WHERE name = ?")
             .bind(name)
             .execute(&self.db)
             .await?;
-        self.audit(&by.audit_name(), "deleted", &format!("endpoint {name}"), None)
-            .await;
+        self.audit(
+            &by.audit_name(),
+            "deleted",
+            &format!("endpoint {name}"),
+            None,
+        )
+        .await;
         Ok(())
     }
 
-    pub async fn endpoint(&self, name: &str) -> Result<Endpoint, ApiError> {
-        let row: Option<Endpoint> = sqlx::query_as(
+    pub async fn endpoint(&self, name: &str) -> Result<EndpointInfo, ApiError> {
+        let row: Option<EndpointRow> = sqlx::query_as(
             "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at \
              FROM endpoints WHERE name = ?",
         )
         .bind(name)
         .fetch_optional(&self.db)
         .await?;
-        row.ok_or_else(|| ApiError::not_found(format!("no endpoint named {name:?}")))
+        row.map(Into::into)
+            .ok_or_else(|| ApiError::not_found(format!("no endpoint named {name:?}")))
     }
 
-    pub async fn endpoints(&self) -> Result<Vec<Endpoint>, ApiError> {
-        Ok(sqlx::query_as(
+    pub async fn endpoints(&self) -> Result<Vec<EndpointInfo>, ApiError> {
+        let rows: Vec<EndpointRow> = sqlx::query_as(
             "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at \
              FROM endpoints ORDER BY name",
         )
         .fetch_all(&self.db)
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
     /// Who created an endpoint; 404 when there is none.
     pub async fn endpoint_owner(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT owner FROM endpoints WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.db)
-            .await?;
+        let row: Option<(Option<i64>,)> =
+            sqlx::query_as("SELECT owner FROM endpoints WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.db)
+                .await?;
         row.map(|r| r.0)
             .ok_or_else(|| ApiError::not_found(format!("no endpoint named {name:?}")))
     }
@@ -472,7 +544,9 @@ impl Service {
     /// At start: every endpoint's model is loaded again.
     pub async fn load_endpoints(&self) -> Result<(), ApiError> {
         for e in self.endpoints().await? {
-            let Some(source) = e.source() else { continue };
+            let Some(source) = source_of(&e) else {
+                continue;
+            };
             let dir = match source {
                 Source::Package { group, version } => match self.package(&group, version).await {
                     Ok(p) => self.package_model_dir(&p),
@@ -485,6 +559,16 @@ impl Service {
             }
         }
         Ok(())
+    }
+
+    /// The columns an endpoint's model takes, in training order (empty when not loaded).
+    pub fn endpoint_columns(&self, name: &str) -> Vec<String> {
+        self.live
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+            .map(|m| m.features.iter().map(|f| f.name.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Answers an invocation with the model in service now.
@@ -505,7 +589,13 @@ impl Service {
             let e = self.endpoint(name).await?;
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                format!("endpoint {name:?} is {}{}", e.status, e.failure_reason.map(|r| format!(": {r}")).unwrap_or_default()),
+                format!(
+                    "endpoint {name:?} is {}{}",
+                    e.status,
+                    e.failure_reason
+                        .map(|r| format!(": {r}"))
+                        .unwrap_or_default()
+                ),
             ));
         };
         tokio::task::spawn_blocking(move || invoke(&model, format, accept, &body))

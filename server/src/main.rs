@@ -6,6 +6,7 @@ mod auth;
 mod candidate_notebook;
 mod cli;
 mod db;
+mod endpoint_stats;
 mod endpoints;
 mod error;
 mod insights_notebook;

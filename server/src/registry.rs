@@ -8,8 +8,8 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
+use glassbox_app::model::{GroupInfo, PackageInfo};
 use glassbox_engine::automl::job::CandidateStatus;
-use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -20,49 +20,63 @@ use crate::service::{now, Service};
 /// The approval states of a version.
 pub const APPROVAL: [&str; 3] = ["PendingManualApproval", "Approved", "Rejected"];
 
-/// A group as listed.
-#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
-pub struct Group {
-    pub name: String,
-    pub description: Option<String>,
-    pub created_at: String,
-    #[sqlx(default)]
-    pub created_by: Option<String>,
-    #[sqlx(default)]
-    pub versions: i64,
+#[derive(sqlx::FromRow)]
+struct GroupRow {
+    name: String,
+    description: Option<String>,
+    created_at: String,
+    created_by: Option<String>,
+    versions: i64,
 }
 
-/// A registered version.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Package {
-    pub group_name: String,
-    pub version: i64,
-    pub approval: String,
-    pub approval_description: Option<String>,
-    pub approval_by: Option<String>,
-    pub approval_at: Option<String>,
-    pub job_name: String,
-    pub candidate: String,
-    pub lineage: String,
-    pub metrics: String,
-    pub test_report: Option<String>,
-    pub registered_by: String,
-    pub created_at: String,
+/// A registered version as stored (JSON in text columns).
+#[derive(sqlx::FromRow)]
+struct PackageRow {
+    group_name: String,
+    version: i64,
+    approval: String,
+    approval_description: Option<String>,
+    approval_by: Option<String>,
+    approval_at: Option<String>,
+    job_name: String,
+    candidate: String,
+    lineage: String,
+    metrics: String,
+    test_report: Option<String>,
+    registered_by: String,
+    created_at: String,
 }
 
-impl Package {
-    pub fn lineage(&self) -> Value {
-        serde_json::from_str(&self.lineage).unwrap_or(Value::Null)
-    }
-    pub fn metrics(&self) -> Value {
-        serde_json::from_str(&self.metrics).unwrap_or(Value::Null)
-    }
-    pub fn test_report(&self) -> Option<Value> {
-        self.test_report
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
+impl From<PackageRow> for PackageInfo {
+    fn from(r: PackageRow) -> PackageInfo {
+        let metrics: Vec<Value> = serde_json::from_str(&r.metrics).unwrap_or_default();
+        PackageInfo {
+            group: r.group_name,
+            version: r.version,
+            approval: r.approval,
+            approval_description: r.approval_description,
+            approval_by: r.approval_by,
+            approval_at: r.approval_at,
+            job: r.job_name,
+            candidate: r.candidate,
+            metrics: metrics
+                .iter()
+                .filter_map(|m| Some((m["MetricName"].as_str()?.to_string(), m["Value"].as_f64()?)))
+                .collect(),
+            test_report: r
+                .test_report
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok()),
+            lineage: serde_json::from_str(&r.lineage).unwrap_or(Value::Null),
+            registered_by: r.registered_by,
+            created_at: r.created_at,
+        }
     }
 }
+
+const PACKAGE_COLUMNS: &str =
+    "group_name, version, approval, approval_description, approval_by, approval_at, \
+     job_name, candidate, lineage, metrics, test_report, registered_by, created_at";
 
 /// What to register.
 pub struct Registration<'a> {
@@ -142,8 +156,8 @@ impl Service {
     }
 
     /// The frozen model folder of a version.
-    pub fn package_model_dir(&self, p: &Package) -> PathBuf {
-        self.package_dir(&p.group_name, p.version)
+    pub fn package_model_dir(&self, p: &PackageInfo) -> PathBuf {
+        self.package_dir(&p.group, p.version)
             .join("candidates")
             .join(&p.candidate)
     }
@@ -171,19 +185,34 @@ impl Service {
             )),
             other => other.map(|_| ()).map_err(ApiError::from),
         }?;
-        self.audit(&by.audit_name(), "created", &format!("model package group {name}"), None)
-            .await;
+        self.audit(
+            &by.audit_name(),
+            "created",
+            &format!("model package group {name}"),
+            None,
+        )
+        .await;
         Ok(())
     }
 
-    pub async fn groups(&self) -> Result<Vec<Group>, ApiError> {
-        Ok(sqlx::query_as(
+    pub async fn groups(&self) -> Result<Vec<GroupInfo>, ApiError> {
+        let rows: Vec<GroupRow> = sqlx::query_as(
             "SELECT g.name, g.description, g.created_at, u.name AS created_by, \
              (SELECT COUNT(*) FROM model_packages p WHERE p.group_name = g.name) AS versions \
              FROM model_package_groups g LEFT JOIN users u ON u.id = g.owner ORDER BY g.name",
         )
         .fetch_all(&self.db)
-        .await?)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| GroupInfo {
+                name: r.name,
+                description: r.description,
+                created_at: r.created_at,
+                created_by: r.created_by,
+                versions: r.versions,
+            })
+            .collect())
     }
 
     /// Who created a group; 404 when there is none.
@@ -211,7 +240,11 @@ impl Service {
         if info.result.status != CandidateStatus::Completed {
             return Err(ApiError::bad_request(
                 "SourceCandidate",
-                format!("candidate {:?} is {}: only a completed candidate has a model", r.candidate, info.result.status.as_str()),
+                format!(
+                    "candidate {:?} is {}: only a completed candidate has a model",
+                    r.candidate,
+                    info.result.status.as_str()
+                ),
             ));
         }
         let (spec, dataset_id) = self.job_spec(r.job).await?;
@@ -224,7 +257,10 @@ impl Service {
                 if !ds.column_names.contains(&spec.target) {
                     return Err(ApiError::bad_request(
                         "TestDatasetId",
-                        format!("the test data set has no column {:?}, the target", spec.target),
+                        format!(
+                            "the test data set has no column {:?}, the target",
+                            spec.target
+                        ),
                     ));
                 }
                 Some(self.dataset_file(id))
@@ -302,7 +338,12 @@ impl Service {
                 .await
                 .map_err(ApiError::internal)?
                 .map(Some)
-                .map_err(|e| ApiError::bad_request("TestDatasetId", format!("evaluating on the test data set: {e:#}")))
+                .map_err(|e| {
+                    ApiError::bad_request(
+                        "TestDatasetId",
+                        format!("evaluating on the test data set: {e:#}"),
+                    )
+                })
             }
         };
         match evaluated {
@@ -338,29 +379,30 @@ impl Service {
     }
 
     /// The versions of a group (or of all groups), newest first.
-    pub async fn packages(&self, group: Option<&str>) -> Result<Vec<Package>, ApiError> {
-        Ok(sqlx::query_as(
-            "SELECT group_name, version, approval, approval_description, approval_by, approval_at, job_name, \
-             candidate, lineage, metrics, test_report, registered_by, created_at FROM model_packages \
-             WHERE ? IS NULL OR group_name = ? ORDER BY group_name, version DESC",
-        )
-        .bind(group)
-        .bind(group)
-        .fetch_all(&self.db)
-        .await?)
+    pub async fn packages(&self, group: Option<&str>) -> Result<Vec<PackageInfo>, ApiError> {
+        let sql = format!(
+            "SELECT {PACKAGE_COLUMNS} FROM model_packages WHERE ? IS NULL OR group_name = ? \
+             ORDER BY group_name, version DESC"
+        );
+        let rows: Vec<PackageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(group)
+            .bind(group)
+            .fetch_all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(Into::into).collect())
     }
 
-    pub async fn package(&self, group: &str, version: i64) -> Result<Package, ApiError> {
-        let row: Option<Package> = sqlx::query_as(
-            "SELECT group_name, version, approval, approval_description, approval_by, approval_at, job_name, \
-             candidate, lineage, metrics, test_report, registered_by, created_at FROM model_packages \
-             WHERE group_name = ? AND version = ?",
-        )
-        .bind(group)
-        .bind(version)
-        .fetch_optional(&self.db)
-        .await?;
-        row.ok_or_else(|| ApiError::not_found(format!("no model package {group}/{version}")))
+    pub async fn package(&self, group: &str, version: i64) -> Result<PackageInfo, ApiError> {
+        let sql = format!(
+            "SELECT {PACKAGE_COLUMNS} FROM model_packages WHERE group_name = ? AND version = ?"
+        );
+        let row: Option<PackageRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(group)
+            .bind(version)
+            .fetch_optional(&self.db)
+            .await?;
+        row.map(Into::into)
+            .ok_or_else(|| ApiError::not_found(format!("no model package {group}/{version}")))
     }
 
     /// Approves or rejects a version (or sets it back to pending), recording who and why.

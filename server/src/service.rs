@@ -64,6 +64,8 @@ pub struct Service {
     pub limiter: Arc<crate::auth::LoginLimiter>,
     /// The endpoints' models in service.
     pub live: crate::endpoints::LiveModels,
+    /// What the endpoints have answered.
+    pub stats: crate::endpoint_stats::Stats,
 }
 
 const STORED_FILE: &str = "upload";
@@ -154,6 +156,7 @@ impl Service {
             stops: Arc::new(Mutex::new(HashMap::new())),
             limiter: Arc::new(crate::auth::LoginLimiter::default()),
             live: Default::default(),
+            stats: Default::default(),
         }
     }
 

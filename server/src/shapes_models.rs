@@ -3,8 +3,9 @@
 
 use serde_json::{json, Value};
 
-use crate::endpoints::{Endpoint, Source};
-use crate::registry::{Group, Package};
+use glassbox_app::model::{EndpointInfo, GroupInfo, PackageInfo};
+
+use crate::endpoints::{source_of, Source};
 
 pub fn group_arn(name: &str) -> String {
     format!("arn:glassbox:local:model-package-group/{name}")
@@ -18,7 +19,7 @@ pub fn endpoint_arn(name: &str) -> String {
     format!("arn:glassbox:local:endpoint/{name}")
 }
 
-pub fn group(g: &Group) -> Value {
+pub fn group(g: &GroupInfo) -> Value {
     json!({
         "ModelPackageGroupName": g.name,
         "ModelPackageGroupArn": group_arn(&g.name),
@@ -30,33 +31,40 @@ pub fn group(g: &Group) -> Value {
     })
 }
 
-pub fn package_summary(p: &Package) -> Value {
+pub fn package_summary(p: &PackageInfo) -> Value {
     json!({
-        "ModelPackageGroupName": p.group_name,
+        "ModelPackageGroupName": p.group,
         "ModelPackageVersion": p.version,
-        "ModelPackageArn": package_arn(&p.group_name, p.version),
+        "ModelPackageArn": package_arn(&p.group, p.version),
         "ModelApprovalStatus": p.approval,
         "CreationTime": p.created_at,
         "ModelPackageStatus": "Completed",
-        "SourceCandidate": {"AutoMLJobName": p.job_name, "CandidateName": p.candidate},
+        "SourceCandidate": {"AutoMLJobName": p.job, "CandidateName": p.candidate},
     })
 }
 
-pub fn package(p: &Package) -> Value {
+pub fn package(p: &PackageInfo) -> Value {
     let mut v = package_summary(p);
     v["ApprovalDescription"] = json!(p.approval_description);
     v["LastModifiedBy"] = json!(p.approval_by);
     v["LastModifiedTime"] = json!(p.approval_at);
     v["CreatedBy"] = json!(p.registered_by);
-    v["ModelMetrics"] = json!({ "Validation": p.metrics() });
-    v["TestQualityReport"] = json!(p.test_report());
-    v["Lineage"] = p.lineage();
+    let metrics: Vec<Value> = p
+        .metrics
+        .iter()
+        .map(|(n, x)| json!({"MetricName": n, "Value": x}))
+        .collect();
+    v["ModelMetrics"] = json!({ "Validation": metrics });
+    v["TestQualityReport"] = json!(p.test_report);
+    v["Lineage"] = p.lineage.clone();
     v
 }
 
-pub fn endpoint(e: &Endpoint) -> Value {
-    let source = match e.source() {
-        Some(Source::Package { group, version }) => json!({"ModelPackage": format!("{group}/{version}")}),
+pub fn endpoint(e: &EndpointInfo) -> Value {
+    let source = match source_of(e) {
+        Some(Source::Package { group, version }) => {
+            json!({"ModelPackage": format!("{group}/{version}")})
+        }
         Some(Source::Candidate { job, candidate }) => {
             json!({"SourceCandidate": {"AutoMLJobName": job, "CandidateName": candidate}})
         }

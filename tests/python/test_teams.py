@@ -112,6 +112,20 @@ def team(tmp_path_factory):
     t.cands = [c["CandidateName"] for c in cands if c["CandidateStatus"] == "Completed"]
     assert len(t.cands) >= 2, cands
 
+    # Alice's model: a group, a version (approved by her, its group's owner), endpoints.
+    assert t.alice("POST", "/api/model-package-groups", json={"ModelPackageGroupName": "alice-models"}).status_code == 201
+    r = t.alice("POST", "/api/model-packages", json={
+        "ModelPackageGroupName": "alice-models", "ModelApprovalStatus": "Approved",
+        "SourceCandidate": {"AutoMLJobName": "alice-job", "CandidateName": t.cands[0]}})
+    assert r.status_code == 201, r.text
+    t.version = r.json()["ModelPackageVersion"]
+    t.endpoint_body = {"SourceCandidate": {"AutoMLJobName": "alice-job", "CandidateName": t.cands[0]}}
+    r = t.alice("POST", "/api/endpoints", json={"EndpointName": "alice-live", **t.endpoint_body})
+    assert r.status_code == 201, r.text
+    with open(dataset("sklearn_iris.csv")) as f:
+        header, first = f.readline().strip().split(","), f.readline().strip().split(",")
+    t.row = ",".join(v for h, v in zip(header, first) if h != "target")
+
     def share(call, job, **body):
         r = call("POST", f"/api/automl-jobs/{job}/shares", json=body)
         assert r.status_code == 201, r.text
@@ -191,6 +205,28 @@ def routes(t):
         ("GET", f"/api/automl-jobs/{job}/shares", "change", {}),
         ("POST", f"/api/automl-jobs/{job}/shares", "change", {"json": {"ExpiresInSeconds": 5}}),
         ("POST", f"/jobs/{job}/shares", "change", {"data": {"expires": "5"}}),
+        # The registry and endpoints.
+        ("GET", "/api/model-package-groups", "read", {}),
+        ("GET", "/api/model-packages?ModelPackageGroupName=alice-models", "read", {}),
+        ("GET", f"/api/model-packages/alice-models/{t.version}", "read", {}),
+        ("GET", "/api/endpoints", "read", {}),
+        ("GET", "/api/endpoints/alice-live", "read", {}),
+        ("GET", "/models", "read", {}),
+        ("GET", "/models/alice-models", "read", {}),
+        ("GET", f"/models/register?job={job}&candidate={c1}", "read", {}),
+        ("GET", "/endpoints/alice-live", "read", {}),
+        ("GET", "/metrics", "read", {}),
+        ("POST", "/endpoints/alice-live/invocations", "read", {"data": t.row, "headers": {"Content-Type": "text/csv"}}),
+        ("POST", "/api/model-package-groups", "create", {"json": {"ModelPackageGroupName": "-bad-"}}),
+        ("POST", "/api/model-packages", "create", {"json": {"ModelPackageGroupName": "nope", "SourceCandidate": {"AutoMLJobName": job, "CandidateName": c1}}}),
+        ("POST", "/api/endpoints", "create", {"json": {"EndpointName": "-bad-", **t.endpoint_body}}),
+        ("POST", "/models/groups", "create", {"data": {"name": "-bad-"}}),
+        ("POST", "/models/register", "create", {"data": {"job": job, "candidate": c1, "group": "nope"}}),
+        ("POST", f"/models/alice-models/{t.version}/deploy", "create", {"data": {"endpoint": "-bad-"}}),
+        ("PATCH", f"/api/model-packages/alice-models/{t.version}", "change", {"json": {"ModelApprovalStatus": "Maybe"}}),
+        ("POST", f"/models/alice-models/{t.version}/approval", "change", {"data": {"status": "Maybe"}}),
+        ("PUT", "/api/endpoints/alice-live", "change", {"json": {"ModelPackage": "nope"}}),
+        ("POST", "/endpoints/alice-live/update", "change", {"data": {"package": "nope"}}),
         ("GET", "/settings", "account", {}),
         ("POST", "/settings/password", "account", {"data": {"current_password": "wrong", "new_password": "x"}}),
         ("POST", "/settings/keys/GBKNOSUCHKEY/revoke", "account", {}),
@@ -224,7 +260,8 @@ def test_the_access_matrix_has_no_leak(team):
     assert t.alice("GET", "/api/automl-jobs/alice-job").status_code == 200
 
 
-@pytest.mark.parametrize("route", ["api-dataset", "page-dataset", "api-job", "page-job", "api-share", "page-share"])
+@pytest.mark.parametrize("route", ["api-dataset", "page-dataset", "api-job", "page-job", "api-share", "page-share",
+                                   "api-endpoint", "page-endpoint"])
 def test_deleting_is_for_the_owner_and_admins(team, route):
     """Each deleting route: refused to anonymous, the viewer and another member (the object
     stays), done for its owner and for an admin (on throwaway objects)."""
@@ -236,6 +273,11 @@ def test_deleting_is_for_the_owner_and_admins(team, route):
             name = f"tmp-{route}-{time.time_ns() % 10**9}"
             start_job(t.alice, name, t.ds, only_definitions=True)
             return name
+        if "endpoint" in route:
+            name = f"tmp-{route}-{time.time_ns() % 10**9}"
+            r = t.alice("POST", "/api/endpoints", json={"EndpointName": name, **t.endpoint_body})
+            assert r.status_code == 201, r.text
+            return name
         return t.share(t.alice, "alice-job")[0]
     def delete(who, obj):
         return {
@@ -245,12 +287,16 @@ def test_deleting_is_for_the_owner_and_admins(team, route):
             "page-job": lambda: who("POST", f"/jobs/{obj}/delete"),
             "api-share": lambda: who("DELETE", f"/api/shares/{obj}"),
             "page-share": lambda: who("POST", f"/shares/{obj}/revoke"),
+            "api-endpoint": lambda: who("DELETE", f"/api/endpoints/{obj}"),
+            "page-endpoint": lambda: who("POST", f"/endpoints/{obj}/delete"),
         }[route]()
     def exists(obj):
         if "dataset" in route:
             return t.alice("GET", f"/api/datasets/{obj}").status_code == 200
         if "job" in route:
             return t.alice("GET", f"/api/automl-jobs/{obj}").status_code == 200
+        if "endpoint" in route:
+            return t.alice("GET", f"/api/endpoints/{obj}").status_code == 200
         shares = t.alice("GET", "/api/automl-jobs/alice-job/shares").json()["Shares"]
         return any(s["ShareId"] == obj and s["Status"] == "Active" for s in shares)
     obj = make()

@@ -48,6 +48,8 @@ pub fn need(method: &Method, route: &str) -> Need {
         _ if read => match route {
             "/settings" => Account,
             "/settings/audit" => Admin,
+            // Which endpoints exist and how they are used: for the team.
+            "/metrics" => Read,
             "/api/automl-jobs/{name}/shares" => Change(Job),
             _ => Read,
         },
@@ -63,11 +65,15 @@ pub fn need(method: &Method, route: &str) -> Need {
         {
             Create
         }
+        "/models/groups" | "/models/register" | "/models/{group}/{version}/deploy" if post => {
+            Create
+        }
         "/api/model-packages/{group}/{version}" if method == Method::PATCH => Change(Group),
-        "/registry/{group}/{version}/approval" if post => Change(Group),
+        "/models/{group}/{version}/approval" if post => Change(Group),
         "/api/endpoints/{name}" if method == Method::PUT || method == Method::DELETE => {
             Change(Endpoint)
         }
+        "/endpoints/{name}/update" | "/endpoints/{name}/delete" if post => Change(Endpoint),
         "/api/datasets/{id}" if method == Method::DELETE => Change(Dataset),
         "/api/datasets/{id}/target" if method == Method::PUT => Change(Dataset),
         "/datasets/{id}/delete" | "/datasets/{id}/target" if post => Change(Dataset),

@@ -11,6 +11,7 @@ mod datasets;
 mod drafts;
 mod job_form;
 mod jobs;
+mod models;
 mod review;
 mod shared;
 
@@ -60,6 +61,18 @@ pub fn routes() -> Router<Service> {
         .route("/settings/users", post(account::add_user))
         .route("/settings/users/{user}/remove", post(account::remove_user))
         .route("/settings/audit", get(account::audit))
+        .route("/models", get(models::models))
+        .route("/models/groups", post(models::create_group))
+        .route(
+            "/models/register",
+            get(models::register_form).post(models::register),
+        )
+        .route("/models/{group}", get(models::group))
+        .route("/models/{group}/{version}/approval", post(models::approval))
+        .route("/models/{group}/{version}/deploy", post(models::deploy))
+        .route("/endpoints/{name}", get(models::endpoint))
+        .route("/endpoints/{name}/update", post(models::update_endpoint))
+        .route("/endpoints/{name}/delete", post(models::delete_endpoint))
         .route("/share/{token}", get(shared::job))
         .route("/share/{token}/live", get(shared::live))
         .route("/share/{token}/compare", get(shared::compare))

@@ -1,0 +1,271 @@
+//! The model registry and endpoints: the groups and endpoints, a group's versions with
+//! their approval and deployment, registering a candidate, and an endpoint's page with
+//! its live counts.
+
+use leptos::prelude::*;
+
+use crate::format::{num, when};
+use crate::model::{EndpointInfo, EndpointStats, GroupInfo, PackageInfo, Who};
+use crate::pages::document;
+
+fn approval_badge(status: &str) -> impl IntoView {
+    let class = match status {
+        "Approved" => "badge status-completed",
+        "Rejected" => "badge status-failed",
+        _ => "badge status-inprogress",
+    };
+    view! { <span class=class>{status.to_string()}</span> }
+}
+
+fn source_view(e: &EndpointInfo) -> AnyView {
+    match (&e.package, &e.candidate) {
+        (Some((g, v)), _) => {
+            view! { "version " <a href=format!("/models/{g}")>{format!("{g}/{v}")}</a> }.into_any()
+        }
+        (_, Some((j, c))) => {
+            view! { "candidate " <a href=format!("/jobs/{j}/candidates/{c}")>{c.clone()}</a>{format!(" of {j}")} }
+                .into_any()
+        }
+        _ => view! { "–" }.into_any(),
+    }
+}
+
+fn endpoints_table(endpoints: &[EndpointInfo]) -> impl IntoView {
+    let rows = endpoints
+        .iter()
+        .map(|e| {
+            view! {
+                <tr>
+                    <td><a href=format!("/endpoints/{}", e.name)>{e.name.clone()}</a></td>
+                    <td>{e.status.clone()}</td>
+                    <td>{source_view(e)}</td>
+                    <td class="muted">{when(&e.updated_at)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="grid" id="endpoints">
+            <thead><tr><th>"Endpoint"</th><th>"Status"</th><th>"Serves"</th><th>"Changed (UTC)"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// `/models`: the registry's groups and the endpoints.
+pub fn models_page(who: &Who, groups: &[GroupInfo], endpoints: &[EndpointInfo]) -> String {
+    let rows = groups
+        .iter()
+        .map(|g| {
+            view! {
+                <tr>
+                    <td><a href=format!("/models/{}", g.name)>{g.name.clone()}</a></td>
+                    <td class="num">{g.versions}</td>
+                    <td>{g.description.clone().unwrap_or_default()}</td>
+                    <td>{g.created_by.clone().unwrap_or_default()}</td>
+                    <td class="muted">{when(&g.created_at)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let body = view! {
+        <section class="card">
+            <h1>"Model registry"</h1>
+            <p class="muted small">"Register a candidate from its page (Artifacts tab). A registered version's files are frozen: they stay as they are when its job is deleted. Only an approved version is deployed."</p>
+            {if groups.is_empty() {
+                view! { <p class="muted" id="no-groups">"No model package group yet."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="grid" id="groups">
+                        <thead><tr><th>"Group"</th><th>"Versions"</th><th>"Description"</th><th>"Created by"</th><th>"Created (UTC)"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            }}
+            {who.can_create.then(|| view! {
+                <form method="post" action="/models/groups" class="inline-form" id="new-group-form">
+                    <label class="inline">"New group "<input type="text" name="name" required pattern="[A-Za-z0-9](-*[A-Za-z0-9]){0,62}" title="letters, digits and hyphens"/></label>
+                    <label class="inline">"Description "<input type="text" name="description"/></label>
+                    <button type="submit" id="create-group">"Create the group"</button>
+                </form>
+            })}
+        </section>
+        <section class="card">
+            <h2>"Endpoints"</h2>
+            {if endpoints.is_empty() {
+                view! { <p class="muted" id="no-endpoints">"No endpoint yet: deploy an approved version from its group."</p> }.into_any()
+            } else {
+                endpoints_table(endpoints).into_any()
+            }}
+        </section>
+    };
+    document(who, "Models", body)
+}
+
+fn metric_list(ms: &[(String, f64)]) -> String {
+    ms.iter()
+        .take(3)
+        .map(|(n, v)| format!("{n} {}", num(Some(*v))))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// `/models/{group}`: the versions, newest first, with approval and deployment.
+pub fn group_page(
+    who: &Who,
+    group: &GroupInfo,
+    versions: &[PackageInfo],
+    endpoints: &[EndpointInfo],
+) -> String {
+    let rows = versions
+        .iter()
+        .map(|p| {
+            let path = format!("/models/{}/{}", p.group, p.version);
+            let approve = who.can_change.then(|| view! {
+                <form method="post" action=format!("{path}/approval") class="inline-form approval">
+                    <label class="inline">"Comment "<input type="text" name="description" aria-label=format!("comment on version {}", p.version)/></label>
+                    <button type="submit" name="status" value="Approved" id=format!("approve-{}", p.version)>"Approve"</button>
+                    <button type="submit" name="status" value="Rejected" class="danger" id=format!("reject-{}", p.version)>"Reject"</button>
+                </form>
+            });
+            let deploy = (who.can_create && p.approval == "Approved").then(|| view! {
+                <form method="post" action=format!("{path}/deploy") class="inline-form">
+                    <label class="inline">"Endpoint "<input type="text" name="endpoint" required pattern="[A-Za-z0-9](-*[A-Za-z0-9]){0,62}" aria-label=format!("endpoint name for version {}", p.version)/></label>
+                    <button type="submit" id=format!("deploy-{}", p.version)>"Deploy"</button>
+                </form>
+            });
+            let test = metric_list(&p.test_metrics());
+            view! {
+                <tr data-version=p.version.to_string()>
+                    <td class="num">{p.version}</td>
+                    <td>{approval_badge(&p.approval)}
+                        {p.approval_by.clone().map(|b| view! { <div class="muted small">{format!("by {b}, {}", p.approval_at.as_deref().map(when).unwrap_or_default())}</div> })}
+                        {p.approval_description.clone().map(|d| view! { <div class="small">{d}</div> })}
+                    </td>
+                    <td><a href=format!("/jobs/{}/candidates/{}", p.job, p.candidate)>{p.candidate.clone()}</a><div class="muted small">{format!("job {}", p.job)}</div></td>
+                    <td class="small">{metric_list(&p.metrics)}</td>
+                    <td class="small">{if test.is_empty() { "–".to_string() } else { test }}</td>
+                    <td>{p.registered_by.clone()}<div class="muted small">{when(&p.created_at)}</div></td>
+                    <td>{approve}{deploy}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let body = view! {
+        <section class="page-head">
+            <div>
+                <h1>{group.name.clone()}</h1>
+                <p class="muted">{group.description.clone().unwrap_or_default()}" · " <a href="/models">"all models"</a></p>
+            </div>
+        </section>
+        <section class="card">
+            <h2>"Versions"</h2>
+            <div class="scroll" tabindex="0" role="region" aria-label="Versions">
+                <table class="grid" id="versions">
+                    <thead><tr><th>"Version"</th><th>"Approval"</th><th>"Candidate"</th><th>"Validation"</th><th>"Test set"</th><th>"Registered"</th><th></th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </section>
+        {(!endpoints.is_empty()).then(|| view! {
+            <section class="card"><h2>"Endpoints serving this group"</h2>{endpoints_table(endpoints)}</section>
+        })}
+    };
+    document(who, &group.name, body)
+}
+
+/// `/models/register?job=J&candidate=C`: put a candidate in a group.
+pub fn register_page(
+    who: &Who,
+    job: &str,
+    candidate: &str,
+    groups: &[GroupInfo],
+    test_sets: &[(String, String)],
+    error: Option<&str>,
+) -> String {
+    let options = groups
+        .iter()
+        .map(|g| view! { <option value=g.name.clone()>{g.name.clone()}</option> })
+        .collect_view();
+    let tests = test_sets
+        .iter()
+        .map(|(id, name)| view! { <option value=id.clone()>{name.clone()}</option> })
+        .collect_view();
+    let body = view! {
+        <section class="card narrow">
+            <h1>"Register a model"</h1>
+            <p>{format!("Candidate {candidate} of job {job}.")}</p>
+            {error.map(|e| view! { <p class="error" role="alert" id="register-error">{e.to_string()}</p> })}
+            <form method="post" action="/models/register" class="stack" id="register-form">
+                <input type="hidden" name="job" value=job.to_string()/>
+                <input type="hidden" name="candidate" value=candidate.to_string()/>
+                <label>"Group "<select name="group" id="register-group">{options}</select></label>
+                <label>"Test data set (optional; labelled, with the target column) "
+                    <select name="test_dataset"><option value="">"none"</option>{tests}</select>
+                </label>
+                <button type="submit" class="primary" id="register">"Register (pending approval)"</button>
+            </form>
+            {groups.is_empty().then(|| view! { <p class="muted">"Create a group on the " <a href="/models">"Models"</a> " page first."</p> })}
+        </section>
+    };
+    document(who, "Register a model", body)
+}
+
+/// `/endpoints/{name}`: what it serves, its counts, and how to call it.
+pub fn endpoint_page(
+    who: &Who,
+    e: &EndpointInfo,
+    stats: &EndpointStats,
+    approved: &[PackageInfo],
+    columns: &[String],
+) -> String {
+    let ms = |v: Option<f64>| v.map_or("–".to_string(), |x| format!("≤ {x} ms"));
+    let versions = approved
+        .iter()
+        .map(|p| {
+            let v = format!("{}/{}", p.group, p.version);
+            view! { <option value=v.clone()>{v.clone()}</option> }
+        })
+        .collect_view();
+    let example = format!(
+        "curl -X POST http://HOST/endpoints/{}/invocations -H 'Content-Type: text/csv' --data-binary @rows.csv\n# rows without a header, columns in this order: {}",
+        e.name,
+        columns.join(", ")
+    );
+    let body = view! {
+        <section class="page-head">
+            <div>
+                <h1>{e.name.clone()}</h1>
+                <p class="muted"><span id="endpoint-status">{e.status.clone()}</span>" · serves " {source_view(e)} " · " <a href="/models">"all models"</a></p>
+                {e.failure_reason.clone().map(|f| view! { <p class="error">{f}</p> })}
+            </div>
+            {who.can_change.then(|| view! {
+                <form method="post" action=format!("/endpoints/{}/delete", e.name) data-confirm=format!("Delete endpoint {}?", e.name)>
+                    <button type="submit" class="danger" id="delete-endpoint">"Delete"</button>
+                </form>
+            })}
+        </section>
+        <section class="stats" id="endpoint-stats">
+            <div class="stat"><div class="stat-label">"Requests"</div><div class="stat-value" id="stat-requests">{stats.requests}</div></div>
+            <div class="stat"><div class="stat-label">"Errors"</div><div class="stat-value" id="stat-errors">{stats.errors}</div></div>
+            <div class="stat"><div class="stat-label">"Latency p50"</div><div class="stat-value long">{ms(stats.p50_ms)}</div></div>
+            <div class="stat"><div class="stat-label">"Latency p99"</div><div class="stat-value long">{ms(stats.p99_ms)}</div></div>
+        </section>
+        <section class="card">
+            <h2>"Call it"</h2>
+            <pre tabindex="0"><code>{example}</code></pre>
+            <p class="muted small">"JSON: {\"instances\": [{column: value, …}]}; JSON Lines: one object per line. Accept: text/csv (label, probability), application/json (with every class's probability). Counts since the server started; all endpoints at /metrics."</p>
+        </section>
+        {(who.can_change && !approved.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>"Update"</h2>
+                <form method="post" action=format!("/endpoints/{}/update", e.name) class="inline-form">
+                    <label class="inline">"Serve the approved version "<select name="package">{versions}</select></label>
+                    <button type="submit" id="update-endpoint">"Swap it in"</button>
+                </form>
+                <p class="muted small">"The new model is loaded first, then swapped in at once: no request fails."</p>
+            </section>
+        })}
+    };
+    document(who, &e.name, body)
+}

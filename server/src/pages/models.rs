@@ -1,0 +1,283 @@
+//! The registry and endpoint pages: groups and endpoints, a group's versions (approve,
+//! reject, deploy), registering a candidate, an endpoint's page (counts, update, delete).
+
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Extension;
+use serde::Deserialize;
+
+use super::error_page;
+use crate::auth::Actor;
+use crate::endpoints::Source;
+use crate::error::ApiError;
+use crate::registry::Registration;
+use crate::service::Service;
+
+pub(super) async fn models(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+) -> Response {
+    let loaded = async { Ok::<_, ApiError>((svc.groups().await?, svc.endpoints().await?)) };
+    match loaded.await {
+        Ok((groups, endpoints)) => Html(glassbox_app::models_page(
+            &actor.who(None),
+            &groups,
+            &endpoints,
+        ))
+        .into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct GroupForm {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub(super) async fn create_group(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Form(f): Form<GroupForm>,
+) -> Response {
+    let name = f.name.trim();
+    let description = Some(f.description.trim()).filter(|d| !d.is_empty());
+    match svc.create_group(&actor, name, description).await {
+        Ok(()) => Redirect::to(&format!("/models/{name}")).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn group(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Response {
+    let loaded = async {
+        let owner = svc.group_owner(&name).await?;
+        let group = svc
+            .groups()
+            .await?
+            .into_iter()
+            .find(|g| g.name == name)
+            .ok_or_else(|| ApiError::not_found(format!("no model package group {name:?}")))?;
+        let versions = svc.packages(Some(&name)).await?;
+        let endpoints: Vec<_> = svc
+            .endpoints()
+            .await?
+            .into_iter()
+            .filter(|e| e.package.as_ref().is_some_and(|(g, _)| *g == name))
+            .collect();
+        Ok::<_, ApiError>((owner, group, versions, endpoints))
+    };
+    match loaded.await {
+        Ok((owner, group, versions, endpoints)) => Html(glassbox_app::group_page(
+            &actor.who(owner),
+            &group,
+            &versions,
+            &endpoints,
+        ))
+        .into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct RegisterQuery {
+    job: String,
+    candidate: String,
+}
+
+pub(super) async fn register_form(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Query(q): Query<RegisterQuery>,
+) -> Response {
+    render_register(&svc, &actor, &q.job, &q.candidate, None).await
+}
+
+async fn render_register(
+    svc: &Service,
+    actor: &Actor,
+    job: &str,
+    candidate: &str,
+    error: Option<&str>,
+) -> Response {
+    if let Err(e) = svc.candidate(job, candidate).await {
+        return error_page(e);
+    }
+    let groups = svc.groups().await.unwrap_or_default();
+    let tests: Vec<(String, String)> = svc
+        .list_datasets()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|d| d.is_ready())
+        .map(|d| (d.dataset_id, d.name))
+        .collect();
+    let status = if error.is_some() {
+        axum::http::StatusCode::BAD_REQUEST
+    } else {
+        axum::http::StatusCode::OK
+    };
+    (
+        status,
+        Html(glassbox_app::register_page(
+            &actor.who(None),
+            job,
+            candidate,
+            &groups,
+            &tests,
+            error,
+        )),
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub(super) struct RegisterForm {
+    job: String,
+    candidate: String,
+    group: String,
+    #[serde(default)]
+    test_dataset: String,
+}
+
+pub(super) async fn register(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Form(f): Form<RegisterForm>,
+) -> Response {
+    let r = svc
+        .register(
+            &actor,
+            Registration {
+                group: &f.group,
+                job: &f.job,
+                candidate: &f.candidate,
+                approval: None,
+                test_dataset: Some(f.test_dataset.as_str()).filter(|t| !t.is_empty()),
+            },
+        )
+        .await;
+    match r {
+        Ok(_) => Redirect::to(&format!("/models/{}", f.group)).into_response(),
+        Err(e) if e.status.is_client_error() => {
+            render_register(&svc, &actor, &f.job, &f.candidate, Some(&e.message)).await
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ApprovalForm {
+    status: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub(super) async fn approval(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path((group, version)): Path<(String, i64)>,
+    Form(f): Form<ApprovalForm>,
+) -> Response {
+    let description = Some(f.description.trim()).filter(|d| !d.is_empty());
+    match svc
+        .set_approval(&actor, &group, version, &f.status, description)
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/models/{group}")).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct DeployForm {
+    endpoint: String,
+}
+
+pub(super) async fn deploy(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path((group, version)): Path<(String, i64)>,
+    Form(f): Form<DeployForm>,
+) -> Response {
+    let name = f.endpoint.trim();
+    match svc
+        .create_endpoint(&actor, name, Source::Package { group, version })
+        .await
+    {
+        Ok(()) => Redirect::to(&format!("/endpoints/{name}")).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn endpoint(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Response {
+    let loaded = async {
+        let owner = svc.endpoint_owner(&name).await?;
+        let e = svc.endpoint(&name).await?;
+        let approved: Vec<_> = svc
+            .packages(None)
+            .await?
+            .into_iter()
+            .filter(|p| p.approval == "Approved")
+            .collect();
+        Ok::<_, ApiError>((owner, e, approved))
+    };
+    match loaded.await {
+        Ok((owner, e, approved)) => {
+            let columns = svc.endpoint_columns(&name);
+            Html(glassbox_app::endpoint_page(
+                &actor.who(owner),
+                &e,
+                &svc.stats.summary(&name),
+                &approved,
+                &columns,
+            ))
+            .into_response()
+        }
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct UpdateForm {
+    package: String,
+}
+
+pub(super) async fn update_endpoint(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    Form(f): Form<UpdateForm>,
+) -> Response {
+    let source = f
+        .package
+        .rsplit_once('/')
+        .and_then(|(g, v)| Some((g.to_string(), v.parse::<i64>().ok()?)))
+        .map(|(group, version)| Source::Package { group, version });
+    let Some(source) = source else {
+        return error_page(ApiError::bad_request("package", "choose a version"));
+    };
+    match svc.update_endpoint(&actor, &name, source).await {
+        Ok(()) => Redirect::to(&format!("/endpoints/{name}")).into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn delete_endpoint(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Response {
+    match svc.delete_endpoint(&actor, &name).await {
+        Ok(()) => Redirect::to("/models").into_response(),
+        Err(e) => error_page(e),
+    }
+}
