@@ -44,6 +44,85 @@ pub fn routes() -> Router<Service> {
             post(invoke).layer(DefaultBodyLimit::max(MAX_PAYLOAD_BYTES)),
         )
         .route("/metrics", get(metrics))
+        .route("/api/transform-jobs", post(create_transform))
+        .route("/api/transform-jobs/{name}", get(describe_transform))
+        .route("/api/transform-jobs/{name}/output", get(transform_output))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct TransformInput {
+    dataset_id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct CreateTransform {
+    transform_job_name: String,
+    model_package: Option<String>,
+    source_candidate: Option<SourceCandidate>,
+    transform_input: TransformInput,
+    join_source: Option<String>,
+}
+
+async fn create_transform(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let req: CreateTransform = parse_body(&body)?;
+    let join = match req.join_source.as_deref() {
+        None | Some("None") => false,
+        Some("Input") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "JoinSource",
+                format!("{other:?} is not Input or None"),
+            ))
+        }
+    };
+    let source = source_of(&EndpointBody {
+        endpoint_name: None,
+        model_package: req.model_package,
+        source_candidate: req.source_candidate,
+    })?;
+    let name = req.transform_job_name;
+    svc.create_transform(&actor, &name, source, &req.transform_input.dataset_id, join)
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "TransformJobArn": format!("arn:glassbox:local:transform-job/{name}") })),
+    ))
+}
+
+async fn describe_transform(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(crate::transform::describe(
+        &svc.transform(&name).await?,
+    )))
+}
+
+/// The output CSV, streamed from disk.
+async fn transform_output(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Response, ApiError> {
+    let path = svc.transform_file(&name).await?;
+    let file = tokio::fs::File::open(&path).await?;
+    let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}.csv\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 /// Prometheus text format: each endpoint's requests, errors and latency histogram.

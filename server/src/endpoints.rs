@@ -326,8 +326,9 @@ fn render(model: &CandidateModel, preds: &Predictions, accept: Format) -> Vec<u8
 }
 
 impl Service {
-    /// The model folder an endpoint source names, checked: a version must be Approved.
-    async fn source_dir(&self, source: &Source) -> Result<PathBuf, ApiError> {
+    /// The model folder an endpoint or transform source names, checked: a version must
+    /// be Approved.
+    pub(crate) async fn deployable_dir(&self, source: &Source) -> Result<PathBuf, ApiError> {
         match source {
             Source::Package { group, version } => {
                 let p = self
@@ -386,7 +387,7 @@ impl Service {
         source: Source,
     ) -> Result<(), ApiError> {
         check_name("EndpointName", name)?;
-        let dir = self.source_dir(&source).await?;
+        let dir = self.deployable_dir(&source).await?;
         let (group, version, job, cand) = match &source {
             Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
             Source::Candidate { job, candidate } => {
@@ -458,7 +459,7 @@ impl Service {
         source: Source,
     ) -> Result<(), ApiError> {
         self.endpoint(name).await?;
-        let dir = self.source_dir(&source).await?;
+        let dir = self.deployable_dir(&source).await?;
         let (group, version, job, cand) = match &source {
             Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
             Source::Candidate { job, candidate } => {

@@ -16,10 +16,12 @@ mod notebooks;
 mod pages;
 mod predict;
 mod registry;
+mod scoring;
 mod service;
 mod shapes;
 mod shapes_models;
 mod storage;
+mod transform;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -403,6 +405,7 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
         }
         svc.resume().await?;
         svc.recover_jobs().await?;
+        svc.recover_transforms().await?;
         svc.load_endpoints().await
     };
     started.await.map_err(|e| anyhow::anyhow!(e.message))?;

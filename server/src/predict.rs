@@ -12,7 +12,8 @@ use glassbox_engine::automl::model::CandidateModel;
 use glassbox_engine::data::{self, Column, ProblemType, RawTable, ReadOptions};
 use glassbox_engine::{explain, reports};
 
-/// `glassbox predict`: one row per input row, in input order.
+/// `glassbox predict`: one row per input row, in input order. Without `--explain` the
+/// file streams through in chunks (`scoring`, as batch transform does).
 pub fn predict_to_csv(
     model_dir: &Path,
     file: &Path,
@@ -25,42 +26,25 @@ pub fn predict_to_csv(
         anyhow::bail!("{}: no model here", model_path.display());
     }
     let model = CandidateModel::load(model_dir)?;
+    let create =
+        || std::fs::File::create(out).with_context(|| format!("creating {}", out.display()));
+    if !with_shap {
+        return crate::scoring::score_file(&model, file, create()?, read, false, &|_| {});
+    }
     let raw = data::read_file(file, read)?;
     let n = raw.height();
     let preds = model.predict_raw(&raw)?;
-    let shap = if with_shap {
-        Some(shap_columns(&model, model_dir, raw, &preds, read)?)
-    } else {
-        None
-    };
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(
-        std::fs::File::create(out).with_context(|| format!("creating {}", out.display()))?,
-    ));
-    let mut header = vec!["predicted_label".to_string()];
-    let mut records: Vec<Vec<String>> = match &preds {
-        Predictions::Values(v) => v.iter().map(|x| vec![x.to_string()]).collect(),
-        Predictions::Proba { p, k } => {
-            header.push("probability".to_string());
-            header.extend(model.classes.iter().map(|c| format!("proba_{c}")));
-            p.chunks(*k)
-                .zip(preds.classes())
-                .map(|(row, cls)| {
-                    let mut rec = vec![model.classes[cls].clone(), row[cls].to_string()];
-                    rec.extend(row.iter().map(|x| x.to_string()));
-                    rec
-                })
-                .collect()
-        }
-    };
-    if let Some((names, rows)) = shap {
-        header.extend(names);
-        for (rec, extra) in records.iter_mut().zip(rows) {
-            rec.extend(extra);
-        }
-    }
+    let (names, rows) = shap_columns(&model, model_dir, raw, &preds, read)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(create()?));
+    let mut header = crate::scoring::prediction_header(&model);
+    header.extend(names);
     w.write_record(&header)?;
-    for rec in &records {
-        w.write_record(rec)?;
+    for (mut rec, extra) in crate::scoring::prediction_records(&model, &preds)
+        .into_iter()
+        .zip(rows)
+    {
+        rec.extend(extra);
+        w.write_record(&rec)?;
     }
     w.into_inner()
         .map_err(|e| anyhow::anyhow!("{e}"))?

@@ -35,7 +35,7 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, data_dir: Path, extra_args=()):
+    def __init__(self, data_dir: Path, extra_args=(), env=None):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
@@ -43,7 +43,7 @@ class Server:
         self.proc = subprocess.Popen(
             [str(glassbox_binary()), "serve", "--addr", f"127.0.0.1:{self.port}",
              "--data-dir", str(data_dir), *extra_args],
-            stdout=self.log, stderr=subprocess.STDOUT,
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
         deadline = time.time() + 30
         while time.time() < deadline:

@@ -61,6 +61,7 @@ pub fn need(method: &Method, route: &str) -> Need {
         | "/api/model-package-groups"
         | "/api/model-packages"
         | "/api/endpoints"
+        | "/api/transform-jobs"
             if post =>
         {
             Create

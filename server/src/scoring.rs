@@ -1,0 +1,220 @@
+//! Scoring a data file with a model, chunk by chunk: *the one code* behind `glassbox
+//! predict` and batch transform. A plain CSV file streams through in chunks of rows, so
+//! memory stays bounded whatever its size; each chunk is typed by the model's own schema
+//! (as in training), so chunking changes no prediction. Gzip and Parquet files are read
+//! whole. Errors name the file, the line and the column.
+
+use std::io::{Read, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use glassbox_engine::automl::metrics::Predictions;
+use glassbox_engine::automl::model::CandidateModel;
+use glassbox_engine::data::{self, RawTable, ReadOptions};
+use glassbox_engine::EngineError;
+
+/// Rows per chunk (`GLASSBOX_CHUNK_ROWS` sets another, for tests of the chunk seams).
+fn chunk_rows() -> usize {
+    std::env::var("GLASSBOX_CHUNK_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or(20_000)
+}
+
+/// The prediction columns: `predicted_label`, and for classes `probability` and
+/// `proba_<label>` per class.
+pub fn prediction_header(model: &CandidateModel) -> Vec<String> {
+    let mut header = vec!["predicted_label".to_string()];
+    if !model.classes.is_empty() {
+        header.push("probability".to_string());
+        header.extend(model.classes.iter().map(|c| format!("proba_{c}")));
+    }
+    header
+}
+
+/// One record per row: the prediction columns' cells.
+pub fn prediction_records(model: &CandidateModel, preds: &Predictions) -> Vec<Vec<String>> {
+    match preds {
+        Predictions::Values(v) => v.iter().map(|x| vec![x.to_string()]).collect(),
+        Predictions::Proba { p, k } => p
+            .chunks(*k)
+            .zip(preds.classes())
+            .map(|(row, cls)| {
+                let mut rec = vec![model.classes[cls].clone(), row[cls].to_string()];
+                rec.extend(row.iter().map(|x| x.to_string()));
+                rec
+            })
+            .collect(),
+    }
+}
+
+/// Whether a file streams as plain CSV (not gzip, not Parquet).
+fn plain_csv(file: &Path) -> std::io::Result<bool> {
+    let mut head = [0u8; 4];
+    let n = std::fs::File::open(file)?.read(&mut head)?;
+    Ok(!(head[..n].starts_with(&[0x1f, 0x8b]) || head[..n].starts_with(b"PAR1")))
+}
+
+/// The file's first lines (up to 256 KiB, cut at a line end), for the column names and
+/// the delimiter as the engine's reader finds them.
+fn head_of(file: &Path) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    std::fs::File::open(file)?
+        .take(256 * 1024)
+        .read_to_end(&mut buf)?;
+    if buf.len() == 256 * 1024 {
+        if let Some(end) = buf.iter().rposition(|&b| b == b'\n') {
+            buf.truncate(end + 1);
+        }
+    }
+    Ok(buf)
+}
+
+/// Scores `file` with `model`, writing CSV to `out`: the input's columns first when
+/// `join_input`, then the prediction columns. `progress` is told the rows done so far.
+/// Returns the number of rows.
+pub fn score_file(
+    model: &CandidateModel,
+    file: &Path,
+    out: impl Write,
+    read: &ReadOptions,
+    join_input: bool,
+    progress: &dyn Fn(usize),
+) -> anyhow::Result<usize> {
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(out));
+    let file_name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    // The column names and delimiter, as the engine reads them.
+    let head = if plain_csv(file).with_context(|| format!("reading {}", file.display()))? {
+        data::read_bytes(&file_name, head_of(file)?, read).ok()
+    } else {
+        None
+    };
+    let Some(head) = head.filter(|h| h.delimiter.is_some()) else {
+        // Gzip, Parquet (or a first chunk the reader refuses: it says why, reading all).
+        let raw = data::read_file(file, read)?;
+        let n = raw.height();
+        write_chunk(model, &raw, &mut w, join_input, true)?;
+        progress(n);
+        w.flush()?;
+        return Ok(n);
+    };
+    let delimiter = head.delimiter.unwrap_or(',') as u8;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .from_path(file)
+        .with_context(|| format!("reading {}", file.display()))?;
+    let mut done = 0;
+    let mut first = true;
+    let chunk = chunk_rows();
+    let mut records = Vec::with_capacity(chunk);
+    let mut lines = Vec::with_capacity(chunk);
+    let mut rec = csv::StringRecord::new();
+    loop {
+        let more = reader.read_record(&mut rec).map_err(|e| {
+            let line = e.position().map(|p| p.line()).unwrap_or(0);
+            anyhow::anyhow!("{file_name} line {line}: {e}")
+        })?;
+        if more {
+            lines.push(rec.position().map(|p| p.line()).unwrap_or(0));
+            records.push(rec.clone());
+        }
+        if records.len() == chunk || (!more && (!records.is_empty() || first)) {
+            let raw = chunk_table(&file_name, &head.names, &records, read)
+                .map_err(|e| relocate(e, &lines))?;
+            write_chunk(model, &raw, &mut w, join_input, first).map_err(|e| {
+                match e.downcast::<EngineError>() {
+                    Ok(e) => relocate(e, &lines),
+                    Err(e) => e,
+                }
+            })?;
+            done += records.len();
+            progress(done);
+            first = false;
+            records.clear();
+            lines.clear();
+        }
+        if !more {
+            break;
+        }
+    }
+    w.flush()?;
+    Ok(done)
+}
+
+/// A chunk's rows as a table the engine types: the header, then the rows, re-quoted.
+fn chunk_table(
+    file_name: &str,
+    names: &[String],
+    records: &[csv::StringRecord],
+    read: &ReadOptions,
+) -> Result<RawTable, EngineError> {
+    let mut csv = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .flexible(true)
+        .from_writer(Vec::new());
+    let io = |e: std::io::Error| EngineError::io(file_name.to_string(), e);
+    csv.write_record(names).map_err(|e| io(e.into()))?;
+    for r in records {
+        csv.write_record(r).map_err(|e| io(e.into()))?;
+    }
+    let bytes = csv.into_inner().map_err(|e| io(e.into_error()))?;
+    data::read_bytes(file_name, bytes, read)
+}
+
+/// An error about a chunk's line L (the header is line 1) told at the file's line.
+fn relocate(e: EngineError, lines: &[u64]) -> anyhow::Error {
+    match e {
+        EngineError::Data {
+            mut location,
+            message,
+        } => {
+            location.line = location
+                .line
+                .and_then(|l| lines.get((l as usize).checked_sub(2)?).copied());
+            EngineError::Data { location, message }.into()
+        }
+        other => other.into(),
+    }
+}
+
+fn write_chunk<W: Write>(
+    model: &CandidateModel,
+    raw: &RawTable,
+    w: &mut csv::Writer<W>,
+    join_input: bool,
+    header: bool,
+) -> anyhow::Result<()> {
+    let preds = if raw.height() == 0 {
+        None
+    } else {
+        Some(model.predict_raw(raw)?)
+    };
+    if header {
+        let mut h: Vec<String> = if join_input {
+            raw.names.clone()
+        } else {
+            vec![]
+        };
+        h.extend(prediction_header(model));
+        w.write_record(&h)?;
+    }
+    let Some(preds) = preds else { return Ok(()) };
+    let inputs: Vec<Vec<Option<&str>>> = if join_input {
+        (0..raw.names.len())
+            .map(|c| raw.column(c).collect())
+            .collect()
+    } else {
+        vec![]
+    };
+    for (row, rec) in prediction_records(model, &preds).into_iter().enumerate() {
+        let mut full: Vec<&str> = inputs.iter().map(|col| col[row].unwrap_or("")).collect();
+        full.extend(rec.iter().map(String::as_str));
+        w.write_record(&full)?;
+    }
+    Ok(())
+}
