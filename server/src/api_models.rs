@@ -44,9 +44,36 @@ pub fn routes() -> Router<Service> {
             post(invoke).layer(DefaultBodyLimit::max(MAX_PAYLOAD_BYTES)),
         )
         .route("/metrics", get(metrics))
+        .route("/api/pipeline-executions", post(start_pipeline))
+        .route("/api/pipeline-executions/{name}", get(describe_pipeline))
         .route("/api/transform-jobs", post(create_transform))
         .route("/api/transform-jobs/{name}", get(describe_transform))
         .route("/api/transform-jobs/{name}/output", get(transform_output))
+}
+
+async fn start_pipeline(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let req: crate::pipelines::PipelineRequest = parse_body(&body)?;
+    let name = req.pipeline_execution_name.clone();
+    svc.start_pipeline(&actor, req).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            json!({ "PipelineExecutionArn": format!("arn:glassbox:local:pipeline-execution/{name}") }),
+        ),
+    ))
+}
+
+async fn describe_pipeline(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(crate::pipelines::describe(
+        &svc.pipeline(&name).await?,
+    )))
 }
 
 #[derive(Deserialize)]

@@ -14,6 +14,7 @@ mod job_run;
 mod jobs;
 mod notebooks;
 mod pages;
+mod pipelines;
 mod predict;
 mod registry;
 mod scoring;
@@ -406,6 +407,7 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
         svc.resume().await?;
         svc.recover_jobs().await?;
         svc.recover_transforms().await?;
+        svc.recover_pipelines().await?;
         svc.load_endpoints().await
     };
     started.await.map_err(|e| anyhow::anyhow!(e.message))?;

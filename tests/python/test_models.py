@@ -239,6 +239,49 @@ def test_batch_transform_equals_predict_and_keeps_the_input(server, trained, tmp
     assert r.status_code == 400 and r.json()["field"] == "TransformInput.DatasetId"
 
 
+def wait_pipeline(server, name):
+    deadline = time.time() + 240
+    while True:
+        d = requests.get(f"{server.url}/api/pipeline-executions/{name}").json()
+        if d["PipelineExecutionStatus"] != "Executing":
+            return d
+        assert time.time() < deadline, d
+        time.sleep(0.5)
+
+
+def test_the_pipeline_registers_only_what_passes_its_threshold(server, trained):
+    ds, _ = trained
+    def start(name, threshold):
+        body = {"PipelineExecutionName": name, "TrainDatasetId": ds, "TestDatasetId": ds,
+                "TargetAttributeName": "target", "ModelPackageGroupName": "iris", "MinObjectiveValue": threshold,
+                "AutoMLJobConfig": {"CompletionCriteria": {"MaxCandidates": 2}}}
+        r = post(server, "/api/pipeline-executions", json=body)
+        assert r.status_code == 201, r.text
+        return wait_pipeline(server, name)
+    before = len(requests.get(f"{server.url}/api/model-packages", params={"ModelPackageGroupName": "iris"}).json()["ModelPackageSummaryList"])
+    high = start("iris-too-high", 1.5)
+    assert high["PipelineExecutionStatus"] == "Failed"
+    steps = {s["StepName"]: s for s in high["PipelineExecutionSteps"]}
+    assert steps["Train"]["StepStatus"] == "Succeeded" and steps["Evaluate"]["StepStatus"] == "Succeeded"
+    assert steps["Register"]["StepStatus"] == "Failed" and "below MinObjectiveValue" in steps["Register"]["FailureReason"]
+    assert steps["Train"]["StartTime"] and steps["Evaluate"]["EndTime"]
+    after = requests.get(f"{server.url}/api/model-packages", params={"ModelPackageGroupName": "iris"}).json()
+    assert len(after["ModelPackageSummaryList"]) == before, "nothing registered"
+    ok = start("iris-passes", 0.5)
+    assert ok["PipelineExecutionStatus"] == "Succeeded", ok
+    steps = {s["StepName"]: s for s in ok["PipelineExecutionSteps"]}
+    package = steps["Register"]["Metadata"]["ModelPackage"]
+    group, version = package.split("/")
+    d = requests.get(f"{server.url}/api/model-packages/{group}/{version}").json()
+    assert d["ModelApprovalStatus"] == "PendingManualApproval"
+    assert d["SourceCandidate"]["AutoMLJobName"] == "iris-passes-train"
+    assert d["TestQualityReport"]["metrics"]
+    # A bad request is a 400 naming its field, and starts nothing.
+    r = post(server, "/api/pipeline-executions", json={"PipelineExecutionName": "bad", "TrainDatasetId": ds,
+             "TestDatasetId": ds, "TargetAttributeName": "target", "ModelPackageGroupName": "no-such-group"})
+    assert r.status_code == 400 and r.json()["field"] == "ModelPackageGroupName"
+
+
 def test_registered_files_outlive_their_job(server, trained):
     ds, done = trained
     assert register(server, "cand-999-none").status_code == 400

@@ -62,6 +62,7 @@ pub fn need(method: &Method, route: &str) -> Need {
         | "/api/model-packages"
         | "/api/endpoints"
         | "/api/transform-jobs"
+        | "/api/pipeline-executions"
             if post =>
         {
             Create
