@@ -329,3 +329,28 @@ pub struct EndpointStats {
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
 }
+
+/// A pipeline execution and its steps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PipelineInfo {
+    pub name: String,
+    /// Executing | Succeeded | Failed
+    pub status: String,
+    pub failure_reason: Option<String>,
+    pub created_at: String,
+    pub ended_at: Option<String>,
+    pub steps: Vec<StepInfo>,
+}
+
+/// One step of a pipeline execution.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepInfo {
+    pub name: String,
+    /// NotStarted | Executing | Succeeded | Failed
+    pub status: String,
+    pub started: Option<String>,
+    pub ended: Option<String>,
+    pub failure_reason: Option<String>,
+    /// What the step produced, in words (the job, the test metric, the version).
+    pub detail: String,
+}

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use crate::format::{num, when};
-use crate::model::{EndpointInfo, EndpointStats, GroupInfo, PackageInfo, Who};
+use crate::model::{EndpointInfo, EndpointStats, GroupInfo, PackageInfo, PipelineInfo, Who};
 use crate::pages::document;
 
 fn approval_badge(status: &str) -> impl IntoView {
@@ -53,7 +53,24 @@ fn endpoints_table(endpoints: &[EndpointInfo]) -> impl IntoView {
 }
 
 /// `/models`: the registry's groups and the endpoints.
-pub fn models_page(who: &Who, groups: &[GroupInfo], endpoints: &[EndpointInfo]) -> String {
+pub fn models_page(
+    who: &Who,
+    groups: &[GroupInfo],
+    endpoints: &[EndpointInfo],
+    pipelines: &[PipelineInfo],
+) -> String {
+    let runs = pipelines
+        .iter()
+        .map(|p| {
+            view! {
+                <tr>
+                    <td><a href=format!("/pipelines/{}", p.name)>{p.name.clone()}</a></td>
+                    <td>{p.status.clone()}</td>
+                    <td class="muted">{when(&p.created_at)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     let rows = groups
         .iter()
         .map(|g| {
@@ -98,6 +115,16 @@ pub fn models_page(who: &Who, groups: &[GroupInfo], endpoints: &[EndpointInfo]) 
                 endpoints_table(endpoints).into_any()
             }}
         </section>
+        {(!pipelines.is_empty()).then(|| view! {
+            <section class="card">
+                <h2>"Pipeline executions"</h2>
+                <p class="muted small">"Train → Evaluate → Register, started with POST /api/pipeline-executions."</p>
+                <table class="grid" id="pipelines">
+                    <thead><tr><th>"Execution"</th><th>"Status"</th><th>"Started (UTC)"</th></tr></thead>
+                    <tbody>{runs}</tbody>
+                </table>
+            </section>
+        })}
     };
     document(who, "Models", body)
 }
@@ -268,4 +295,42 @@ pub fn endpoint_page(
         })}
     };
     document(who, &e.name, body)
+}
+
+/// `/pipelines/{name}`: each step's status, start, end and what it produced.
+pub fn pipeline_page(who: &Who, p: &PipelineInfo) -> String {
+    let rows = p
+        .steps
+        .iter()
+        .map(|s| {
+            view! {
+                <tr data-step=s.name.clone()>
+                    <td>{s.name.clone()}</td>
+                    <td>{s.status.clone()}</td>
+                    <td class="muted">{s.started.as_deref().map(when).unwrap_or_default()}</td>
+                    <td class="muted">{s.ended.as_deref().map(when).unwrap_or_default()}</td>
+                    <td>{s.detail.clone()}{s.failure_reason.clone().map(|f| view! { <div class="error">{f}</div> })}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let running = p.status == "Executing";
+    let body = view! {
+        <section class="page-head">
+            <div>
+                <h1>{p.name.clone()}</h1>
+                <p class="muted"><span id="pipeline-status">{p.status.clone()}</span>{format!(" · started {}", when(&p.created_at))}" · " <a href="/models">"all models"</a></p>
+                {p.failure_reason.clone().map(|f| view! { <p class="error" id="pipeline-failure">{f}</p> })}
+                {running.then(|| view! { <p class="muted small">"Still running: reload to follow it."</p> })}
+            </div>
+        </section>
+        <section class="card">
+            <h2>"Steps"</h2>
+            <table class="grid" id="steps">
+                <thead><tr><th>"Step"</th><th>"Status"</th><th>"Started (UTC)"</th><th>"Ended (UTC)"</th><th>"Outcome"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    };
+    document(who, &p.name, body)
 }

@@ -48,6 +48,44 @@ pub struct ExecutionRow {
     pub ended_at: Option<String>,
 }
 
+impl From<&ExecutionRow> for glassbox_app::model::PipelineInfo {
+    fn from(e: &ExecutionRow) -> Self {
+        let steps: Vec<Value> = serde_json::from_str(&e.steps).unwrap_or_default();
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        glassbox_app::model::PipelineInfo {
+            name: e.name.clone(),
+            status: e.status.clone(),
+            failure_reason: e.failure_reason.clone(),
+            created_at: e.created_at.clone(),
+            ended_at: e.ended_at.clone(),
+            steps: steps
+                .iter()
+                .map(|s| glassbox_app::model::StepInfo {
+                    name: text(&s["StepName"]).unwrap_or_default(),
+                    status: text(&s["StepStatus"]).unwrap_or_default(),
+                    started: text(&s["StartTime"]),
+                    ended: text(&s["EndTime"]),
+                    failure_reason: text(&s["FailureReason"]),
+                    detail: s["Metadata"]
+                        .as_object()
+                        .map(|m| {
+                            m.iter()
+                                .map(|(k, v)| {
+                                    format!(
+                                        "{k}: {}",
+                                        v.as_str().map_or_else(|| v.to_string(), str::to_string)
+                                    )
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" · ")
+                        })
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// DescribePipelineExecution's shape, with the steps.
 pub fn describe(e: &ExecutionRow) -> Value {
     json!({
@@ -317,6 +355,15 @@ impl Service {
         .fetch_optional(&self.db)
         .await?;
         row.ok_or_else(|| ApiError::not_found(format!("no pipeline execution named {name:?}")))
+    }
+
+    /// Every execution, newest first.
+    pub async fn pipelines(&self) -> Result<Vec<ExecutionRow>, ApiError> {
+        Ok(sqlx::query_as(
+            "SELECT name, status, steps, failure_reason, created_at, ended_at FROM pipeline_executions ORDER BY created_at DESC",
+        )
+        .fetch_all(&self.db)
+        .await?)
     }
 
     /// After a restart: executions that were running failed (their job was stopped).

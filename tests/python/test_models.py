@@ -276,6 +276,9 @@ def test_the_pipeline_registers_only_what_passes_its_threshold(server, trained):
     assert d["ModelApprovalStatus"] == "PendingManualApproval"
     assert d["SourceCandidate"]["AutoMLJobName"] == "iris-passes-train"
     assert d["TestQualityReport"]["metrics"]
+    page = requests.get(f"{server.url}/pipelines/iris-too-high").text
+    assert "below MinObjectiveValue" in page and "Succeeded" in page and "Failed" in page
+    assert "iris-passes" in requests.get(f"{server.url}/models").text
     # A bad request is a 400 naming its field, and starts nothing.
     r = post(server, "/api/pipeline-executions", json={"PipelineExecutionName": "bad", "TrainDatasetId": ds,
              "TestDatasetId": ds, "TargetAttributeName": "target", "ModelPackageGroupName": "no-such-group"})

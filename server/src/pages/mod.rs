@@ -71,6 +71,7 @@ pub fn routes() -> Router<Service> {
         .route("/models/{group}/{version}/approval", post(models::approval))
         .route("/models/{group}/{version}/deploy", post(models::deploy))
         .route("/endpoints/{name}", get(models::endpoint))
+        .route("/pipelines/{name}", get(models::pipeline))
         .route("/endpoints/{name}/update", post(models::update_endpoint))
         .route("/endpoints/{name}/delete", post(models::delete_endpoint))
         .route("/share/{token}", get(shared::job))

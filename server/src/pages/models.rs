@@ -17,14 +17,24 @@ pub(super) async fn models(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
 ) -> Response {
-    let loaded = async { Ok::<_, ApiError>((svc.groups().await?, svc.endpoints().await?)) };
-    match loaded.await {
-        Ok((groups, endpoints)) => Html(glassbox_app::models_page(
-            &actor.who(None),
-            &groups,
-            &endpoints,
+    let loaded = async {
+        Ok::<_, ApiError>((
+            svc.groups().await?,
+            svc.endpoints().await?,
+            svc.pipelines().await?,
         ))
-        .into_response(),
+    };
+    match loaded.await {
+        Ok((groups, endpoints, runs)) => {
+            let runs: Vec<_> = runs.iter().map(Into::into).collect();
+            Html(glassbox_app::models_page(
+                &actor.who(None),
+                &groups,
+                &endpoints,
+                &runs,
+            ))
+            .into_response()
+        }
         Err(e) => error_page(e),
     }
 }
@@ -278,6 +288,17 @@ pub(super) async fn delete_endpoint(
 ) -> Response {
     match svc.delete_endpoint(&actor, &name).await {
         Ok(()) => Redirect::to("/models").into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn pipeline(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Response {
+    match svc.pipeline(&name).await {
+        Ok(p) => Html(glassbox_app::pipeline_page(&actor.who(None), &(&p).into())).into_response(),
         Err(e) => error_page(e),
     }
 }
