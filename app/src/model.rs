@@ -318,6 +318,9 @@ pub struct EndpointInfo {
     pub candidate: Option<(String, String)>,
     pub created_at: String,
     pub updated_at: String,
+    /// The share of requests kept for drift reports (0: none), and the size they may take.
+    pub capture_percent: u32,
+    pub capture_max_bytes: u64,
 }
 
 /// What an endpoint has answered since the server started.

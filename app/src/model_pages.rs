@@ -278,6 +278,13 @@ pub fn endpoint_page(
             <div class="stat"><div class="stat-label">"Latency p50"</div><div class="stat-value long">{ms(stats.p50_ms)}</div></div>
             <div class="stat"><div class="stat-label">"Latency p99"</div><div class="stat-value long">{ms(stats.p99_ms)}</div></div>
         </section>
+        {(e.capture_percent > 0).then(|| view! {
+            <section class="card" id="monitoring">
+                <h2>"Monitoring"</h2>
+                <p>{format!("{} % of the requests are kept (up to {} MB) to compare with the training data. ", e.capture_percent, e.capture_max_bytes / 1_000_000)}
+                    <a href=format!("/endpoints/{}/drift", e.name) id="drift-link">"Drift report"</a></p>
+            </section>
+        })}
         <section class="card">
             <h2>"Call it"</h2>
             <pre tabindex="0"><code>{example}</code></pre>
@@ -333,4 +340,54 @@ pub fn pipeline_page(who: &Who, p: &PipelineInfo) -> String {
         </section>
     };
     document(who, &p.name, body)
+}
+
+/// `/endpoints/{name}/drift`: the captured requests against the training data.
+pub fn drift_page(
+    who: &Who,
+    endpoint: &str,
+    report: Result<&glassbox_engine::reports::DriftReport, &str>,
+) -> String {
+    let fmt = |v: Option<f64>| v.map_or("–".to_string(), |x| format!("{x:.3}"));
+    let row = |c: &glassbox_engine::reports::ColumnDrift| {
+        view! {
+            <tr data-column=c.column.clone() data-severity=c.severity.clone()>
+                <td>{c.column.clone()}</td>
+                <td>{c.kind.clone()}</td>
+                <td><span class=format!("badge sev-{}", if c.severity == "none" { "low" } else { c.severity.as_str() })>{c.severity.clone()}</span></td>
+                <td class="num">{fmt(c.psi)}</td>
+                <td class="num">{fmt(c.ks)}</td>
+                <td class="num">{fmt(c.js)}</td>
+                <td class="num">{format!("{:.1} % → {:.1} %", c.baseline_missing_rate * 100.0, c.current_missing_rate * 100.0)}</td>
+                <td class="small">{c.reasons.join("; ")}</td>
+            </tr>
+        }
+    };
+    let content = match report {
+        Err(e) => view! { <p class="error" id="drift-error">{e.to_string()}</p> }.into_any(),
+        Ok(r) => {
+            let rows = r.columns.iter().map(row).collect_view();
+            let preds = r.predictions.as_ref().map(row);
+            view! {
+                <p>{format!("{} captured rows against {} training rows: ", r.current_rows, r.baseline_rows)}
+                    <strong id="drift-severity">{r.severity.clone()}</strong></p>
+                <div class="scroll" tabindex="0" role="region" aria-label="Drift per column">
+                    <table class="grid" id="drift">
+                        <thead><tr><th>"Column"</th><th>"Kind"</th><th>"Severity"</th><th>"PSI"</th><th>"KS"</th><th>"JS"</th><th>"Missing"</th><th>"Why"</th></tr></thead>
+                        <tbody>{rows}{preds}</tbody>
+                    </table>
+                </div>
+                <p class="muted small">"PSI over ten quantile bins of the training values (≥ 0.1 medium, ≥ 0.25 high); KS: the largest gap between the two CDFs (≥ 0.1, ≥ 0.2); JS: Jensen–Shannon divergence of the category shares, base 2 (≥ 0.05, ≥ 0.1). The last row compares the predictions with those on the validation rows."</p>
+            }
+            .into_any()
+        }
+    };
+    let body = view! {
+        <section class="page-head"><div>
+            <h1>{format!("Drift · {endpoint}")}</h1>
+            <p class="muted"><a href=format!("/endpoints/{endpoint}")>{format!("back to {endpoint}")}</a>" · as JSON: "<a href=format!("/api/endpoints/{endpoint}/drift")>"drift"</a></p>
+        </div></section>
+        <section class="card">{content}</section>
+    };
+    document(who, &format!("Drift · {endpoint}"), body)
 }

@@ -44,6 +44,7 @@ pub fn routes() -> Router<Service> {
             post(invoke).layer(DefaultBodyLimit::max(MAX_PAYLOAD_BYTES)),
         )
         .route("/metrics", get(metrics))
+        .route("/api/endpoints/{name}/drift", get(drift))
         .route("/api/pipeline-executions", post(start_pipeline))
         .route("/api/pipeline-executions/{name}", get(describe_pipeline))
         .route("/api/transform-jobs", post(create_transform))
@@ -112,6 +113,7 @@ async fn create_transform(
         endpoint_name: None,
         model_package: req.model_package,
         source_candidate: req.source_candidate,
+        data_capture_config: None,
     })?;
     let name = req.transform_job_name;
     svc.create_transform(&actor, &name, source, &req.transform_input.dataset_id, join)
@@ -309,6 +311,36 @@ struct EndpointBody {
     /// "group/version"
     model_package: Option<String>,
     source_candidate: Option<SourceCandidate>,
+    data_capture_config: Option<DataCaptureConfig>,
+}
+
+/// SageMaker's DataCaptureConfig (the capture goes to the data folder), with a size cap.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct DataCaptureConfig {
+    enable_capture: Option<bool>,
+    initial_sampling_percentage: u32,
+    /// At most this many bytes are kept (default 100 MiB).
+    max_bytes: Option<u64>,
+}
+
+fn capture_of(b: &EndpointBody) -> Result<Option<(u32, u64)>, ApiError> {
+    let Some(c) = &b.data_capture_config else {
+        return Ok(None);
+    };
+    if c.initial_sampling_percentage > 100 {
+        return Err(ApiError::bad_request(
+            "DataCaptureConfig.InitialSamplingPercentage",
+            format!(
+                "{} is not a percentage (0 to 100)",
+                c.initial_sampling_percentage
+            ),
+        ));
+    }
+    Ok((c.enable_capture != Some(false)).then_some((
+        c.initial_sampling_percentage,
+        c.max_bytes.unwrap_or(100 << 20),
+    )))
 }
 
 fn source_of(b: &EndpointBody) -> Result<Source, ApiError> {
@@ -349,11 +381,20 @@ async fn create_endpoint(
         .endpoint_name
         .clone()
         .ok_or_else(|| ApiError::bad_request("EndpointName", "name the endpoint"))?;
-    svc.create_endpoint(&actor, &name, source_of(&req)?).await?;
+    svc.create_endpoint(&actor, &name, source_of(&req)?, capture_of(&req)?)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "EndpointArn": shapes::endpoint_arn(&name) })),
     ))
+}
+
+/// The drift report of an endpoint's captured requests against its training data.
+async fn drift(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<glassbox_engine::reports::DriftReport>, ApiError> {
+    Ok(Json(svc.drift(&name).await?))
 }
 
 async fn list_endpoints(State(svc): State<Service>) -> Result<Json<Value>, ApiError> {

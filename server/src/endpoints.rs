@@ -18,11 +18,18 @@ use serde_json::{json, Map, Value};
 
 use crate::auth::Actor;
 use crate::error::ApiError;
+use crate::monitor::Capture;
 use crate::registry::check_name;
 use crate::service::{now, Service};
 
-/// The models in service, by endpoint name.
-pub type LiveModels = Arc<RwLock<HashMap<String, Arc<CandidateModel>>>>;
+/// What an endpoint serves now: its model, and what it keeps of its requests.
+pub struct Serving {
+    pub model: Arc<CandidateModel>,
+    pub capture: Option<Capture>,
+}
+
+/// The endpoints in service, by name.
+pub type LiveModels = Arc<RwLock<HashMap<String, Arc<Serving>>>>;
 
 /// Largest invocation payload, as SageMaker's.
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
@@ -46,6 +53,8 @@ struct EndpointRow {
     failure_reason: Option<String>,
     created_at: String,
     updated_at: String,
+    capture_percent: i64,
+    capture_max_bytes: i64,
 }
 
 impl From<EndpointRow> for EndpointInfo {
@@ -58,6 +67,8 @@ impl From<EndpointRow> for EndpointInfo {
             candidate: r.job_name.zip(r.candidate),
             created_at: r.created_at,
             updated_at: r.updated_at,
+            capture_percent: r.capture_percent.clamp(0, 100) as u32,
+            capture_max_bytes: r.capture_max_bytes.max(0) as u64,
         }
     }
 }
@@ -239,13 +250,15 @@ fn rows_of(
     Ok(rows)
 }
 
-/// Predictions for a request body, in the `accept` format.
+/// Predictions for a request body, in the `accept` format; the rows are captured when the
+/// endpoint keeps them.
 pub fn invoke(
-    model: &CandidateModel,
+    serving: &Serving,
     format: Format,
     accept: Format,
     body: &[u8],
 ) -> Result<Vec<u8>, ApiError> {
+    let model = &serving.model;
     let rows = rows_of(model, format, body)?;
     let mut csv = csv::WriterBuilder::new()
         .quote_style(csv::QuoteStyle::Always)
@@ -276,6 +289,17 @@ pub fn invoke(
     };
     let raw = data::read_bytes("request.csv", bytes, &opts).map_err(located)?;
     let preds = model.predict_raw(&raw).map_err(located)?;
+    if let Some(c) = &serving.capture {
+        let labels: Vec<String> = match &preds {
+            Predictions::Values(v) => v.iter().map(|x| x.to_string()).collect(),
+            Predictions::Proba { .. } => preds
+                .classes()
+                .into_iter()
+                .map(|c| model.classes[c].clone())
+                .collect(),
+        };
+        c.keep(&rows, &labels);
+    }
     Ok(render(model, &preds, accept))
 }
 
@@ -372,19 +396,21 @@ impl Service {
             })
     }
 
-    fn put_live(&self, name: &str, model: Arc<CandidateModel>) {
+    fn put_live(&self, name: &str, serving: Serving) {
         self.live
             .write()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(name.to_string(), model);
+            .insert(name.to_string(), Arc::new(serving));
     }
 
     /// Creates an endpoint and loads its model; it is InService when this returns.
+    /// `capture`: the percentage of requests kept, and the bytes they may take.
     pub async fn create_endpoint(
         &self,
         by: &Actor,
         name: &str,
         source: Source,
+        capture: Option<(u32, u64)>,
     ) -> Result<(), ApiError> {
         check_name("EndpointName", name)?;
         let dir = self.deployable_dir(&source).await?;
@@ -396,8 +422,8 @@ impl Service {
         };
         let t = now();
         let inserted = sqlx::query(
-            "INSERT INTO endpoints (name, group_name, version, job_name, candidate, status, owner, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, 'Creating', ?, ?, ?)",
+            "INSERT INTO endpoints (name, group_name, version, job_name, candidate, status, owner, created_at, updated_at, \
+             capture_percent, capture_max_bytes) VALUES (?, ?, ?, ?, ?, 'Creating', ?, ?, ?, ?, ?)",
         )
         .bind(name)
         .bind(group)
@@ -407,6 +433,8 @@ impl Service {
         .bind(by.owner())
         .bind(&t)
         .bind(&t)
+        .bind(capture.map_or(0, |c| c.0 as i64))
+        .bind(capture.map_or(100 << 20, |c| c.1 as i64))
         .execute(&self.db)
         .await;
         if let Err(sqlx::Error::Database(e)) = &inserted {
@@ -431,9 +459,22 @@ impl Service {
     /// Loads an endpoint's model and puts it in service (or marks it Failed, with why).
     async fn bring_up(&self, name: &str, dir: PathBuf) -> Result<(), ApiError> {
         let loaded = self.load(dir).await;
+        let info = self.endpoint(name).await?;
+        let capture = (info.capture_percent > 0).then(|| Capture {
+            file: self.capture_file(name),
+            percent: info.capture_percent,
+            max_bytes: info.capture_max_bytes,
+            seen: Default::default(),
+        });
         let (status, reason) = match &loaded {
             Ok(m) => {
-                self.put_live(name, m.clone());
+                self.put_live(
+                    name,
+                    Serving {
+                        model: m.clone(),
+                        capture,
+                    },
+                );
                 ("InService", None)
             }
             Err(e) => ("Failed", Some(e.message.clone())),
@@ -511,8 +552,8 @@ impl Service {
 
     pub async fn endpoint(&self, name: &str) -> Result<EndpointInfo, ApiError> {
         let row: Option<EndpointRow> = sqlx::query_as(
-            "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at \
-             FROM endpoints WHERE name = ?",
+            "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at, \
+             capture_percent, capture_max_bytes FROM endpoints WHERE name = ?",
         )
         .bind(name)
         .fetch_optional(&self.db)
@@ -523,8 +564,8 @@ impl Service {
 
     pub async fn endpoints(&self) -> Result<Vec<EndpointInfo>, ApiError> {
         let rows: Vec<EndpointRow> = sqlx::query_as(
-            "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at \
-             FROM endpoints ORDER BY name",
+            "SELECT name, group_name, version, job_name, candidate, status, failure_reason, created_at, updated_at, \
+             capture_percent, capture_max_bytes FROM endpoints ORDER BY name",
         )
         .fetch_all(&self.db)
         .await?;
@@ -568,7 +609,7 @@ impl Service {
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(name)
-            .map(|m| m.features.iter().map(|f| f.name.clone()).collect())
+            .map(|s| s.model.features.iter().map(|f| f.name.clone()).collect())
             .unwrap_or_default()
     }
 

@@ -12,6 +12,7 @@ mod error;
 mod insights_notebook;
 mod job_run;
 mod jobs;
+mod monitor;
 mod notebooks;
 mod pages;
 mod pipelines;

@@ -69,6 +69,7 @@ test("register, approve and deploy a model, then watch its endpoint answer", asy
   const phone = await env.browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
   const problems = await pageProblems(await phone.newPage(), url, [
     "/models", "/models/iris-models", "/endpoints/iris-live", `/models/register?job=iris-reg&candidate=${best}`,
+    "/endpoints/iris-live/drift",
   ]);
   await phone.close();
   assert.deepEqual(problems, []);

@@ -285,6 +285,45 @@ def test_the_pipeline_registers_only_what_passes_its_threshold(server, trained):
     assert r.status_code == 400 and r.json()["field"] == "ModelPackageGroupName"
 
 
+def test_a_drift_report_flags_a_shifted_copy_and_passes_the_same_data(server, trained):
+    ds, done = trained
+    names, rows = rows_without_target()
+    source = {"AutoMLJobName": "iris-models", "CandidateName": done[0]}
+    reports = {}
+    for name, shift in (("iris-watch-same", 0.0), ("iris-watch-moved", 3.0)):
+        r = post(server, "/api/endpoints", json={"EndpointName": name, "SourceCandidate": source,
+                                                 "DataCaptureConfig": {"EnableCapture": True, "InitialSamplingPercentage": 100}})
+        assert r.status_code == 201, r.text
+        assert requests.get(f"{server.url}/api/endpoints/{name}/drift").status_code == 409, "nothing captured yet"
+        col = names.index("petal length (cm)")
+        sent = [[str(float(v) + shift) if i == col else v for i, v in enumerate(row)] for row in rows]
+        for chunk in (sent[:75], sent[75:]):
+            body = "\n".join(",".join(r) for r in chunk)
+            assert post(server, f"/endpoints/{name}/invocations", data=body, headers={"Content-Type": "text/csv"}).status_code == 200
+        reports[name] = requests.get(f"{server.url}/api/endpoints/{name}/drift").json()
+    same, moved = reports["iris-watch-same"], reports["iris-watch-moved"]
+    assert same["current_rows"] == 150 and same["baseline_rows"] == 150
+    assert same["severity"] == "none", same
+    by_col = {c["column"]: c for c in moved["columns"]}
+    assert moved["severity"] == "high"
+    assert by_col["petal length (cm)"]["severity"] == "high" and by_col["petal length (cm)"]["psi"] > 1
+    assert by_col["sepal width (cm)"]["severity"] == "none"
+    assert moved["predictions"]["js"] > same["predictions"]["js"]
+    page = requests.get(f"{server.url}/endpoints/iris-watch-moved/drift").text
+    assert 'data-column="petal length (cm)" data-severity="high"' in page
+    assert 'id="drift-link"' in requests.get(f"{server.url}/endpoints/iris-watch-moved").text
+    # Half the requests kept at 50 %.
+    r = post(server, "/api/endpoints", json={"EndpointName": "iris-watch-half", "SourceCandidate": source,
+                                             "DataCaptureConfig": {"InitialSamplingPercentage": 50}})
+    assert r.status_code == 201
+    for _ in range(4):
+        post(server, "/endpoints/iris-watch-half/invocations", data=",".join(rows[0]), headers={"Content-Type": "text/csv"})
+    assert requests.get(f"{server.url}/api/endpoints/iris-watch-half/drift").json()["current_rows"] == 2
+    bad = post(server, "/api/endpoints", json={"EndpointName": "x", "SourceCandidate": source,
+                                               "DataCaptureConfig": {"InitialSamplingPercentage": 101}})
+    assert bad.status_code == 400 and "Percentage" in bad.json()["field"]
+
+
 def test_registered_files_outlive_their_job(server, trained):
     ds, done = trained
     assert register(server, "cand-999-none").status_code == 400

@@ -217,6 +217,8 @@ def routes(t):
         ("GET", "/endpoints/alice-live", "read", {}),
         ("GET", "/metrics", "read", {}),
         ("GET", "/pipelines/no-such-run", "read", {}),
+        ("GET", "/api/endpoints/alice-live/drift", "read", {}),
+        ("GET", "/endpoints/alice-live/drift", "read", {}),
         ("GET", "/api/pipeline-executions/no-such-run", "read", {}),
         ("GET", "/api/transform-jobs/no-such-run", "read", {}),
         ("GET", "/api/transform-jobs/no-such-run/output", "read", {}),

@@ -72,6 +72,7 @@ pub fn routes() -> Router<Service> {
         .route("/models/{group}/{version}/deploy", post(models::deploy))
         .route("/endpoints/{name}", get(models::endpoint))
         .route("/pipelines/{name}", get(models::pipeline))
+        .route("/endpoints/{name}/drift", get(models::drift))
         .route("/endpoints/{name}/update", post(models::update_endpoint))
         .route("/endpoints/{name}/delete", post(models::delete_endpoint))
         .route("/share/{token}", get(shared::job))

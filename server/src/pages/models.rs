@@ -216,7 +216,7 @@ pub(super) async fn deploy(
 ) -> Response {
     let name = f.endpoint.trim();
     match svc
-        .create_endpoint(&actor, name, Source::Package { group, version })
+        .create_endpoint(&actor, name, Source::Package { group, version }, None)
         .await
     {
         Ok(()) => Redirect::to(&format!("/endpoints/{name}")).into_response(),
@@ -300,5 +300,22 @@ pub(super) async fn pipeline(
     match svc.pipeline(&name).await {
         Ok(p) => Html(glassbox_app::pipeline_page(&actor.who(None), &(&p).into())).into_response(),
         Err(e) => error_page(e),
+    }
+}
+
+pub(super) async fn drift(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+) -> Response {
+    let report = svc.drift(&name).await;
+    match &report {
+        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => error_page(report.unwrap_err()),
+        _ => Html(glassbox_app::drift_page(
+            &actor.who(None),
+            &name,
+            report.as_ref().map_err(|e| e.message.as_str()),
+        ))
+        .into_response(),
     }
 }
