@@ -431,16 +431,25 @@ async fn delete_endpoint(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /endpoints/{name}/invocations`, counted in the endpoint's statistics.
+#[derive(Deserialize, Default)]
+struct InvokeQuery {
+    /// Add each row's SHAP values per input column.
+    #[serde(default)]
+    explain: bool,
+}
+
+/// `POST /endpoints/{name}/invocations[?explain=true]`, counted in the endpoint's
+/// statistics.
 async fn invoke(
     State(svc): State<Service>,
     Path(name): Path<String>,
+    Query(q): Query<InvokeQuery>,
     headers: HeaderMap,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let started = std::time::Instant::now();
     let r = match body {
-        Ok(body) => answer(&svc, &name, &headers, body).await,
+        Ok(body) => answer(&svc, &name, &headers, body, q.explain).await,
         Err(e) => Err(ApiError::new(
             e.status(),
             format!("{} (the limit is {MAX_PAYLOAD_BYTES} bytes)", e.body_text()),
@@ -466,6 +475,7 @@ async fn answer(
     name: &str,
     headers: &HeaderMap,
     body: axum::body::Bytes,
+    explain: bool,
 ) -> Result<Response, ApiError> {
     let given = headers
         .get(header::CONTENT_TYPE)
@@ -491,6 +501,6 @@ async fn answer(
                 )
             })?,
     };
-    let bytes = svc.invoke(name, format, accept, body).await?;
+    let bytes = svc.invoke(name, format, accept, body, explain).await?;
     Ok(([(header::CONTENT_TYPE, accept.media())], bytes).into_response())
 }

@@ -25,6 +25,8 @@ use crate::service::{now, Service};
 /// What an endpoint serves now: its model, and what it keeps of its requests.
 pub struct Serving {
     pub model: Arc<CandidateModel>,
+    /// The model's folder (its SHAP background rows are there).
+    pub dir: PathBuf,
     pub capture: Option<Capture>,
 }
 
@@ -250,13 +252,15 @@ fn rows_of(
     Ok(rows)
 }
 
-/// Predictions for a request body, in the `accept` format; the rows are captured when the
-/// endpoint keeps them.
+/// Predictions for a request body, in the `accept` format (with each row's SHAP values per
+/// input column when `explain`, as `glassbox predict --explain` computes them); the rows
+/// are captured when the endpoint keeps them.
 pub fn invoke(
     serving: &Serving,
     format: Format,
     accept: Format,
     body: &[u8],
+    explain: bool,
 ) -> Result<Vec<u8>, ApiError> {
     let model = &serving.model;
     let rows = rows_of(model, format, body)?;
@@ -300,11 +304,25 @@ pub fn invoke(
         };
         c.keep(&rows, &labels);
     }
-    Ok(render(model, &preds, accept))
+    let shap = if explain {
+        let (names, cells) = crate::predict::shap_columns(model, &serving.dir, raw, &preds, &opts)
+            .map_err(|e| ApiError::new(StatusCode::CONFLICT, format!("explaining: {e:#}")))?;
+        Some((names, cells))
+    } else {
+        None
+    };
+    Ok(render(model, &preds, accept, shap))
 }
 
-fn render(model: &CandidateModel, preds: &Predictions, accept: Format) -> Vec<u8> {
-    let answers: Vec<Value> = match preds {
+/// The answers; `shap`: the SHAP column names (`shap_<column>`, `shap_base`) and each
+/// row's values.
+fn render(
+    model: &CandidateModel,
+    preds: &Predictions,
+    accept: Format,
+    shap: Option<(Vec<String>, Vec<Vec<String>>)>,
+) -> Vec<u8> {
+    let mut answers: Vec<Value> = match preds {
         Predictions::Values(v) => v.iter().map(|x| json!({ "predicted_label": x })).collect(),
         Predictions::Proba { p, k } => p
             .chunks(*k)
@@ -324,6 +342,19 @@ fn render(model: &CandidateModel, preds: &Predictions, accept: Format) -> Vec<u8
             })
             .collect(),
     };
+    if let Some((names, cells)) = &shap {
+        for (a, row) in answers.iter_mut().zip(cells) {
+            let values: Map<String, Value> = names
+                .iter()
+                .zip(row)
+                .map(|(n, v)| {
+                    let v = v.parse::<f64>().map_or(Value::Null, |x| json!(x));
+                    (n.strip_prefix("shap_").unwrap_or(n).to_string(), v)
+                })
+                .collect();
+            a["shap"] = Value::Object(values);
+        }
+    }
     match accept {
         Format::Json => json!({ "predictions": answers }).to_string().into_bytes(),
         Format::JsonLines => answers
@@ -341,6 +372,9 @@ fn render(model: &CandidateModel, preds: &Predictions, accept: Format) -> Vec<u8
                 let mut rec = vec![label];
                 if let Some(p) = a.get("probability") {
                     rec.push(p.to_string());
+                }
+                if let Some(Value::Object(shap)) = a.get("shap") {
+                    rec.extend(shap.values().map(|v| v.to_string()));
                 }
                 let _ = w.write_record(&rec);
             }
@@ -458,7 +492,7 @@ impl Service {
 
     /// Loads an endpoint's model and puts it in service (or marks it Failed, with why).
     async fn bring_up(&self, name: &str, dir: PathBuf) -> Result<(), ApiError> {
-        let loaded = self.load(dir).await;
+        let loaded = self.load(dir.clone()).await;
         let info = self.endpoint(name).await?;
         let capture = (info.capture_percent > 0).then(|| Capture {
             file: self.capture_file(name),
@@ -472,6 +506,7 @@ impl Service {
                     name,
                     Serving {
                         model: m.clone(),
+                        dir,
                         capture,
                     },
                 );
@@ -620,6 +655,7 @@ impl Service {
         format: Format,
         accept: Format,
         body: axum::body::Bytes,
+        explain: bool,
     ) -> Result<Vec<u8>, ApiError> {
         let model = self
             .live
@@ -640,7 +676,7 @@ impl Service {
                 ),
             ));
         };
-        tokio::task::spawn_blocking(move || invoke(&model, format, accept, &body))
+        tokio::task::spawn_blocking(move || invoke(&model, format, accept, &body, explain))
             .await
             .map_err(ApiError::internal)?
     }

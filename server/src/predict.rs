@@ -53,7 +53,7 @@ pub fn predict_to_csv(
 }
 
 /// `shap_<column>` per input column then `shap_base`, and those cells for every row.
-fn shap_columns(
+pub(crate) fn shap_columns(
     model: &CandidateModel,
     model_dir: &Path,
     raw: RawTable,

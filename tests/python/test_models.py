@@ -128,6 +128,35 @@ def test_register_approve_deploy_invoke(server, trained, tmp_path):
     assert [json.loads(l)["predicted_label"] for l in r.text.splitlines()] == [p["predicted_label"] for p in preds]
 
 
+def test_explain_true_adds_the_rows_shap_values_as_predict_explain_does(server, trained, tmp_path):
+    ds, done = trained
+    r = post(server, "/api/endpoints", json={"EndpointName": "iris-why",
+                                             "SourceCandidate": {"AutoMLJobName": "iris-models", "CandidateName": done[0]}})
+    assert r.status_code == 201, r.text
+    names, rows = rows_without_target()
+    body = "\n".join(",".join(r) for r in rows[:10])
+    r = post(server, "/endpoints/iris-why/invocations?explain=true", data=body,
+             headers={"Content-Type": "text/csv", "Accept": "application/json"})
+    assert r.status_code == 200, r.text
+    preds = r.json()["predictions"]
+    assert set(preds[0]["shap"]) == set(names) | {"base"}
+    sample = tmp_path / "ten.csv"
+    with open(sample, "w") as f:
+        f.write(",".join(names) + "\n" + body + "\n")
+    model_dir = server.data_dir / "jobs" / "iris-models" / "candidates" / done[0]
+    p = subprocess.run([str(glassbox_binary()), "predict", "--explain", "--model", str(model_dir), str(sample),
+                        "--out", str(tmp_path / "why.csv")], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    with open(tmp_path / "why.csv") as f:
+        expected = list(csv.DictReader(f))
+    for got, want in zip(preds, expected):
+        for n in names:
+            assert abs(got["shap"][n] - float(want[f"shap_{n}"])) < 1e-9, n
+        assert abs(got["shap"]["base"] - float(want["shap_base"])) < 1e-9
+    plain = post(server, "/endpoints/iris-why/invocations", data=body, headers={"Content-Type": "text/csv"})
+    assert len(plain.text.splitlines()[0].split(",")) == 2, "no SHAP unless asked"
+
+
 def test_bad_payloads_are_400_naming_the_row_and_column(server, trained):
     ds, done = trained
     r = post(server, "/api/endpoints", json={"EndpointName": "iris-raw",
