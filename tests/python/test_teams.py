@@ -604,3 +604,43 @@ def test_the_first_account_can_be_made_on_the_settings_page(tmp_path):
         assert requests.get(s.url + "/api/datasets").status_code == 401
     finally:
         s.stop()
+
+
+def test_boto3_sagemaker_runtime_signs_in_with_an_access_key(team):
+    """boto3's sagemaker-runtime client, signing with SigV4, invokes an endpoint with a
+    Glassbox access key; a wrong secret, a revoked key and a clock 10 minutes off are
+    refused (and never with a 5xx, which botocore would retry)."""
+    import datetime
+    from unittest import mock
+
+    import boto3
+    import botocore.auth
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    def client(key_id, secret):
+        return boto3.client("sagemaker-runtime", endpoint_url=team.server.url, region_name="us-east-1",
+                            aws_access_key_id=key_id, aws_secret_access_key=secret,
+                            config=Config(retries={"max_attempts": 1}))
+
+    key = make_key(team.data_dir, "vic")  # a viewer may call an endpoint: it reads a model
+    key_id, secret = key.split(":")
+    r = client(key_id, secret).invoke_endpoint(EndpointName="alice-live", ContentType="text/csv",
+                                               Accept="application/json", Body=team.row)
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 200
+    pred = json.loads(r["Body"].read())["predictions"][0]
+    assert abs(sum(pred["probabilities"].values()) - 1) < 1e-9
+    for bad in ((key_id, "0" * 40), ("GBKNOSUCHKEY0000000", secret)):
+        with pytest.raises(ClientError) as e:
+            client(*bad).invoke_endpoint(EndpointName="alice-live", ContentType="text/csv", Body=team.row)
+        assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 401
+    late = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None) - datetime.timedelta(minutes=10)
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=late):
+        with pytest.raises(ClientError) as e:
+            client(key_id, secret).invoke_endpoint(EndpointName="alice-live", ContentType="text/csv", Body=team.row)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 401
+    # A revoked key stops at once.
+    s, _ = login(team.server.url, "vic")
+    assert s.post(f"{team.server.url}/settings/keys/{key_id}/revoke").status_code == 200
+    with pytest.raises(ClientError):
+        client(key_id, secret).invoke_endpoint(EndpointName="alice-live", ContentType="text/csv", Body=team.row)

@@ -216,6 +216,58 @@ async fn actor(svc: &Service, headers: &HeaderMap) -> Result<Result<Actor, Strin
     Ok(Ok(Actor::Anonymous))
 }
 
+/// The largest body a SigV4-signed request may have (its hash is checked here).
+const MAX_SIGNED_BODY: usize = 8 << 20;
+
+/// The account of a SigV4-signed request (boto3), the body hashed and put back.
+async fn signed_actor(
+    svc: &Service,
+    auth: &str,
+    req: &mut Request,
+) -> Result<Result<Actor, String>, ApiError> {
+    if !svc.team_mode().await? {
+        // Local mode takes any signature, as it takes no credential at all.
+        return Ok(Ok(svc.nobody().await?));
+    }
+    let c = match super::sigv4::parse_authorization(auth) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(e)),
+    };
+    let Some((user, secret)) = svc.key_secret(&c.key_id).await? else {
+        return Ok(Err(format!(
+            "access key {:?} is unknown or revoked",
+            c.key_id
+        )));
+    };
+    let body = std::mem::take(req.body_mut());
+    let bytes = axum::body::to_bytes(body, MAX_SIGNED_BODY)
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("a signed request's body is at most {MAX_SIGNED_BODY} bytes"),
+            )
+        })?;
+    let checked = super::sigv4::verify(
+        &c,
+        &secret,
+        req.method().as_str(),
+        req.uri().path(),
+        req.uri().query().unwrap_or(""),
+        req.headers(),
+        &bytes,
+        chrono::Utc::now(),
+    );
+    *req.body_mut() = axum::body::Body::from(bytes);
+    Ok(match checked {
+        Ok(()) => {
+            svc.key_used(&c.key_id).await?;
+            Ok(Actor::User(user))
+        }
+        Err(e) => Err(e),
+    })
+}
+
 async fn owner(svc: &Service, object: Object, id: &str) -> Result<Option<i64>, ApiError> {
     match object {
         Object::Dataset => svc.dataset_owner(id).await,
@@ -343,7 +395,17 @@ async fn check(
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| path.clone());
     let need = policy::need(&method, &route);
-    let actor = match actor(svc, req.headers()).await {
+    let signed = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .filter(|a| a.starts_with(super::sigv4::SCHEME))
+        .map(str::to_string);
+    let who = match signed {
+        Some(auth) => signed_actor(svc, &auth, req).await,
+        None => actor(svc, req.headers()).await,
+    };
+    let actor = match who {
         Ok(Ok(a)) => a,
         Ok(Err(message)) if need != Need::Public => {
             let mut r = refuse(&path, StatusCode::UNAUTHORIZED, message);

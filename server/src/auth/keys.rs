@@ -127,11 +127,17 @@ impl Service {
         if !secrets::same(secret.as_bytes(), expected.as_bytes()) {
             return Ok(None);
         }
+        self.key_used(id).await?;
+        Ok(Some(user))
+    }
+
+    /// Records a key's use.
+    pub(super) async fn key_used(&self, id: &str) -> Result<(), ApiError> {
         sqlx::query("UPDATE access_keys SET last_used_at = ? WHERE id = ?")
             .bind(now())
             .bind(id)
             .execute(&self.db)
             .await?;
-        Ok(Some(user))
+        Ok(())
     }
 }

@@ -17,6 +17,7 @@ mod limiter;
 mod policy;
 pub mod secrets;
 mod shares;
+pub mod sigv4;
 
 pub use accounts::{parse_role, LoginError};
 
