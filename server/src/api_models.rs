@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 use crate::auth::Actor;
 use crate::endpoints::{Format, Source, MAX_PAYLOAD_BYTES};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody};
 use crate::jobs::parse_body;
 use crate::registry::Registration;
 use crate::service::Service;
@@ -52,7 +52,8 @@ pub fn routes() -> Router<Service> {
         .route("/api/transform-jobs/{name}/output", get(transform_output))
 }
 
-async fn start_pipeline(
+#[utoipa::path(post, path = "/api/pipeline-executions", tag = "pipelines", request_body(content = Object, description = "`{\"PipelineExecutionName\", \"TrainDatasetId\", \"TestDatasetId\", \"TargetAttributeName\", \"ModelPackageGroupName\", \"MinObjectiveValue\"?, \"AutoMLJobConfig\"?, \"AutoMLJobObjective\"?}`"), responses((status = 201, description = "`{\"PipelineExecutionArn\"}`: Train → Evaluate → Register runs in the background", body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub(crate) async fn start_pipeline(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     body: axum::body::Bytes,
@@ -68,7 +69,8 @@ async fn start_pipeline(
     ))
 }
 
-async fn describe_pipeline(
+#[utoipa::path(get, path = "/api/pipeline-executions/{name}", tag = "pipelines", params(("name" = String, Path)), responses((status = 200, description = "Status and each step's status, times, reason and outcome", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub(crate) async fn describe_pipeline(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -93,7 +95,8 @@ struct CreateTransform {
     join_source: Option<String>,
 }
 
-async fn create_transform(
+#[utoipa::path(post, path = "/api/transform-jobs", tag = "transform", request_body(content = Object, description = "`{\"TransformJobName\", \"ModelPackage\"|\"SourceCandidate\", \"TransformInput\": {\"DatasetId\"}, \"JoinSource\": \"Input|None\"}`"), responses((status = 201, description = "`{\"TransformJobArn\"}`; scoring runs in the background", body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub(crate) async fn create_transform(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     body: axum::body::Bytes,
@@ -124,7 +127,8 @@ async fn create_transform(
     ))
 }
 
-async fn describe_transform(
+#[utoipa::path(get, path = "/api/transform-jobs/{name}", tag = "transform", params(("name" = String, Path)), responses((status = 200, description = "Status, RowsProcessed, Progress", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub(crate) async fn describe_transform(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
@@ -133,8 +137,9 @@ async fn describe_transform(
     )))
 }
 
+#[utoipa::path(get, path = "/api/transform-jobs/{name}/output", tag = "transform", params(("name" = String, Path)), responses((status = 200, description = "The output CSV", content_type = "text/csv"), (status = 409, description = "Not finished", body = ErrorBody)))]
 /// The output CSV, streamed from disk.
-async fn transform_output(
+pub(crate) async fn transform_output(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Response, ApiError> {
@@ -154,8 +159,9 @@ async fn transform_output(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "endpoints", responses((status = 200, description = "Prometheus text format: per endpoint, requests, errors and a latency histogram", content_type = "text/plain")))]
 /// Prometheus text format: each endpoint's requests, errors and latency histogram.
-async fn metrics(State(svc): State<Service>) -> Response {
+pub(crate) async fn metrics(State(svc): State<Service>) -> Response {
     (
         [(
             header::CONTENT_TYPE,
@@ -173,7 +179,8 @@ struct CreateGroup {
     model_package_group_description: Option<String>,
 }
 
-async fn create_group(
+#[utoipa::path(post, path = "/api/model-package-groups", tag = "registry", request_body(content = Object, description = "`{\"ModelPackageGroupName\", \"ModelPackageGroupDescription\"?}`"), responses((status = 201, description = "`{\"ModelPackageGroupArn\"}`", body = serde_json::Value), (status = 400, body = ErrorBody), (status = 409, description = "The name is taken", body = ErrorBody)))]
+pub(crate) async fn create_group(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     body: axum::body::Bytes,
@@ -191,7 +198,8 @@ async fn create_group(
     ))
 }
 
-async fn list_groups(State(svc): State<Service>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/model-package-groups", tag = "registry", responses((status = 200, description = "`{\"ModelPackageGroupSummaryList\": […]}`", body = serde_json::Value)))]
+pub(crate) async fn list_groups(State(svc): State<Service>) -> Result<Json<Value>, ApiError> {
     let groups = svc.groups().await?;
     Ok(Json(json!({
         "ModelPackageGroupSummaryList": groups.iter().map(shapes::group).collect::<Vec<_>>()
@@ -215,7 +223,8 @@ struct CreatePackage {
     test_dataset_id: Option<String>,
 }
 
-async fn create_package(
+#[utoipa::path(post, path = "/api/model-packages", tag = "registry", request_body(content = Object, description = "`{\"ModelPackageGroupName\", \"SourceCandidate\": {\"AutoMLJobName\", \"CandidateName\"}, \"ModelApprovalStatus\"?, \"TestDatasetId\"?}`: registers the candidate as the group's next version, its files frozen"), responses((status = 201, description = "`{\"ModelPackageArn\", \"ModelPackageVersion\"}`", body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub(crate) async fn create_package(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     body: axum::body::Bytes,
@@ -244,12 +253,13 @@ async fn create_package(
 }
 
 #[derive(Deserialize)]
-struct PackageQuery {
+pub(crate) struct PackageQuery {
     #[serde(rename = "ModelPackageGroupName")]
     group: Option<String>,
 }
 
-async fn list_packages(
+#[utoipa::path(get, path = "/api/model-packages", tag = "registry", params(("ModelPackageGroupName" = Option<String>, Query, description = "one group's versions")), responses((status = 200, description = "`{\"ModelPackageSummaryList\": […]}`, newest first", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub(crate) async fn list_packages(
     State(svc): State<Service>,
     q: Result<Query<PackageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -268,7 +278,8 @@ fn version_of(v: &str) -> Result<i64, ApiError> {
         .map_err(|_| ApiError::not_found(format!("{v:?} is not a version number")))
 }
 
-async fn describe_package(
+#[utoipa::path(get, path = "/api/model-packages/{group}/{version}", tag = "registry", params(("group" = String, Path), ("version" = i64, Path)), responses((status = 200, description = "DescribeModelPackage: approval, ModelMetrics, TestQualityReport, Lineage", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub(crate) async fn describe_package(
     State(svc): State<Service>,
     Path((group, version)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
@@ -283,7 +294,8 @@ struct UpdatePackage {
     approval_description: Option<String>,
 }
 
-async fn update_package(
+#[utoipa::path(patch, path = "/api/model-packages/{group}/{version}", tag = "registry", params(("group" = String, Path), ("version" = i64, Path)), request_body(content = Object, description = "`{\"ModelApprovalStatus\": \"Approved|Rejected|PendingManualApproval\", \"ApprovalDescription\"?}`"), responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn update_package(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     Path((group, version)): Path<(String, String)>,
@@ -371,7 +383,8 @@ fn source_of(b: &EndpointBody) -> Result<Source, ApiError> {
     }
 }
 
-async fn create_endpoint(
+#[utoipa::path(post, path = "/api/endpoints", tag = "endpoints", request_body(content = Object, description = "`{\"EndpointName\", \"ModelPackage\": \"group/version\"}` (an Approved version) or `{\"EndpointName\", \"SourceCandidate\": {…}}`, with an optional `DataCaptureConfig`"), responses((status = 201, description = "`{\"EndpointArn\"}`; InService", body = serde_json::Value), (status = 400, body = ErrorBody)))]
+pub(crate) async fn create_endpoint(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     body: axum::body::Bytes,
@@ -389,29 +402,33 @@ async fn create_endpoint(
     ))
 }
 
+#[utoipa::path(get, path = "/api/endpoints/{name}/drift", tag = "endpoints", params(("name" = String, Path)), responses((status = 200, description = "The drift report: per column PSI, KS, JS divergence, unseen levels, missing rates, with severities; and the predictions", body = serde_json::Value), (status = 409, description = "Nothing captured yet, or the training data is gone", body = ErrorBody)))]
 /// The drift report of an endpoint's captured requests against its training data.
-async fn drift(
+pub(crate) async fn drift(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Json<glassbox_engine::reports::DriftReport>, ApiError> {
     Ok(Json(svc.drift(&name).await?))
 }
 
-async fn list_endpoints(State(svc): State<Service>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/endpoints", tag = "endpoints", responses((status = 200, description = "`{\"Endpoints\": […]}`", body = serde_json::Value)))]
+pub(crate) async fn list_endpoints(State(svc): State<Service>) -> Result<Json<Value>, ApiError> {
     let list = svc.endpoints().await?;
     Ok(Json(json!({
         "Endpoints": list.iter().map(shapes::endpoint).collect::<Vec<_>>()
     })))
 }
 
-async fn describe_endpoint(
+#[utoipa::path(get, path = "/api/endpoints/{name}", tag = "endpoints", params(("name" = String, Path)), responses((status = 200, description = "DescribeEndpoint: EndpointStatus (Creating, InService, Updating, Failed), what it serves", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+pub(crate) async fn describe_endpoint(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(shapes::endpoint(&svc.endpoint(&name).await?)))
 }
 
-async fn update_endpoint(
+#[utoipa::path(put, path = "/api/endpoints/{name}", tag = "endpoints", params(("name" = String, Path)), request_body(content = Object, description = "`{\"ModelPackage\"}` or `{\"SourceCandidate\"}`: loaded, then swapped in at once"), responses((status = 200, body = serde_json::Value), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(crate) async fn update_endpoint(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
@@ -422,7 +439,8 @@ async fn update_endpoint(
     Ok(Json(json!({ "EndpointArn": shapes::endpoint_arn(&name) })))
 }
 
-async fn delete_endpoint(
+#[utoipa::path(delete, path = "/api/endpoints/{name}", tag = "endpoints", params(("name" = String, Path)), responses((status = 204, description = "Deleted"), (status = 404, body = ErrorBody)))]
+pub(crate) async fn delete_endpoint(
     State(svc): State<Service>,
     Extension(actor): Extension<Actor>,
     Path(name): Path<String>,
@@ -432,15 +450,16 @@ async fn delete_endpoint(
 }
 
 #[derive(Deserialize, Default)]
-struct InvokeQuery {
+pub(crate) struct InvokeQuery {
     /// Add each row's SHAP values per input column.
     #[serde(default)]
     explain: bool,
 }
 
+#[utoipa::path(post, path = "/endpoints/{name}/invocations", tag = "endpoints", params(("name" = String, Path), ("explain" = Option<bool>, Query, description = "add each row's SHAP values")), request_body(content = String, description = "text/csv rows without a header in training column order; application/json `{\"instances\": [{column: value}]}`; application/jsonlines", content_type = "text/csv"), responses((status = 200, description = "By Accept: text/csv (label, probability), application/json `{\"predictions\": [{predicted_label, probability, probabilities}]}`, application/jsonlines"), (status = 400, description = "A bad row, naming the row and column", body = ErrorBody), (status = 413, description = "Over 6 MB", body = ErrorBody)))]
 /// `POST /endpoints/{name}/invocations[?explain=true]`, counted in the endpoint's
 /// statistics.
-async fn invoke(
+pub(crate) async fn invoke(
     State(svc): State<Service>,
     Path(name): Path<String>,
     Query(q): Query<InvokeQuery>,

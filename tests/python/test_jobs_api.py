@@ -226,6 +226,16 @@ def test_openapi_document_covers_the_api(server):
         "/api/automl-jobs/{name}/candidates": {"get"},
         "/api/automl-jobs/{name}/stop": {"post"},
         "/api/automl-jobs/{name}/notebooks/{file}": {"get"},
+        "/api/automl-jobs/{name}/shares": {"get", "post"},
+        "/api/shares/{share_id}": {"delete"},
+        "/api/model-package-groups": {"get", "post"},
+        "/api/model-packages": {"get", "post"},
+        "/api/model-packages/{group}/{version}": {"get", "patch"},
+        "/api/endpoints": {"get", "post"},
+        "/api/endpoints/{name}": {"get", "put", "delete"},
+        "/endpoints/{name}/invocations": {"post"},
+        "/api/transform-jobs": {"post"},
+        "/api/pipeline-executions": {"post"},
     }
     for path, methods in expected.items():
         assert path in paths, path
