@@ -471,15 +471,12 @@ impl Service {
         .bind(capture.map_or(100 << 20, |c| c.1 as i64))
         .execute(&self.db)
         .await;
-        if let Err(sqlx::Error::Database(e)) = &inserted {
-            if e.is_unique_violation() {
-                return Err(ApiError::bad_request(
-                    "EndpointName",
-                    format!("an endpoint named {name:?} already exists"),
-                ));
-            }
-        }
-        inserted?;
+        crate::error::unless_taken(
+            inserted,
+            StatusCode::BAD_REQUEST,
+            "EndpointName",
+            &format!("an endpoint named {name:?}"),
+        )?;
         self.audit(
             &by.audit_name(),
             "created",

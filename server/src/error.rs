@@ -40,6 +40,24 @@ impl ApiError {
     }
 }
 
+/// An insert's outcome, with a clash on a unique name told as the `field` already taken
+/// (`what`: the thing and its name, e.g. `an endpoint named "x"`).
+pub fn unless_taken<T>(
+    r: Result<T, sqlx::Error>,
+    status: StatusCode,
+    field: &str,
+    what: &str,
+) -> Result<T, ApiError> {
+    match r {
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError {
+            status,
+            message: format!("{what} already exists"),
+            field: Some(field.to_string()),
+        }),
+        other => other.map_err(ApiError::from),
+    }
+}
+
 impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         match &e {

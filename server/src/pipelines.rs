@@ -144,15 +144,12 @@ impl Service {
         .bind(now())
         .execute(&self.db)
         .await;
-        if let Err(sqlx::Error::Database(e)) = &inserted {
-            if e.is_unique_violation() {
-                return Err(ApiError::bad_request(
-                    "PipelineExecutionName",
-                    format!("a pipeline execution named {name:?} already exists"),
-                ));
-            }
-        }
-        inserted?;
+        crate::error::unless_taken(
+            inserted,
+            axum::http::StatusCode::BAD_REQUEST,
+            "PipelineExecutionName",
+            &format!("a pipeline execution named {name:?}"),
+        )?;
         // The Train step starts now, so a bad job is a 400 here, not a failed step.
         if let Err(e) = self.create_job(job.clone(), by).await {
             sqlx::query("DELETE FROM pipeline_executions WHERE name = ?")

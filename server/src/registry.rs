@@ -178,13 +178,12 @@ impl Service {
         .bind(now())
         .execute(&self.db)
         .await;
-        match done {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::new(
-                StatusCode::CONFLICT,
-                format!("a model package group named {name:?} already exists"),
-            )),
-            other => other.map(|_| ()).map_err(ApiError::from),
-        }?;
+        crate::error::unless_taken(
+            done,
+            StatusCode::CONFLICT,
+            "ModelPackageGroupName",
+            &format!("a model package group named {name:?}"),
+        )?;
         self.audit(
             &by.audit_name(),
             "created",

@@ -83,15 +83,12 @@ impl Service {
         .bind(now())
         .execute(&self.db)
         .await;
-        if let Err(sqlx::Error::Database(e)) = &inserted {
-            if e.is_unique_violation() {
-                return Err(ApiError::bad_request(
-                    "TransformJobName",
-                    format!("a transform job named {name:?} already exists"),
-                ));
-            }
-        }
-        inserted?;
+        crate::error::unless_taken(
+            inserted,
+            StatusCode::BAD_REQUEST,
+            "TransformJobName",
+            &format!("a transform job named {name:?}"),
+        )?;
         self.audit(
             &by.audit_name(),
             "created",

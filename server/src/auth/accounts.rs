@@ -104,16 +104,13 @@ impl Service {
         .bind(now())
         .execute(&mut *tx)
         .await;
-        let id = match inserted {
-            Ok(r) => r.last_insert_rowid(),
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    format!("an account named {name:?} already exists"),
-                ))
-            }
-            Err(e) => return Err(e.into()),
-        };
+        let id = crate::error::unless_taken(
+            inserted,
+            StatusCode::CONFLICT,
+            "username",
+            &format!("an account named {name:?}"),
+        )?
+        .last_insert_rowid();
         if first {
             sqlx::query("UPDATE datasets SET owner = ? WHERE owner IS NULL")
                 .bind(id)

@@ -5,7 +5,7 @@
 //! (404, saying which of these it may be, never which it is).
 
 use axum::extract::{Path, Query, RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use glassbox_app::model::{BiasAsk, Who};
 use glassbox_app::JobLinks;
 
@@ -84,20 +84,31 @@ fn without_data() -> Response {
     )
 }
 
+/// The job behind a token, when the link opens the file `shares` says (`Some` URL).
+async fn open_file(
+    svc: &Service,
+    token: &str,
+    shares: impl Fn(&JobLinks) -> Option<String>,
+) -> Result<JobLinks, Response> {
+    let links = open(svc, token).await?;
+    match shares(&links) {
+        Some(_) => Ok(links),
+        None => Err(without_data()),
+    }
+}
+
+fn answered(r: Result<Response, ApiError>) -> Response {
+    r.unwrap_or_else(|e| error_for(&Who::shared(), e))
+}
+
 pub(super) async fn notebook_file(
     State(svc): State<Service>,
     Path((token, file)): Path<(String, String)>,
 ) -> Response {
-    let links = match open(&svc, &token).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    if links.notebook_file(&file).is_none() {
-        return without_data();
+    match open_file(&svc, &token, |l| l.notebook_file(&file)).await {
+        Ok(links) => answered(crate::api::notebook_response(&svc, &links.name, &file).await),
+        Err(r) => r,
     }
-    crate::api::notebook_response(&svc, &links.name, &file)
-        .await
-        .unwrap_or_else(|e| error_for(&Who::shared(), e))
 }
 
 pub(super) async fn report(
@@ -105,9 +116,7 @@ pub(super) async fn report(
     Path((token, cand, file)): Path<(String, String, String)>,
 ) -> Response {
     match open(&svc, &token).await {
-        Ok(links) => crate::api::report_response(&svc, &links.name, &cand, &file)
-            .await
-            .unwrap_or_else(|e| error_for(&Who::shared(), e)),
+        Ok(links) => answered(crate::api::report_response(&svc, &links.name, &cand, &file).await),
         Err(r) => r,
     }
 }
@@ -116,31 +125,20 @@ pub(super) async fn model(
     State(svc): State<Service>,
     Path((token, cand)): Path<(String, String)>,
 ) -> Response {
-    let links = match open(&svc, &token).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    if links.model_zip(&cand).is_none() {
-        return without_data();
+    match open_file(&svc, &token, |l| l.model_zip(&cand)).await {
+        Ok(links) => answered(crate::api::model_response(&svc, &links.name, &cand).await),
+        Err(r) => r,
     }
-    crate::api::model_response(&svc, &links.name, &cand)
-        .await
-        .unwrap_or_else(|e| error_for(&Who::shared(), e))
 }
 
 pub(super) async fn validation_predictions(
     State(svc): State<Service>,
     Path((token, cand)): Path<(String, String)>,
 ) -> Response {
-    let links = match open(&svc, &token).await {
-        Ok(l) => l,
-        Err(r) => return r,
-    };
-    if links.validation_predictions(&cand).is_none() {
-        return without_data();
+    match open_file(&svc, &token, |l| l.validation_predictions(&cand)).await {
+        Ok(links) => {
+            answered(crate::api::validation_predictions_response(&svc, &links.name, &cand).await)
+        }
+        Err(r) => r,
     }
-    crate::api::validation_predictions_response(&svc, &links.name, &cand)
-        .await
-        .map(IntoResponse::into_response)
-        .unwrap_or_else(|e| error_for(&Who::shared(), e))
 }
