@@ -4,7 +4,8 @@
 //! 2. **Cross-site requests**: a request that changes something must come from this
 //!    server's own pages (`Origin`, else `Sec-Fetch-Site`); clients that send neither
 //!    (curl, boto3, requests) are not browsers and carry no ambient cookie.
-//! 3. **Who**: a session cookie or `Authorization: Bearer ID:SECRET` → `Actor`.
+//! 3. **Who**: a session cookie, `Authorization: Bearer ID:SECRET`, or a SigV4 signature
+//!    made with an access key (boto3; the body is read here to check its hash) → `Actor`.
 //! 4. **May they**: `policy::need` for the route, checked with the `Actor`'s rules.
 //! 5. **Headers** on every answer: CSP, nosniff, frame-ancestors, Referrer-Policy (none at
 //!    all on share links, whose URL is the secret).
