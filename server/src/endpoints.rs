@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use glassbox_app::model::EndpointInfo;
 use glassbox_engine::automl::metrics::Predictions;
 use glassbox_engine::automl::model::CandidateModel;
-use glassbox_engine::data::{self, ReadOptions};
+use glassbox_engine::data::{RawTable, ReadOptions};
 use glassbox_engine::EngineError;
 use serde_json::{json, Map, Value};
 
@@ -264,18 +264,7 @@ pub fn invoke(
 ) -> Result<Vec<u8>, ApiError> {
     let model = &serving.model;
     let rows = rows_of(model, format, body)?;
-    let mut csv = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(Vec::new());
-    let names: Vec<&str> = model.features.iter().map(|f| f.name.as_str()).collect();
-    let io = |e: csv::Error| ApiError::internal(e);
-    csv.write_record(&names).map_err(io)?;
-    for r in &rows {
-        csv.write_record(r).map_err(io)?;
-    }
-    let bytes = csv
-        .into_inner()
-        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
     let opts = ReadOptions::default();
     let located = |e: EngineError| match e {
         EngineError::Data { location, message } => bad(format!(
@@ -291,7 +280,7 @@ pub fn invoke(
         )),
         other => bad(other.to_string()),
     };
-    let raw = data::read_bytes("request.csv", bytes, &opts).map_err(located)?;
+    let raw = RawTable::from_rows("request", &names, &rows).map_err(located)?;
     let preds = model.predict_raw(&raw).map_err(located)?;
     if let Some(c) = &serving.capture {
         let labels: Vec<String> = match &preds {

@@ -146,24 +146,18 @@ pub fn score_file(
     Ok(done)
 }
 
-/// A chunk's rows as a table the engine types: the header, then the rows, re-quoted.
+/// A chunk's rows as a table the engine types (cell by cell, no second parse).
 fn chunk_table(
     file_name: &str,
     names: &[String],
     records: &[csv::StringRecord],
-    read: &ReadOptions,
+    _read: &ReadOptions,
 ) -> Result<RawTable, EngineError> {
-    let mut csv = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .flexible(true)
-        .from_writer(Vec::new());
-    let io = |e: std::io::Error| EngineError::io(file_name.to_string(), e);
-    csv.write_record(names).map_err(|e| io(e.into()))?;
-    for r in records {
-        csv.write_record(r).map_err(|e| io(e.into()))?;
-    }
-    let bytes = csv.into_inner().map_err(|e| io(e.into_error()))?;
-    data::read_bytes(file_name, bytes, read)
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| r.iter().map(str::to_string).collect())
+        .collect();
+    RawTable::from_rows(file_name, names, &rows)
 }
 
 /// An error about a chunk's line L (the header is line 1) told at the file's line.

@@ -131,6 +131,36 @@ impl RawTable {
         Ok(self)
     }
 
+    /// A table of rows given cell by cell (an endpoint's request, a chunk of a file), as
+    /// the CSV reader would have read them: names as given, empty cells null, row `r` on
+    /// line `r + 2` (after a header line). `rows` must each have `names.len()` cells.
+    pub fn from_rows(file_name: &str, names: &[String], rows: &[Vec<String>]) -> Result<RawTable> {
+        let columns: Vec<Column> = names
+            .iter()
+            .enumerate()
+            .map(|(i, _)| {
+                let cells: Vec<Option<&str>> = rows
+                    .iter()
+                    .map(|r| r.get(i).map(String::as_str).filter(|c| !c.is_empty()))
+                    .collect();
+                Series::new(format!("c{i}").into(), cells).into_column()
+            })
+            .collect();
+        let mut frame = DataFrame::new_infer_height(columns)
+            .map_err(|e| EngineError::data(file_name, None, e.to_string()))?;
+        frame
+            .set_column_names(names)
+            .map_err(|e| EngineError::data(file_name, Some(1), e.to_string()))?;
+        Ok(RawTable {
+            file_name: file_name.to_string(),
+            names: names.to_vec(),
+            frame,
+            format: FileFormat::Csv,
+            delimiter: Some(','),
+            row_lines: (0..rows.len() as u64).map(|r| r + 2).collect(),
+        })
+    }
+
     /// The line of the file on which data row `row` (0-based) starts, where known.
     pub fn line_of_row(&self, row: usize) -> Option<u64> {
         self.row_lines.get(row).copied()
