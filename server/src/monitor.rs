@@ -70,15 +70,7 @@ impl Capture {
 
 /// Rows (cells by column) as a table the engine types.
 fn table(file_name: &str, names: &[String], rows: &[Vec<String>]) -> anyhow::Result<RawTable> {
-    let mut w = csv::WriterBuilder::new()
-        .quote_style(csv::QuoteStyle::Always)
-        .from_writer(Vec::new());
-    w.write_record(names)?;
-    for r in rows {
-        w.write_record(r)?;
-    }
-    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(data::read_bytes(file_name, bytes, &ReadOptions::default())?)
+    Ok(RawTable::from_rows(file_name, names, rows)?)
 }
 
 /// A predictions column typed as the model's output: labels, or values.
