@@ -63,9 +63,7 @@ pub(crate) async fn start_pipeline(
     svc.start_pipeline(&actor, req).await?;
     Ok((
         StatusCode::CREATED,
-        Json(
-            json!({ "PipelineExecutionArn": format!("arn:glassbox:local:pipeline-execution/{name}") }),
-        ),
+        Json(json!({ "PipelineExecutionArn": shapes::pipeline_arn(&name) })),
     ))
 }
 
@@ -74,9 +72,7 @@ pub(crate) async fn describe_pipeline(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(crate::pipelines::describe(
-        &svc.pipeline(&name).await?,
-    )))
+    Ok(Json(shapes::pipeline(&svc.pipeline(&name).await?)))
 }
 
 #[derive(Deserialize)]
@@ -112,18 +108,13 @@ pub(crate) async fn create_transform(
             ))
         }
     };
-    let source = source_of(&EndpointBody {
-        endpoint_name: None,
-        model_package: req.model_package,
-        source_candidate: req.source_candidate,
-        data_capture_config: None,
-    })?;
+    let source = source_in(req.model_package.as_deref(), req.source_candidate.as_ref())?;
     let name = req.transform_job_name;
     svc.create_transform(&actor, &name, source, &req.transform_input.dataset_id, join)
         .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "TransformJobArn": format!("arn:glassbox:local:transform-job/{name}") })),
+        Json(json!({ "TransformJobArn": shapes::transform_arn(&name) })),
     ))
 }
 
@@ -132,9 +123,7 @@ pub(crate) async fn describe_transform(
     State(svc): State<Service>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(crate::transform::describe(
-        &svc.transform(&name).await?,
-    )))
+    Ok(Json(shapes::transform(&svc.transform(&name).await?)))
 }
 
 #[utoipa::path(get, path = "/api/transform-jobs/{name}/output", tag = "transform", params(("name" = String, Path)), responses((status = 200, description = "The output CSV", content_type = "text/csv"), (status = 409, description = "Not finished", body = ErrorBody)))]
@@ -355,32 +344,15 @@ fn capture_of(b: &EndpointBody) -> Result<Option<(u32, u64)>, ApiError> {
     )))
 }
 
-fn source_of(b: &EndpointBody) -> Result<Source, ApiError> {
-    match (&b.model_package, &b.source_candidate) {
-        (Some(p), None) => {
-            let (group, version) = p.rsplit_once('/').ok_or_else(|| {
-                ApiError::bad_request("ModelPackage", format!("{p:?}: expected GROUP/VERSION"))
-            })?;
-            let version = version.parse().map_err(|_| {
-                ApiError::bad_request(
-                    "ModelPackage",
-                    format!("{version:?} is not a version number"),
-                )
-            })?;
-            Ok(Source::Package {
-                group: group.to_string(),
-                version,
-            })
-        }
-        (None, Some(c)) => Ok(Source::Candidate {
-            job: c.job.clone(),
-            candidate: c.candidate_name.clone(),
-        }),
-        _ => Err(ApiError::bad_request(
-            "ModelPackage",
-            "give either ModelPackage (\"group/version\") or SourceCandidate",
-        )),
-    }
+/// What a request body names to serve.
+fn source_in(
+    package: Option<&str>,
+    candidate: Option<&SourceCandidate>,
+) -> Result<Source, ApiError> {
+    Source::given(
+        package,
+        candidate.map(|c| (c.job.as_str(), c.candidate_name.as_str())),
+    )
 }
 
 #[utoipa::path(post, path = "/api/endpoints", tag = "endpoints", request_body(content = Object, description = "`{\"EndpointName\", \"ModelPackage\": \"group/version\"}` (an Approved version) or `{\"EndpointName\", \"SourceCandidate\": {…}}`, with an optional `DataCaptureConfig`"), responses((status = 201, description = "`{\"EndpointArn\"}`; InService", body = serde_json::Value), (status = 400, body = ErrorBody)))]
@@ -394,7 +366,8 @@ pub(crate) async fn create_endpoint(
         .endpoint_name
         .clone()
         .ok_or_else(|| ApiError::bad_request("EndpointName", "name the endpoint"))?;
-    svc.create_endpoint(&actor, &name, source_of(&req)?, capture_of(&req)?)
+    let source = source_in(req.model_package.as_deref(), req.source_candidate.as_ref())?;
+    svc.create_endpoint(&actor, &name, source, capture_of(&req)?)
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -435,7 +408,8 @@ pub(crate) async fn update_endpoint(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let req: EndpointBody = parse_body(&body)?;
-    svc.update_endpoint(&actor, &name, source_of(&req)?).await?;
+    let source = source_in(req.model_package.as_deref(), req.source_candidate.as_ref())?;
+    svc.update_endpoint(&actor, &name, source).await?;
     Ok(Json(json!({ "EndpointArn": shapes::endpoint_arn(&name) })))
 }
 

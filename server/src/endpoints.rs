@@ -36,11 +36,66 @@ pub type LiveModels = Arc<RwLock<HashMap<String, Arc<Serving>>>>;
 /// Largest invocation payload, as SageMaker's.
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 
-/// What an endpoint serves.
+/// What an endpoint or a transform job serves.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
     Package { group: String, version: i64 },
     Candidate { job: String, candidate: String },
+}
+
+/// The four columns a source is stored in: group, version, job, candidate.
+pub type SourceColumns = (Option<String>, Option<i64>, Option<String>, Option<String>);
+
+impl Source {
+    /// A request's `ModelPackage` ("GROUP/VERSION") or `SourceCandidate` (job, candidate):
+    /// exactly one of them.
+    pub fn given(
+        package: Option<&str>,
+        candidate: Option<(&str, &str)>,
+    ) -> Result<Source, ApiError> {
+        match (package, candidate) {
+            (Some(p), None) => {
+                let (group, version) = p.rsplit_once('/').ok_or_else(|| {
+                    ApiError::bad_request("ModelPackage", format!("{p:?}: expected GROUP/VERSION"))
+                })?;
+                let version = version.parse().map_err(|_| {
+                    ApiError::bad_request(
+                        "ModelPackage",
+                        format!("{version:?} is not a version number"),
+                    )
+                })?;
+                Ok(Source::Package {
+                    group: group.to_string(),
+                    version,
+                })
+            }
+            (None, Some((job, candidate))) => Ok(Source::Candidate {
+                job: job.to_string(),
+                candidate: candidate.to_string(),
+            }),
+            _ => Err(ApiError::bad_request(
+                "ModelPackage",
+                "give either ModelPackage (\"group/version\") or SourceCandidate",
+            )),
+        }
+    }
+
+    pub fn columns(&self) -> SourceColumns {
+        match self {
+            Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
+            Source::Candidate { job, candidate } => {
+                (None, None, Some(job.clone()), Some(candidate.clone()))
+            }
+        }
+    }
+
+    pub fn from_columns((group, version, job, candidate): SourceColumns) -> Option<Source> {
+        match (group, version, job, candidate) {
+            (Some(group), Some(version), _, _) => Some(Source::Package { group, version }),
+            (_, _, Some(job), Some(candidate)) => Some(Source::Candidate { job, candidate }),
+            _ => None,
+        }
+    }
 }
 
 /// An endpoint as stored.
@@ -77,17 +132,9 @@ impl From<EndpointRow> for EndpointInfo {
 
 /// What an endpoint serves.
 pub fn source_of(e: &EndpointInfo) -> Option<Source> {
-    match (&e.package, &e.candidate) {
-        (Some((group, version)), _) => Some(Source::Package {
-            group: group.clone(),
-            version: *version,
-        }),
-        (_, Some((job, candidate))) => Some(Source::Candidate {
-            job: job.clone(),
-            candidate: candidate.clone(),
-        }),
-        _ => None,
-    }
+    let (group, version) = e.package.clone().unzip();
+    let (job, candidate) = e.candidate.clone().unzip();
+    Source::from_columns((group, version, job, candidate))
 }
 
 /// The formats an invocation speaks.
@@ -194,10 +241,10 @@ fn instance_row(
 /// The request's rows, as cells in training column order.
 fn rows_of(
     model: &CandidateModel,
+    names: &[String],
     format: Format,
     body: &[u8],
 ) -> Result<Vec<Vec<String>>, ApiError> {
-    let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
     let rows = match format {
         Format::Csv => {
             let mut r = csv::ReaderBuilder::new()
@@ -230,7 +277,7 @@ fn rows_of(
             instances
                 .iter()
                 .enumerate()
-                .map(|(i, x)| instance_row(model, &names, i, x))
+                .map(|(i, x)| instance_row(model, names, i, x))
                 .collect::<Result<_, _>>()?
         }
         Format::JsonLines => std::str::from_utf8(body)
@@ -242,7 +289,7 @@ fn rows_of(
                 let v: Value = serde_json::from_str(line)
                     .map_err(|e| bad(format!("line {}: not JSON: {e}", i + 1)))?;
                 let v = v.get("features").cloned().unwrap_or(v);
-                instance_row(model, &names, i, &v)
+                instance_row(model, names, i, &v)
             })
             .collect::<Result<_, _>>()?,
     };
@@ -263,8 +310,8 @@ pub fn invoke(
     explain: bool,
 ) -> Result<Vec<u8>, ApiError> {
     let model = &serving.model;
-    let rows = rows_of(model, format, body)?;
     let names: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();
+    let rows = rows_of(model, &names, format, body)?;
     let opts = ReadOptions::default();
     let located = |e: EngineError| match e {
         EngineError::Data { location, message } => bad(format!(
@@ -283,15 +330,7 @@ pub fn invoke(
     let raw = RawTable::from_rows("request", &names, &rows).map_err(located)?;
     let preds = model.predict_raw(&raw).map_err(located)?;
     if let Some(c) = &serving.capture {
-        let labels: Vec<String> = match &preds {
-            Predictions::Values(v) => v.iter().map(|x| x.to_string()).collect(),
-            Predictions::Proba { .. } => preds
-                .classes()
-                .into_iter()
-                .map(|c| model.classes[c].clone())
-                .collect(),
-        };
-        c.keep(&rows, &labels);
+        c.keep(&rows, &crate::scoring::predicted_labels(model, &preds));
     }
     let shap = if explain {
         let (names, cells) = crate::predict::shap_columns(model, &serving.dir, raw, &preds, &opts)
@@ -373,6 +412,17 @@ fn render(
 }
 
 impl Service {
+    /// The model folder a source names: a version's frozen folder, or the candidate's in
+    /// its job.
+    pub(crate) async fn model_dir_of(&self, source: &Source) -> Result<PathBuf, ApiError> {
+        Ok(match source {
+            Source::Package { group, version } => {
+                self.package_model_dir(&self.package(group, *version).await?)
+            }
+            Source::Candidate { job, candidate } => self.job_folder(job).candidate(candidate),
+        })
+    }
+
     /// The model folder an endpoint or transform source names, checked: a version must
     /// be Approved.
     pub(crate) async fn deployable_dir(&self, source: &Source) -> Result<PathBuf, ApiError> {
@@ -437,12 +487,7 @@ impl Service {
     ) -> Result<(), ApiError> {
         check_name("EndpointName", name)?;
         let dir = self.deployable_dir(&source).await?;
-        let (group, version, job, cand) = match &source {
-            Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
-            Source::Candidate { job, candidate } => {
-                (None, None, Some(job.clone()), Some(candidate.clone()))
-            }
-        };
+        let (group, version, job, cand) = source.columns();
         let t = now();
         let inserted = sqlx::query(
             "INSERT INTO endpoints (name, group_name, version, job_name, candidate, status, owner, created_at, updated_at, \
@@ -522,12 +567,7 @@ impl Service {
     ) -> Result<(), ApiError> {
         self.endpoint(name).await?;
         let dir = self.deployable_dir(&source).await?;
-        let (group, version, job, cand) = match &source {
-            Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
-            Source::Candidate { job, candidate } => {
-                (None, None, Some(job.clone()), Some(candidate.clone()))
-            }
-        };
+        let (group, version, job, cand) = source.columns();
         sqlx::query(
             "UPDATE endpoints SET status = 'Updating', group_name = ?, version = ?, job_name = ?, candidate = ?, \
              updated_at = ? WHERE name = ?",
@@ -610,12 +650,8 @@ impl Service {
             let Some(source) = source_of(&e) else {
                 continue;
             };
-            let dir = match source {
-                Source::Package { group, version } => match self.package(&group, version).await {
-                    Ok(p) => self.package_model_dir(&p),
-                    Err(_) => continue,
-                },
-                Source::Candidate { job, candidate } => self.job_folder(&job).candidate(&candidate),
+            let Ok(dir) = self.model_dir_of(&source).await else {
+                continue;
             };
             if let Err(err) = self.bring_up(&e.name, dir).await {
                 tracing::warn!(endpoint = %e.name, error = %err.message, "endpoint could not be loaded");

@@ -147,20 +147,17 @@ impl Service {
                 format!("endpoint {name:?} has captured nothing: create it with DataCaptureConfig, then call it"),
             ));
         }
-        let (model_dir, dataset) = match source_of(&e) {
-            Some(Source::Package { group, version }) => {
-                let p = self.package(&group, version).await?;
-                let ds = p.lineage["DatasetId"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                (self.package_model_dir(&p), ds)
-            }
-            Some(Source::Candidate { job, candidate }) => {
-                let (_, ds) = self.job_spec(&job).await?;
-                (self.job_folder(&job).candidate(&candidate), ds)
-            }
-            None => return Err(ApiError::not_found("the endpoint serves nothing")),
+        let source =
+            source_of(&e).ok_or_else(|| ApiError::not_found("the endpoint serves nothing"))?;
+        let model_dir = self.model_dir_of(&source).await?;
+        // The training data: the version's lineage names it, or the candidate's job.
+        let dataset = match &source {
+            Source::Package { group, version } => self.package(group, *version).await?.lineage
+                ["DatasetId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            Source::Candidate { job, .. } => self.job_spec(job).await?.1,
         };
         let training = self.dataset_file(&dataset);
         if !training.is_file() {

@@ -86,19 +86,6 @@ impl From<&ExecutionRow> for glassbox_app::model::PipelineInfo {
     }
 }
 
-/// DescribePipelineExecution's shape, with the steps.
-pub fn describe(e: &ExecutionRow) -> Value {
-    json!({
-        "PipelineExecutionName": e.name,
-        "PipelineExecutionArn": format!("arn:glassbox:local:pipeline-execution/{}", e.name),
-        "PipelineExecutionStatus": e.status,
-        "FailureReason": e.failure_reason,
-        "CreationTime": e.created_at,
-        "LastModifiedTime": e.ended_at,
-        "PipelineExecutionSteps": serde_json::from_str::<Value>(&e.steps).unwrap_or(Value::Null),
-    })
-}
-
 impl Service {
     /// Checks the request and starts the execution in the background.
     pub async fn start_pipeline(&self, by: &Actor, req: PipelineRequest) -> Result<(), ApiError> {

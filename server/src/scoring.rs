@@ -33,6 +33,18 @@ pub fn prediction_header(model: &CandidateModel) -> Vec<String> {
     header
 }
 
+/// Each row's predicted label (the class, or the value as text).
+pub fn predicted_labels(model: &CandidateModel, preds: &Predictions) -> Vec<String> {
+    match preds {
+        Predictions::Values(v) => v.iter().map(|x| x.to_string()).collect(),
+        Predictions::Proba { .. } => preds
+            .classes()
+            .into_iter()
+            .map(|c| model.classes[c].clone())
+            .collect(),
+    }
+}
+
 /// One record per row: the prediction columns' cells.
 pub fn prediction_records(model: &CandidateModel, preds: &Predictions) -> Vec<Vec<String>> {
     match preds {

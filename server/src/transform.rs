@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use axum::http::StatusCode;
 use glassbox_engine::automl::model::CandidateModel;
-use serde_json::{json, Value};
 
 use crate::auth::Actor;
 use crate::endpoints::Source;
@@ -29,6 +28,17 @@ pub struct TransformRow {
     pub failure_reason: Option<String>,
     pub created_at: String,
     pub ended_at: Option<String>,
+}
+
+impl TransformRow {
+    pub fn source(&self) -> Option<Source> {
+        Source::from_columns((
+            self.group_name.clone(),
+            self.version,
+            self.job_name.clone(),
+            self.candidate.clone(),
+        ))
+    }
 }
 
 impl Service {
@@ -61,12 +71,7 @@ impl Service {
                 format!("data set {:?} is {}", ds.name, ds.dataset_status),
             ));
         }
-        let (group, version, job, cand) = match &source {
-            Source::Package { group, version } => (Some(group.clone()), Some(*version), None, None),
-            Source::Candidate { job, candidate } => {
-                (None, None, Some(job.clone()), Some(candidate.clone()))
-            }
-        };
+        let (group, version, job, cand) = source.columns();
         let inserted = sqlx::query(
             "INSERT INTO transform_jobs (name, group_name, version, job_name, candidate, dataset_id, join_input, \
              status, rows_total, owner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'InProgress', ?, ?, ?)",
@@ -216,37 +221,4 @@ impl Service {
         .await?;
         Ok(())
     }
-}
-
-/// DescribeTransformJob's shape.
-pub fn describe(t: &TransformRow) -> Value {
-    let source = match (&t.group_name, t.version, &t.job_name, &t.candidate) {
-        (Some(g), Some(v), _, _) => json!({"ModelPackage": format!("{g}/{v}")}),
-        (_, _, Some(j), Some(c)) => {
-            json!({"SourceCandidate": {"AutoMLJobName": j, "CandidateName": c}})
-        }
-        _ => json!({}),
-    };
-    let progress = match t.rows_total {
-        Some(total) if total > 0 => (t.rows_done as f64 / total as f64).min(1.0),
-        _ if t.status == "Completed" => 1.0,
-        _ => 0.0,
-    };
-    let mut v = json!({
-        "TransformJobName": t.name,
-        "TransformJobArn": format!("arn:glassbox:local:transform-job/{}", t.name),
-        "TransformJobStatus": t.status,
-        "FailureReason": t.failure_reason,
-        "TransformInput": {"DatasetId": t.dataset_id},
-        "JoinSource": if t.join_input { "Input" } else { "None" },
-        "CreationTime": t.created_at,
-        "TransformEndTime": t.ended_at,
-        "RowsProcessed": t.rows_done,
-        "RowsTotal": t.rows_total,
-        "Progress": progress,
-    });
-    if let (Value::Object(m), Value::Object(s)) = (&mut v, source) {
-        m.extend(s);
-    }
-    v
 }

@@ -336,15 +336,13 @@ impl Service {
         Ok(())
     }
 
-    /// The actor for a request that shows no credentials.
-    pub(super) async fn nobody(&self) -> Result<Actor, ApiError> {
-        Ok(if self.team_mode().await? {
-            Actor::Anonymous
-        } else if self.settings.exposed {
-            // Never open on a network address, even if the last account went away.
+    /// Who asks when no account exists: local mode, except on a network address, which
+    /// is never open (even if the last account went away).
+    pub(super) fn without_accounts(&self) -> Actor {
+        if self.settings.exposed {
             Actor::Anonymous
         } else {
             Actor::Local
-        })
+        }
     }
 }

@@ -267,13 +267,9 @@ pub(super) async fn update_endpoint(
     Path(name): Path<String>,
     Form(f): Form<UpdateForm>,
 ) -> Response {
-    let source = f
-        .package
-        .rsplit_once('/')
-        .and_then(|(g, v)| Some((g.to_string(), v.parse::<i64>().ok()?)))
-        .map(|(group, version)| Source::Package { group, version });
-    let Some(source) = source else {
-        return error_page(ApiError::bad_request("package", "choose a version"));
+    let source = match Source::given(Some(&f.package), None) {
+        Ok(s) => s,
+        Err(e) => return error_page(e),
     };
     match svc.update_endpoint(&actor, &name, source).await {
         Ok(()) => Redirect::to(&format!("/endpoints/{name}")).into_response(),
