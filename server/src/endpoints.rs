@@ -350,6 +350,9 @@ fn render(
     accept: Format,
     shap: Option<(Vec<String>, Vec<Vec<String>>)>,
 ) -> Vec<u8> {
+    if accept == Format::Csv {
+        return csv_answers(model, preds, shap.as_ref());
+    }
     let mut answers: Vec<Value> = match preds {
         Predictions::Values(v) => v.iter().map(|x| json!({ "predicted_label": x })).collect(),
         Predictions::Proba { p, k } => p
@@ -383,32 +386,37 @@ fn render(
             a["shap"] = Value::Object(values);
         }
     }
-    match accept {
-        Format::Json => json!({ "predictions": answers }).to_string().into_bytes(),
-        Format::JsonLines => answers
+    if accept == Format::Json {
+        json!({ "predictions": answers }).to_string().into_bytes()
+    } else {
+        answers
             .iter()
             .map(|a| format!("{a}\n"))
             .collect::<String>()
-            .into_bytes(),
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            for a in &answers {
-                let label = match &a["predicted_label"] {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                let mut rec = vec![label];
-                if let Some(p) = a.get("probability") {
-                    rec.push(p.to_string());
-                }
-                if let Some(Value::Object(shap)) = a.get("shap") {
-                    rec.extend(shap.values().map(|v| v.to_string()));
-                }
-                let _ = w.write_record(&rec);
-            }
-            w.into_inner().unwrap_or_default()
-        }
+            .into_bytes()
     }
+}
+
+/// CSV answers, one line per row: `predict`'s cells (the label, and the probability for
+/// classes), then the SHAP values in their columns' order (`shap_<column>`…, `shap_base`).
+fn csv_answers(
+    model: &CandidateModel,
+    preds: &Predictions,
+    shap: Option<&(Vec<String>, Vec<Vec<String>>)>,
+) -> Vec<u8> {
+    let width = if model.classes.is_empty() { 1 } else { 2 };
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for (i, mut rec) in crate::scoring::prediction_records(model, preds)
+        .into_iter()
+        .enumerate()
+    {
+        rec.truncate(width);
+        if let Some((_, cells)) = shap {
+            rec.extend(cells[i].iter().cloned());
+        }
+        let _ = w.write_record(&rec);
+    }
+    w.into_inner().unwrap_or_default()
 }
 
 impl Service {
@@ -521,26 +529,31 @@ impl Service {
         self.bring_up(name, dir).await
     }
 
-    /// Loads an endpoint's model and puts it in service (or marks it Failed, with why).
-    async fn bring_up(&self, name: &str, dir: PathBuf) -> Result<(), ApiError> {
-        let loaded = self.load(dir.clone()).await;
-        let info = self.endpoint(name).await?;
+    /// Puts a loaded model in service under `name`, with the endpoint's data capture.
+    fn serve(&self, info: &EndpointInfo, model: Arc<CandidateModel>, dir: PathBuf) {
         let capture = (info.capture_percent > 0).then(|| Capture {
-            file: self.capture_file(name),
+            file: self.capture_file(&info.name),
             percent: info.capture_percent,
             max_bytes: info.capture_max_bytes,
             seen: Default::default(),
         });
+        self.put_live(
+            &info.name,
+            Serving {
+                model,
+                dir,
+                capture,
+            },
+        );
+    }
+
+    /// Loads an endpoint's model and puts it in service (or marks it Failed, with why).
+    async fn bring_up(&self, name: &str, dir: PathBuf) -> Result<(), ApiError> {
+        let loaded = self.load(dir.clone()).await;
+        let info = self.endpoint(name).await?;
         let (status, reason) = match &loaded {
             Ok(m) => {
-                self.put_live(
-                    name,
-                    Serving {
-                        model: m.clone(),
-                        dir,
-                        capture,
-                    },
-                );
+                self.serve(&info, m.clone(), dir);
                 ("InService", None)
             }
             Err(e) => ("Failed", Some(e.message.clone())),
@@ -558,19 +571,21 @@ impl Service {
     }
 
     /// Points an endpoint at another model: the new one is loaded first, then swapped in
-    /// at once; requests in flight finish on the old one.
+    /// at once; requests in flight finish on the old one. A model that does not load
+    /// changes nothing: the endpoint goes on serving the one it had.
     pub async fn update_endpoint(
         &self,
         by: &Actor,
         name: &str,
         source: Source,
     ) -> Result<(), ApiError> {
-        self.endpoint(name).await?;
+        let info = self.endpoint(name).await?;
         let dir = self.deployable_dir(&source).await?;
+        let model = self.load(dir.clone()).await?;
         let (group, version, job, cand) = source.columns();
         sqlx::query(
-            "UPDATE endpoints SET status = 'Updating', group_name = ?, version = ?, job_name = ?, candidate = ?, \
-             updated_at = ? WHERE name = ?",
+            "UPDATE endpoints SET status = 'InService', failure_reason = NULL, group_name = ?, version = ?, \
+             job_name = ?, candidate = ?, updated_at = ? WHERE name = ?",
         )
         .bind(group)
         .bind(version)
@@ -580,6 +595,7 @@ impl Service {
         .bind(name)
         .execute(&self.db)
         .await?;
+        self.serve(&info, model, dir);
         self.audit(
             &by.audit_name(),
             "updated",
@@ -587,7 +603,7 @@ impl Service {
             None,
         )
         .await;
-        self.bring_up(name, dir).await
+        Ok(())
     }
 
     pub async fn delete_endpoint(&self, by: &Actor, name: &str) -> Result<(), ApiError> {
@@ -601,6 +617,13 @@ impl Service {
             .bind(name)
             .execute(&self.db)
             .await?;
+        // Its captured requests go with it: an endpoint made again under this name
+        // starts its drift reports afresh. (The name was checked when it was made.)
+        if let Some(dir) = self.capture_file(name).parent() {
+            if dir.exists() {
+                tokio::fs::remove_dir_all(dir).await?;
+            }
+        }
         self.audit(
             &by.audit_name(),
             "deleted",

@@ -155,6 +155,13 @@ def test_explain_true_adds_the_rows_shap_values_as_predict_explain_does(server, 
         assert abs(got["shap"]["base"] - float(want["shap_base"])) < 1e-9
     plain = post(server, "/endpoints/iris-why/invocations", data=body, headers={"Content-Type": "text/csv"})
     assert len(plain.text.splitlines()[0].split(",")) == 2, "no SHAP unless asked"
+    # As CSV (no header): label, probability, then the SHAP cells in predict's column order.
+    r = post(server, "/endpoints/iris-why/invocations?explain=true", data=body, headers={"Content-Type": "text/csv"})
+    shap_names = [k for k in expected[0] if k.startswith("shap_")]
+    assert shap_names[-1] == "shap_base"
+    for line, want in zip(csv.reader(io.StringIO(r.text)), expected):
+        assert line[0] == want["predicted_label"]
+        assert [float(x) for x in line[2:]] == [float(want[n]) for n in shap_names]
 
 
 def test_bad_payloads_are_400_naming_the_row_and_column(server, trained):
@@ -216,6 +223,19 @@ def test_an_update_under_load_loses_no_request(server, trained):
     assert set(statuses) == {200}, sorted(set(statuses))
     d = requests.get(f"{server.url}/api/endpoints/iris-swap").json()
     assert d["EndpointStatus"] == "InService" and d["SourceCandidate"]["CandidateName"] == done[1]
+    # A model that does not load changes nothing: the endpoint goes on serving its own.
+    broken = server.data_dir / "jobs" / "iris-models" / "candidates" / done[0] / "model.json"
+    kept = broken.read_bytes()
+    broken.write_text("{not a model")
+    try:
+        r = requests.put(f"{server.url}/api/endpoints/iris-swap",
+                         json={"SourceCandidate": {"AutoMLJobName": "iris-models", "CandidateName": done[0]}})
+        assert r.status_code == 409 and "does not load" in r.json()["error"]
+    finally:
+        broken.write_bytes(kept)
+    d = requests.get(f"{server.url}/api/endpoints/iris-swap").json()
+    assert d["EndpointStatus"] == "InService" and d["SourceCandidate"]["CandidateName"] == done[1]
+    assert post(server, "/endpoints/iris-swap/invocations", data=body, headers={"Content-Type": "text/csv"}).status_code == 200
 
 
 def wait_transform(server, name):
@@ -348,6 +368,13 @@ def test_a_drift_report_flags_a_shifted_copy_and_passes_the_same_data(server, tr
     for _ in range(4):
         post(server, "/endpoints/iris-watch-half/invocations", data=",".join(rows[0]), headers={"Content-Type": "text/csv"})
     assert requests.get(f"{server.url}/api/endpoints/iris-watch-half/drift").json()["current_rows"] == 2
+    # Deleted and made again under the same name, an endpoint starts from no capture.
+    assert requests.delete(f"{server.url}/api/endpoints/iris-watch-half").status_code == 204
+    post(server, "/api/endpoints", json={"EndpointName": "iris-watch-half", "SourceCandidate": source,
+                                         "DataCaptureConfig": {"InitialSamplingPercentage": 100}})
+    assert requests.get(f"{server.url}/api/endpoints/iris-watch-half/drift").status_code == 409
+    post(server, "/endpoints/iris-watch-half/invocations", data=",".join(rows[0]), headers={"Content-Type": "text/csv"})
+    assert requests.get(f"{server.url}/api/endpoints/iris-watch-half/drift").json()["current_rows"] == 1
     bad = post(server, "/api/endpoints", json={"EndpointName": "x", "SourceCandidate": source,
                                                "DataCaptureConfig": {"InitialSamplingPercentage": 101}})
     assert bad.status_code == 400 and "Percentage" in bad.json()["field"]
