@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run every Glassbox test on a fresh machine: installs what it needs first (Chromium from
-# Debian, playwright-core from npm, a Python venv with pinned packages), then runs the Rust
+# Debian, playwright-core from npm, a Python venv with pinned packages, s3s-fs), then runs the Rust
 # tests, the HTTP tests against a real server, and the browser tests in real Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,17 @@ if [ ! -x "$VENV/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
   echo "$want" > "$stamp"
 fi
+
+log "s3s-fs (a real S3 server on loopback, for the SageMaker-protocol tests)"
+TOOLS=${GLASSBOX_TOOLS:-$HOME/.cache/glassbox-tools}
+if [ ! -x "$TOOLS/bin/s3s-fs" ]; then
+  # Its own target folder: not mixed with Glassbox's builds.
+  CARGO_TARGET_DIR="$TOOLS/target" cargo install --root "$TOOLS" s3s-fs --version "~0.14" \
+    --features binary --locked
+  rm -rf "$TOOLS/target"
+fi
+export S3S_FS_BIN="$TOOLS/bin/s3s-fs"
+echo "$S3S_FS_BIN"
 
 log "build"
 cargo build --workspace --all-targets

@@ -110,8 +110,15 @@ pub(crate) async fn create_transform(
     };
     let source = source_in(req.model_package.as_deref(), req.source_candidate.as_ref())?;
     let name = req.transform_job_name;
-    svc.create_transform(&actor, &name, source, &req.transform_input.dataset_id, join)
-        .await?;
+    svc.create_transform(
+        &actor,
+        &name,
+        source,
+        &req.transform_input.dataset_id,
+        join,
+        None,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "TransformJobArn": shapes::transform_arn(&name) })),
@@ -448,7 +455,7 @@ pub(crate) async fn invoke(
             format!("{} (the limit is {MAX_PAYLOAD_BYTES} bytes)", e.body_text()),
         )),
     };
-    let r = r.unwrap_or_else(IntoResponse::into_response);
+    let r = r.unwrap_or_else(runtime_error);
     if svc
         .live
         .read()
@@ -458,6 +465,25 @@ pub(crate) async fn invoke(
         svc.stats
             .record(&name, r.status().as_u16(), started.elapsed().as_secs_f64());
     }
+    r
+}
+
+/// An invocation's error as the REST API sends it, with what sagemaker-runtime clients
+/// read too: the error code in `x-amzn-errortype` and the text in `message` (botocore
+/// shows it in the ClientError).
+fn runtime_error(e: ApiError) -> Response {
+    let code = match e.status.as_u16() {
+        404 | 409 => "ModelNotReadyException",
+        s if s >= 500 => "InternalFailure",
+        _ => "ValidationError",
+    };
+    let mut body = json!({ "error": e.message, "message": e.message });
+    if let Some(f) = e.field {
+        body["field"] = json!(f);
+    }
+    let mut r = (e.status, Json(body)).into_response();
+    r.headers_mut()
+        .insert("x-amzn-errortype", header::HeaderValue::from_static(code));
     r
 }
 

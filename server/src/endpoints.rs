@@ -251,19 +251,46 @@ fn rows_of(
                 .has_headers(false)
                 .flexible(true)
                 .from_reader(body);
+            // Autopilot's containers take every training column but the target; the
+            // model's own columns are taken from such a row by name.
+            let all = &model.input_columns;
+            let picks: Option<Vec<usize>> = (all.len() != names.len() && !all.is_empty())
+                .then(|| {
+                    names
+                        .iter()
+                        .map(|n| all.iter().position(|c| c == n))
+                        .collect()
+                })
+                .flatten();
             let mut rows = Vec::new();
             for (i, rec) in r.records().enumerate() {
                 let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
-                if rec.len() != names.len() {
-                    return Err(bad(format!(
-                        "row {}: {} fields, expected {} (the columns in training order, without the target: {})",
-                        i + 1,
-                        rec.len(),
-                        names.len(),
-                        names.join(", ")
-                    )));
+                match &picks {
+                    _ if rec.len() == names.len() => {
+                        rows.push(rec.iter().map(str::to_string).collect())
+                    }
+                    Some(p) if rec.len() == all.len() => {
+                        rows.push(p.iter().map(|&j| rec[j].to_string()).collect())
+                    }
+                    _ => {
+                        let full = if picks.is_some() {
+                            format!(
+                                ", or {} (every training column but the target: {})",
+                                all.len(),
+                                all.join(", ")
+                            )
+                        } else {
+                            String::new()
+                        };
+                        return Err(bad(format!(
+                            "row {}: {} fields, expected {} (the columns in training order, without the target: {}){full}",
+                            i + 1,
+                            rec.len(),
+                            names.len(),
+                            names.join(", ")
+                        )));
+                    }
                 }
-                rows.push(rec.iter().map(str::to_string).collect());
             }
             rows
         }

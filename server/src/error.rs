@@ -11,6 +11,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
     pub field: Option<String>,
+    /// The name asked for is taken (SageMaker's ResourceInUse).
+    pub taken: bool,
 }
 
 impl ApiError {
@@ -19,6 +21,7 @@ impl ApiError {
             status,
             message: message.into(),
             field: None,
+            taken: false,
         }
     }
     pub fn bad_request(field: &str, message: impl Into<String>) -> Self {
@@ -26,6 +29,14 @@ impl ApiError {
             status: StatusCode::BAD_REQUEST,
             message: message.into(),
             field: Some(field.to_string()),
+            taken: false,
+        }
+    }
+    /// `field` names something that already exists (400).
+    pub fn taken(field: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            taken: true,
+            ..Self::bad_request(field, message)
         }
     }
     pub fn not_found(what: impl Into<String>) -> Self {
@@ -51,8 +62,7 @@ pub fn unless_taken<T>(
     match r {
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError {
             status,
-            message: format!("{what} already exists"),
-            field: Some(field.to_string()),
+            ..ApiError::taken(field, format!("{what} already exists"))
         }),
         other => other.map_err(ApiError::from),
     }

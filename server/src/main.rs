@@ -6,6 +6,7 @@ mod auth;
 mod candidate_notebook;
 mod cli;
 mod db;
+mod deployments;
 mod endpoint_stats;
 mod endpoints;
 mod error;
@@ -14,10 +15,12 @@ mod job_run;
 mod jobs;
 mod monitor;
 mod notebooks;
+mod objects;
 mod pages;
 mod pipelines;
 mod predict;
 mod registry;
+mod sagemaker;
 mod scoring;
 mod service;
 mod shapes;
@@ -73,6 +76,44 @@ struct ServeArgs {
     /// listening address; share links use the first; https makes cookies Secure.
     #[arg(long, env = "GLASSBOX_PUBLIC_URL", value_delimiter = ',')]
     public_url: Vec<String>,
+    #[command(flatten)]
+    objects: ObjectArgs,
+}
+
+/// Where `s3://` and `file://` URIs in SageMaker calls are read and written.
+#[derive(clap::Args)]
+struct ObjectArgs {
+    /// An S3-compatible endpoint, e.g. http://127.0.0.1:9000 (AWS S3 when absent).
+    #[arg(long, env = "AWS_ENDPOINT_URL_S3")]
+    s3_endpoint: Option<String>,
+    #[arg(long, env = "AWS_REGION", default_value = "us-east-1")]
+    s3_region: String,
+    #[arg(long, env = "AWS_ACCESS_KEY_ID")]
+    s3_access_key_id: Option<String>,
+    #[arg(long, env = "AWS_SECRET_ACCESS_KEY", hide_env_values = true)]
+    s3_secret_access_key: Option<String>,
+    /// The folder file:// URIs may name; without it they are refused.
+    #[arg(long, env = "GLASSBOX_FILE_ROOT")]
+    file_root: Option<PathBuf>,
+}
+
+impl ObjectArgs {
+    fn settings(self) -> anyhow::Result<objects::ObjectSettings> {
+        let file_root = match self.file_root {
+            Some(root) => Some(
+                std::fs::canonicalize(&root)
+                    .map_err(|e| anyhow::anyhow!("--file-root {}: {e}", root.display()))?,
+            ),
+            None => None,
+        };
+        Ok(objects::ObjectSettings {
+            s3_endpoint: self.s3_endpoint,
+            s3_region: Some(self.s3_region),
+            s3_access_key_id: self.s3_access_key_id,
+            s3_secret_access_key: self.s3_secret_access_key,
+            file_root,
+        })
+    }
 }
 
 /// Where the accounts live: the server's data folder and database.
@@ -363,7 +404,9 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
         workers,
         retain_jobs_days,
         public_url,
+        objects,
     } = args;
+    let objects = objects.settings()?;
     let hosts = auth::HostRules::new(addr, &public_url)?;
     let exposed = !addr.ip().is_loopback();
     if exposed && addr.ip().is_unspecified() && public_url.is_empty() {
@@ -388,6 +431,7 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
             retain_jobs_days,
             hosts,
             exposed,
+            objects,
         },
     );
     if exposed
@@ -428,13 +472,20 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
         .layer(axum::extract::DefaultBodyLimit::max(1024 * 1024))
         .layer(TraceLayer::new_for_http())
         .with_state(svc);
+    // Before routing: a SageMaker request at a path prefix is routed as `POST /`.
+    let app = tower::Layer::layer(
+        &tower::util::MapRequestLayer::new(sagemaker::route_at_any_prefix),
+        app,
+    );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!(%addr, data_dir = %data_dir.display(), "glassbox is serving on http://{addr}/");
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        axum::ServiceExt::<axum::extract::Request>::into_make_service_with_connect_info::<
+            SocketAddr,
+        >(app),
     )
     .with_graceful_shutdown(async {
         let _ = tokio::signal::ctrl_c().await;

@@ -436,4 +436,39 @@ impl Service {
         .await;
         Ok(())
     }
+
+    /// Records the metrics a client registered with a version (kept as given).
+    pub async fn set_package_metrics(
+        &self,
+        group: &str,
+        version: i64,
+        metrics: &serde_json::Value,
+    ) -> Result<(), ApiError> {
+        sqlx::query(
+            "UPDATE model_packages SET model_metrics = ? WHERE group_name = ? AND version = ?",
+        )
+        .bind(metrics.to_string())
+        .bind(group)
+        .bind(version)
+        .execute(&self.db)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn package_metrics(
+        &self,
+        group: &str,
+        version: i64,
+    ) -> Result<Option<serde_json::Value>, ApiError> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            "SELECT model_metrics FROM model_packages WHERE group_name = ? AND version = ?",
+        )
+        .bind(group)
+        .bind(version)
+        .fetch_optional(&self.db)
+        .await?;
+        Ok(row
+            .and_then(|r| r.0)
+            .and_then(|s| serde_json::from_str(&s).ok()))
+    }
 }

@@ -32,6 +32,8 @@ pub struct Settings {
     pub hosts: crate::auth::HostRules,
     /// Listening on a network address (not loopback only): local mode is never open.
     pub exposed: bool,
+    /// How `s3://` and `file://` URIs are reached.
+    pub objects: crate::objects::ObjectSettings,
 }
 
 impl Settings {
@@ -46,6 +48,7 @@ impl Settings {
             hosts: crate::auth::HostRules::new(([127, 0, 0, 1], 0).into(), &[])
                 .expect("loopback rules"),
             exposed: false,
+            objects: Default::default(),
         }
     }
 }

@@ -293,6 +293,7 @@ mod tests {
             classes: vec![],
             positive_class: None,
             features: vec![],
+            input_columns: vec![],
             validation: "5-fold".into(),
             pipelines: PipelineSpec::standard(1000),
         }

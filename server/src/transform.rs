@@ -28,6 +28,18 @@ pub struct TransformRow {
     pub failure_reason: Option<String>,
     pub created_at: String,
     pub ended_at: Option<String>,
+    /// The SageMaker request it was made from (JSON), if any.
+    pub request: Option<String>,
+}
+
+/// Where a transform's output is copied when it completes: `URI/NAME`, without the
+/// header line (as SageMaker's batch transform writes it).
+#[derive(Debug, Clone)]
+pub struct TransformExport {
+    pub uri: String,
+    pub name: String,
+    /// The request, kept for its description.
+    pub request: serde_json::Value,
 }
 
 impl TransformRow {
@@ -58,6 +70,7 @@ impl Service {
         source: Source,
         dataset_id: &str,
         join_input: bool,
+        export: Option<TransformExport>,
     ) -> Result<(), ApiError> {
         check_name("TransformJobName", name)?;
         let model_dir = self.deployable_dir(&source).await?;
@@ -65,7 +78,8 @@ impl Service {
             .get_dataset(dataset_id)
             .await
             .map_err(|e| ApiError::bad_request("TransformInput.DatasetId", e.message))?;
-        if !ds.is_ready() {
+        // Stored and read (profiling may still run): the scorer reads the file itself.
+        if !matches!(ds.dataset_status.as_str(), "Ready" | "Profiling") {
             return Err(ApiError::bad_request(
                 "TransformInput.DatasetId",
                 format!("data set {:?} is {}", ds.name, ds.dataset_status),
@@ -74,7 +88,8 @@ impl Service {
         let (group, version, job, cand) = source.columns();
         let inserted = sqlx::query(
             "INSERT INTO transform_jobs (name, group_name, version, job_name, candidate, dataset_id, join_input, \
-             status, rows_total, owner, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'InProgress', ?, ?, ?)",
+             status, rows_total, owner, created_at, request, output_uri) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, 'InProgress', ?, ?, ?, ?, ?)",
         )
         .bind(name)
         .bind(group)
@@ -86,6 +101,8 @@ impl Service {
         .bind(ds.rows)
         .bind(by.owner())
         .bind(now())
+        .bind(export.as_ref().map(|e| e.request.to_string()))
+        .bind(export.as_ref().map(|e| e.uri.clone()))
         .execute(&self.db)
         .await;
         crate::error::unless_taken(
@@ -108,7 +125,7 @@ impl Service {
             self.transform_output(name),
         );
         tokio::spawn(async move {
-            svc.run_transform(name, model_dir, file, out, join_input)
+            svc.run_transform(name, model_dir, file, out, join_input, export)
                 .await
         });
         Ok(())
@@ -121,9 +138,11 @@ impl Service {
         file: PathBuf,
         out: PathBuf,
         join_input: bool,
+        export: Option<TransformExport>,
     ) {
         let (tx, mut rx) = tokio::sync::watch::channel(0usize);
         let read = self.settings.read.clone();
+        let written = out.clone();
         let work = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
             let model = CandidateModel::load(&model_dir)?;
             if let Some(dir) = out.parent() {
@@ -155,11 +174,20 @@ impl Service {
                     .await;
             }
         });
-        let result = work
+        let mut result = work
             .await
             .map_err(|e| anyhow::anyhow!("the transform stopped: {e}"))
             .and_then(|r| r);
         let _ = progress.await;
+        if let (Ok(_), Some(e)) = (&result, &export) {
+            if let Err(err) = self.export_rows(&e.uri, &e.name, &written).await {
+                result = Err(anyhow::anyhow!(
+                    "the output could not be written to {}: {}",
+                    e.uri,
+                    err.message
+                ));
+            }
+        }
         let (status, reason, rows) = match result {
             Ok(n) => ("Completed", None, Some(n as i64)),
             Err(e) => ("Failed", Some(format!("{e:#}")), None),
@@ -184,12 +212,21 @@ impl Service {
     pub async fn transform(&self, name: &str) -> Result<TransformRow, ApiError> {
         let row: Option<TransformRow> = sqlx::query_as(
             "SELECT name, group_name, version, job_name, candidate, dataset_id, join_input, status, rows_total, \
-             rows_done, failure_reason, created_at, ended_at FROM transform_jobs WHERE name = ?",
+             rows_done, failure_reason, created_at, ended_at, request FROM transform_jobs WHERE name = ?",
         )
         .bind(name)
         .fetch_optional(&self.db)
         .await?;
         row.ok_or_else(|| ApiError::not_found(format!("no transform job named {name:?}")))
+    }
+
+    pub async fn transforms(&self) -> Result<Vec<TransformRow>, ApiError> {
+        Ok(sqlx::query_as(
+            "SELECT name, group_name, version, job_name, candidate, dataset_id, join_input, status, rows_total, \
+             rows_done, failure_reason, created_at, ended_at, request FROM transform_jobs ORDER BY created_at",
+        )
+        .fetch_all(&self.db)
+        .await?)
     }
 
     /// The output file of a finished transform job.

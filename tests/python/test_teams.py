@@ -161,6 +161,11 @@ ALLOWED = {
 }
 
 
+def amz(op, body):
+    """A SageMaker-protocol request (as boto3 sends it, here with the caller's session or key)."""
+    return {"json": body, "headers": {"X-Amz-Target": f"SageMaker.{op}", "Content-Type": "application/x-amz-json-1.1"}}
+
+
 def routes(t):
     """(method, path, need, request arguments) for every route of the server."""
     ds, job, c1, c2 = t.ds, "alice-job", t.cands[0], t.cands[1]
@@ -235,6 +240,14 @@ def routes(t):
         ("POST", f"/models/alice-models/{t.version}/approval", "change", {"data": {"status": "Maybe"}}),
         ("PUT", "/api/endpoints/alice-live", "change", {"json": {"ModelPackage": "nope"}}),
         ("POST", "/endpoints/alice-live/update", "change", {"data": {"package": "nope"}}),
+        # The SageMaker protocol: each operation checked as its REST twin.
+        ("POST", "/", "read", amz("DescribeAutoMLJob", {"AutoMLJobName": job})),
+        ("POST", "/", "read", amz("ListEndpoints", {})),
+        ("POST", "/", "create", amz("CreateModelPackageGroup", {"ModelPackageGroupName": "-bad-"})),
+        ("POST", "/", "create", amz("CreateModel", {"ModelName": "-bad-", "PrimaryContainer": {}})),
+        ("POST", "/", "change", amz("StopAutoMLJob", {"AutoMLJobName": job})),
+        ("POST", "/", "change", amz("UpdateEndpoint", {"EndpointName": "alice-live", "EndpointConfigName": "nope"})),
+        ("POST", "/", "change", amz("UpdateModelPackage", {"ModelPackageArn": f"arn:glassbox:local:model-package/alice-models/{t.version}", "ModelApprovalStatus": "Maybe"})),
         ("GET", "/settings", "account", {}),
         ("POST", "/settings/password", "account", {"data": {"current_password": "wrong", "new_password": "x"}}),
         ("POST", "/settings/keys/GBKNOSUCHKEY/revoke", "account", {}),

@@ -32,6 +32,10 @@ pub struct CandidateModel {
     pub classes: Vec<String>,
     pub positive_class: Option<String>,
     pub features: Vec<FeatureColumn>,
+    /// Every training column but the target, in file order (`Resolved::input_columns`);
+    /// empty in files written before it was kept.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub input_columns: Vec<String>,
     pub algorithm: Option<Algorithm>,
     /// `None` for an ensemble (each member has its own).
     #[serde(deserialize_with = "super::features::pipeline_or_none")]

@@ -249,12 +249,19 @@ async fn signed_actor(
                 format!("a signed request's body is at most {MAX_SIGNED_BODY} bytes"),
             )
         })?;
+    // The path the client signed: a SageMaker request sent to a path prefix was routed
+    // as `/` (`sagemaker::route_at_any_prefix`).
+    let signed_uri = req
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map(|o| o.0.clone())
+        .unwrap_or_else(|| req.uri().clone());
     let checked = super::sigv4::verify(
         &c,
         &secret,
         req.method().as_str(),
-        req.uri().path(),
-        req.uri().query().unwrap_or(""),
+        signed_uri.path(),
+        signed_uri.query().unwrap_or(""),
         req.headers(),
         &bytes,
         chrono::Utc::now(),
@@ -279,6 +286,8 @@ async fn owner(svc: &Service, object: Object, id: &str) -> Result<Option<i64>, A
         }
         Object::Group => svc.group_owner(id).await,
         Object::Endpoint => svc.endpoint_owner(id).await,
+        Object::Model => svc.deploy_model_owner(id).await,
+        Object::EndpointConfig => svc.endpoint_config_owner(id).await,
     }
 }
 
@@ -289,6 +298,24 @@ async fn allowed(
     need: Need,
     params: Option<&RawPathParams>,
 ) -> Result<bool, ApiError> {
+    let id = match need {
+        Need::Change(object) => {
+            let name = policy::param(object);
+            params
+                .into_iter()
+                .flat_map(|p| p.iter())
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+                .unwrap_or_default()
+        }
+        _ => String::new(),
+    };
+    may(svc, actor, need, &id).await
+}
+
+/// May `actor` do what needs `need`, to the object named `id` when it changes one? An
+/// object that does not exist is a 404.
+pub async fn may(svc: &Service, actor: &Actor, need: Need, id: &str) -> Result<bool, ApiError> {
     Ok(match need {
         Need::Public => true,
         Need::Read => actor.can_read(),
@@ -296,20 +323,7 @@ async fn allowed(
         Need::Account => matches!(actor, Actor::Local | Actor::User(_)),
         Need::Admin => actor.is_admin(),
         Need::Unknown => matches!(actor, Actor::Local),
-        Need::Change(object) => {
-            if !actor.can_read() {
-                false
-            } else {
-                let name = policy::param(object);
-                let id = params
-                    .into_iter()
-                    .flat_map(|p| p.iter())
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-                    .unwrap_or_default();
-                actor.can_change(owner(svc, object, &id).await?)
-            }
-        }
+        Need::Change(object) => actor.can_read() && actor.can_change(owner(svc, object, id).await?),
     })
 }
 
@@ -362,6 +376,15 @@ async fn check(
     req: &mut Request,
 ) -> Result<(), Response> {
     let path = req.uri().path().to_string();
+    // A SageMaker-protocol client (boto3) reads refusals in its own error shape.
+    let sagemaker = crate::sagemaker::is_sagemaker(req.headers());
+    let refuse = |path: &str, status: StatusCode, message: String| {
+        if sagemaker {
+            crate::sagemaker::refusal(status, message)
+        } else {
+            refuse(path, status, message)
+        }
+    };
     let rules = &svc.settings.hosts;
     let host = req
         .headers()
@@ -424,6 +447,13 @@ async fn check(
                 &path,
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("{path} does not take {method}"),
+            ))
+        }
+        Ok(false) if matches!(actor, Actor::Anonymous) && sagemaker => {
+            return Err(refuse(
+                &path,
+                StatusCode::UNAUTHORIZED,
+                "sign the request with a Glassbox access key (glassbox key create)".into(),
             ))
         }
         Ok(false) if matches!(actor, Actor::Anonymous) => {

@@ -14,7 +14,7 @@ mod audit;
 mod guard;
 mod keys;
 mod limiter;
-mod policy;
+pub mod policy;
 pub mod secrets;
 mod shares;
 pub mod sigv4;
@@ -23,7 +23,7 @@ pub use accounts::{parse_role, LoginError};
 
 /// How long a session lasts after sign-in: two weeks.
 pub const SESSION_SECONDS: i64 = 14 * 24 * 3600;
-pub use guard::{guard, session_token, ClientAddress, HostRules, SESSION_COOKIE};
+pub use guard::{guard, may, session_token, ClientAddress, HostRules, SESSION_COOKIE};
 pub use limiter::LoginLimiter;
 pub use shares::NewShare;
 

@@ -12,6 +12,10 @@ pub enum Object {
     /// A model package group (its versions' approval).
     Group,
     Endpoint,
+    /// A SageMaker-protocol model (a named model source).
+    Model,
+    /// A SageMaker-protocol endpoint configuration.
+    EndpointConfig,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +59,8 @@ pub fn need(method: &Method, route: &str) -> Need {
         },
         // Invoking an endpoint reads a model.
         "/endpoints/{name}/invocations" if post => Read,
+        // The SageMaker protocol: each operation is checked by `operation` below.
+        "/" if post => Read,
         "/api/datasets"
         | "/api/automl-jobs"
         | "/datasets/{id}/jobs"
@@ -101,6 +107,33 @@ pub fn need(method: &Method, route: &str) -> Need {
     }
 }
 
+/// What a SageMaker-protocol operation needs (`POST /` with `X-Amz-Target`).
+pub fn operation(op: &str) -> Need {
+    use Need::*;
+    if let Some((object, _)) = operation_object(op) {
+        return Change(object);
+    }
+    match op {
+        o if o.starts_with("Describe") || o.starts_with("List") => Read,
+        o if o.starts_with("Create") => Create,
+        "AddTags" | "DeleteTags" => Create,
+        _ => Unknown,
+    }
+}
+
+/// The object a changing operation acts on, and the request field naming it.
+pub fn operation_object(op: &str) -> Option<(Object, &'static str)> {
+    use Object::*;
+    Some(match op {
+        "StopAutoMLJob" => (Job, "AutoMLJobName"),
+        "UpdateEndpoint" | "DeleteEndpoint" => (Endpoint, "EndpointName"),
+        "DeleteModel" => (Model, "ModelName"),
+        "DeleteEndpointConfig" => (EndpointConfig, "EndpointConfigName"),
+        "UpdateModelPackage" => (Group, "ModelPackageArn"),
+        _ => return None,
+    })
+}
+
 /// The path parameter naming the object.
 pub fn param(object: Object) -> &'static str {
     match object {
@@ -109,6 +142,8 @@ pub fn param(object: Object) -> &'static str {
         Object::Share => "share_id",
         Object::Group => "group",
         Object::Endpoint => "name",
+        // Named in the request body, never in a path.
+        Object::Model | Object::EndpointConfig => "",
     }
 }
 
@@ -132,5 +167,10 @@ mod tests {
         assert_eq!(need(&Method::POST, "/settings/users"), Need::Admin);
         assert_eq!(need(&Method::PATCH, "/jobs/{name}"), Need::Unknown);
         assert_eq!(need(&Method::POST, "/api/{*rest}"), Need::Read);
+        assert_eq!(operation("DescribeEndpoint"), Need::Read);
+        assert_eq!(operation("CreateAutoMLJob"), Need::Create);
+        assert_eq!(operation("DeleteEndpoint"), Need::Change(Object::Endpoint));
+        assert_eq!(operation("UpdateModelPackage"), Need::Change(Object::Group));
+        assert_eq!(operation("DeleteCluster"), Need::Unknown);
     }
 }

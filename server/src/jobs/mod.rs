@@ -22,6 +22,7 @@ use glassbox_engine::automl::job::JobSpec;
 use crate::auth::Actor;
 use crate::error::ApiError;
 use crate::job_run::{self, Start};
+use crate::objects::DataType;
 use crate::service::Service;
 use crate::shapes;
 use worker::JobData;
@@ -59,7 +60,12 @@ impl Service {
         let mut datasets = Vec::new();
         for (i, c) in std::iter::once(ch.training).chain(ch.validation) {
             let field = format!("InputDataConfig[{i}].DataSource.DatasetId");
-            let id = &c.data_source.dataset_id;
+            let id = c.data_source.dataset_id.as_deref().ok_or_else(|| {
+                ApiError::bad_request(
+                    &field,
+                    "give DataSource.DatasetId or DataSource.S3DataSource",
+                )
+            })?;
             let ds = self.get_dataset(id).await.map_err(|_| {
                 ApiError::bad_request(&field, format!("no data set with id {id:?}"))
             })?;
@@ -87,14 +93,18 @@ impl Service {
 
     /// Check a CreateAutoMLJob body, then start the job. Every problem is a 400 naming
     /// the request's field.
-    pub async fn create_job(&self, req: CreateJob, by: &Actor) -> Result<String, ApiError> {
-        let (spec, datasets) = self.checked_request(&req).await?;
+    pub async fn create_job(&self, mut req: CreateJob, by: &Actor) -> Result<String, ApiError> {
         if self.job_name_taken(&req.name).await? {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::taken(
                 "AutoMLJobName",
                 format!("a job named {:?} already exists", req.name),
             ));
         }
+        if let Some(uri) = req.output_uri() {
+            self.check_output_uri(worker::OUTPUT_FIELD, uri)?;
+        }
+        self.import_channels(&mut req, by).await?;
+        let (spec, datasets) = self.checked_request(&req).await?;
         self.insert_job(&req, &spec, &datasets[0].dataset_id, by.owner())
             .await?;
         self.audit(
@@ -107,5 +117,38 @@ impl Service {
         let data = JobData::of(datasets[0].dataset_id.clone(), &req);
         self.spawn_job(req.name.clone(), spec, data, Start::Fresh);
         Ok(shapes::arn(&req.name))
+    }
+
+    /// Channels named by URI become data sets (each is copied once, when the job is
+    /// created), so that the rest of a job sees only data sets.
+    async fn import_channels(&self, req: &mut CreateJob, by: &Actor) -> Result<(), ApiError> {
+        for (i, ch) in req.input.iter_mut().enumerate() {
+            let Some(s3) = ch.data_source.s3.take() else {
+                continue;
+            };
+            let base = format!("InputDataConfig[{i}].DataSource");
+            if ch.data_source.dataset_id.is_some() {
+                return Err(ApiError::bad_request(
+                    &base,
+                    "give DatasetId or S3DataSource, not both",
+                ));
+            }
+            let kind = DataType::parse(
+                &format!("{base}.S3DataSource.S3DataType"),
+                s3.data_type.as_deref(),
+            )?;
+            let ds = self
+                .import_uri(
+                    by,
+                    &format!("{base}.S3DataSource.S3Uri"),
+                    &s3.uri,
+                    kind,
+                    Some(ch.target.clone()),
+                    None,
+                )
+                .await?;
+            ch.data_source.dataset_id = Some(ds.dataset_id);
+        }
+        Ok(())
     }
 }

@@ -160,12 +160,17 @@ impl Service {
         .execute(&self.db)
         .await;
         match inserted {
-            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(bad(
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Err(ApiError::taken(
                 "AutoMLJobName",
                 format!("a job named {:?} already exists", req.name),
             )),
             other => other.map(|_| ()).map_err(ApiError::from),
         }
+    }
+
+    /// The request a job was created with (None for jobs stored before requests were).
+    pub async fn job_request(&self, name: &str) -> Result<Option<CreateJob>, ApiError> {
+        Ok(self.job_row(name).await?.request())
     }
 
     pub(super) async fn job_row(&self, name: &str) -> Result<JobRow, ApiError> {

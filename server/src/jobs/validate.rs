@@ -317,7 +317,8 @@ mod tests {
             0,
             Channel {
                 data_source: DataSource {
-                    dataset_id: "fedcba9876543210".into(),
+                    dataset_id: Some("fedcba9876543210".into()),
+                    s3: None,
                 },
                 target: "Survived".into(),
                 channel_type: Some("validation".into()),

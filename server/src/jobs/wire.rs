@@ -28,7 +28,8 @@ pub struct CreateJob {
     #[serde(rename = "Tags", default)]
     #[schema(value_type = Option<Vec<Object>>)]
     pub tags: Option<Vec<Value>>,
-    /// Accepted for SageMaker compatibility; Glassbox writes to its data folder.
+    /// `{"S3OutputPath": URI}`: the job's folder (notebooks, candidates' models and
+    /// reports) is copied there when it ends; it is always kept in the data folder too.
     #[serde(rename = "OutputDataConfig", default)]
     #[schema(value_type = Option<Object>)]
     pub output: Option<Value>,
@@ -38,6 +39,13 @@ pub struct CreateJob {
     #[serde(rename = "ModelDeployConfig", default)]
     #[schema(value_type = Option<Object>)]
     pub model_deploy: Option<Value>,
+}
+
+impl CreateJob {
+    /// Where the job's results are copied (`OutputDataConfig.S3OutputPath`).
+    pub fn output_uri(&self) -> Option<&str> {
+        self.output.as_ref()?.get("S3OutputPath")?.as_str()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -60,8 +68,27 @@ pub struct Channel {
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DataSource {
-    #[serde(rename = "DatasetId")]
-    pub dataset_id: String,
+    /// A data set uploaded to this server…
+    #[serde(rename = "DatasetId", default, skip_serializing_if = "Option::is_none")]
+    pub dataset_id: Option<String>,
+    /// …or objects named by URI (`s3://`, `file://`, `glassbox://datasets/ID`), copied
+    /// into a new data set when the job is created.
+    #[serde(
+        rename = "S3DataSource",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub s3: Option<S3DataSource>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3DataSource {
+    /// S3Prefix (default) or ManifestFile.
+    #[serde(rename = "S3DataType", default)]
+    pub data_type: Option<String>,
+    #[serde(rename = "S3Uri")]
+    pub uri: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]

@@ -18,6 +18,9 @@ use crate::job_run::{self, DataFile, Inputs, RunMeta, RunObserver, Start};
 use crate::service::{internal_failure, now, Service};
 use crate::shapes;
 
+/// The request field naming where a job's results go.
+pub(super) const OUTPUT_FIELD: &str = "OutputDataConfig.S3OutputPath";
+
 fn bad(field: &str, msg: impl Into<String>) -> ApiError {
     ApiError::bad_request(field, msg)
 }
@@ -27,6 +30,8 @@ fn bad(field: &str, msg: impl Into<String>) -> ApiError {
 pub(super) struct JobData {
     pub dataset_id: String,
     pub validation_dataset: Option<String>,
+    /// Where the job's folder is copied when it ends (`OutputDataConfig.S3OutputPath`).
+    pub output_uri: Option<String>,
 }
 
 impl JobData {
@@ -37,7 +42,8 @@ impl JobData {
                 .input
                 .iter()
                 .find(|c| c.channel_type.as_deref() == Some("validation"))
-                .map(|c| c.data_source.dataset_id.clone()),
+                .and_then(|c| c.data_source.dataset_id.clone()),
+            output_uri: req.output_uri().map(str::to_string),
         }
     }
 }
@@ -137,11 +143,23 @@ impl Service {
             let handle = tokio::runtime::Handle::current();
             let svc2 = svc.clone();
             let name2 = name.clone();
-            let outcome = tokio::task::spawn_blocking(move || {
+            let output_uri = data.output_uri.clone();
+            let mut outcome = tokio::task::spawn_blocking(move || {
                 run_blocking(&svc2, &handle, &name2, &spec, &data, start, stop)
             })
             .await
             .unwrap_or_else(|e| Err(internal_failure("the job", e)));
+            // The results are in the output location before the job says it has ended.
+            if let (Ok(_), Some(uri)) = (&outcome, output_uri) {
+                let dir = svc.job_folder(&name).root().to_path_buf();
+                let copied = svc.export_dir(OUTPUT_FIELD, &uri, &name, &dir).await;
+                if let Err(e) = copied {
+                    outcome = Err(format!(
+                        "the job's results could not be written to {uri}: {}",
+                        e.message
+                    ));
+                }
+            }
             let res = match &outcome {
                 Ok((status, secondary, best)) => {
                     svc.end_job(&name, Ok((status, secondary, best.as_deref())))

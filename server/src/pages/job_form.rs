@@ -237,7 +237,8 @@ fn form_request(id: &str, f: &JobForm) -> Result<CreateJob, (String, String)> {
         name: f.name.clone(),
         input: vec![Channel {
             data_source: DataSource {
-                dataset_id: id.to_string(),
+                dataset_id: Some(id.to_string()),
+                s3: None,
             },
             target: f.target.clone(),
             channel_type: Some("training".into()),

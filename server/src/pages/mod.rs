@@ -34,7 +34,8 @@ fn bias_config(ask: &glassbox_app::model::BiasAsk) -> glassbox_engine::reports::
 
 pub fn routes() -> Router<Service> {
     Router::new()
-        .route("/", get(datasets::home))
+        // The home page; POST is the SageMaker protocol (`X-Amz-Target`).
+        .route("/", get(datasets::home).post(crate::sagemaker::handle))
         .route("/status", get(datasets::status))
         .route("/datasets/{id}", get(datasets::dataset))
         .route("/datasets/{id}/delete", post(datasets::delete_dataset))

@@ -163,6 +163,7 @@ pub(super) fn finish(
                 classes: prep.resolved.classes.clone(),
                 positive_class: prep.resolved.positive_class.clone(),
                 features: prep.resolved.features.clone(),
+                input_columns: prep.resolved.input_columns.clone(),
                 algorithm: None,
                 pipeline: None,
                 hyperparameters: result.hyperparameters.clone(),

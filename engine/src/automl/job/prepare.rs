@@ -254,6 +254,12 @@ pub fn prepare(
             classes,
             positive_class,
             features,
+            input_columns: names
+                .iter()
+                .enumerate()
+                .filter(|&(i, _)| i != ti)
+                .map(|(_, n)| n.clone())
+                .collect(),
             validation: split.method.clone(),
             pipelines: PipelineSpec::for_data(n_train, text_columns),
         },

@@ -304,6 +304,7 @@ impl<'a> Trainer<'a> {
             classes: self.prep.resolved.classes.clone(),
             positive_class: self.prep.resolved.positive_class.clone(),
             features: self.prep.resolved.features.clone(),
+            input_columns: self.prep.resolved.input_columns.clone(),
             algorithm: Some(def.algorithm),
             pipeline: Some(def.pipeline),
             hyperparameters: def.hyperparameters.clone(),

@@ -136,6 +136,10 @@ pub struct Resolved {
     /// The class F1, Precision and Recall are computed for (the minority class).
     pub positive_class: Option<String>,
     pub features: Vec<FeatureColumn>,
+    /// Every column of the training data but the target, in file order: the rows an
+    /// Autopilot-style client sends (ids and constant columns included, then ignored).
+    #[serde(default)]
+    pub input_columns: Vec<String>,
     pub validation: String,
     pub pipelines: Vec<PipelineSpec>,
 }

@@ -1,0 +1,383 @@
+//! Reading SageMaker requests and writing their answers: required and optional fields,
+//! enums checked here (botocore checks only types and required members), names and ARNs,
+//! and timestamps as epoch seconds.
+
+use serde_json::{json, Map, Value};
+
+use crate::endpoints::Source;
+use crate::error::ApiError;
+
+/// An RFC 3339 time as epoch seconds with milliseconds (SageMaker's timestamps).
+pub fn epoch(s: &str) -> Value {
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) => json!(t.timestamp_millis() as f64 / 1000.0),
+        Err(_) => Value::Null,
+    }
+}
+
+/// Every `…Time` member below `v` that is an RFC 3339 string becomes epoch seconds;
+/// members that are null are dropped (botocore's shapes have no nulls).
+pub fn answer(mut v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                m.retain(|_, x| !x.is_null());
+                for (k, x) in m.iter_mut() {
+                    if k.ends_with("Time") {
+                        if let Value::String(s) = x {
+                            let t = epoch(s);
+                            if !t.is_null() {
+                                *x = t;
+                                continue;
+                            }
+                        }
+                    }
+                    walk(x);
+                }
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+/// A required string member.
+pub fn need<'a>(body: &'a Value, field: &str) -> Result<&'a str, ApiError> {
+    body.get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| ApiError::bad_request(field, format!("{field} is required")))
+}
+
+/// An optional string member.
+pub fn opt<'a>(body: &'a Value, field: &str) -> Option<&'a str> {
+    body.get(field).and_then(Value::as_str)
+}
+
+/// An optional member that must be one of `allowed`.
+pub fn one_of<'a>(
+    body: &'a Value,
+    field: &str,
+    allowed: &[&str],
+) -> Result<Option<&'a str>, ApiError> {
+    match opt(body, field) {
+        Some(v) if !allowed.contains(&v) => Err(ApiError::bad_request(
+            field,
+            format!("{v:?} is not one of {}", allowed.join(", ")),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// `MaxResults` (1–100, default 100).
+pub fn max_results(body: &Value) -> Result<usize, ApiError> {
+    match body.get("MaxResults").and_then(Value::as_i64) {
+        None => Ok(100),
+        Some(n) if (1..=100).contains(&n) => Ok(n as usize),
+        Some(n) => Err(ApiError::bad_request(
+            "MaxResults",
+            format!("must be between 1 and 100, not {n}"),
+        )),
+    }
+}
+
+/// Sorts `items` by the key `SortBy` names (`keys`: SortBy value → member), in
+/// `SortOrder`, then keeps `MaxResults` and honours `NameContains`.
+pub fn listed(
+    body: &Value,
+    mut items: Vec<Value>,
+    name_member: &str,
+    keys: &[(&str, &str)],
+    default_order: &str,
+) -> Result<Vec<Value>, ApiError> {
+    let sort_by = {
+        let names: Vec<&str> = keys.iter().map(|k| k.0).collect();
+        one_of(body, "SortBy", &names)?.unwrap_or(keys[0].0)
+    };
+    let member = keys
+        .iter()
+        .find(|k| k.0 == sort_by)
+        .map_or(name_member, |k| k.1);
+    let descending = match one_of(body, "SortOrder", &["Ascending", "Descending"])? {
+        Some(o) => o == "Descending",
+        None => default_order == "Descending",
+    };
+    if let Some(part) = opt(body, "NameContains") {
+        items.retain(|v| {
+            v.get(name_member)
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.contains(part))
+        });
+    }
+    let key = |v: &Value| v.get(member).map(|x| x.to_string()).unwrap_or_default();
+    items.sort_by(|a, b| {
+        let (x, y) = (key(a), key(b));
+        if descending {
+            y.cmp(&x)
+        } else {
+            x.cmp(&y)
+        }
+    });
+    items.truncate(max_results(body)?);
+    Ok(items)
+}
+
+/// Tags as SageMaker gives them: `[{"Key", "Value"}]`.
+pub fn tags(body: &Value) -> Result<Vec<(String, String)>, ApiError> {
+    let Some(list) = body.get("Tags") else {
+        return Ok(vec![]);
+    };
+    let list = list
+        .as_array()
+        .ok_or_else(|| ApiError::bad_request("Tags", "must be a list of {Key, Value}"))?;
+    list.iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let k = t.get("Key").and_then(Value::as_str);
+            let v = t.get("Value").and_then(Value::as_str).unwrap_or("");
+            match k {
+                Some(k) if (1..=128).contains(&k.chars().count()) && v.chars().count() <= 256 => {
+                    Ok((k.to_string(), v.to_string()))
+                }
+                _ => Err(ApiError::bad_request(
+                    &format!("Tags[{i}]"),
+                    "a tag has a Key of 1–128 characters and a Value of at most 256",
+                )),
+            }
+        })
+        .collect()
+}
+
+pub fn tag_list(tags: &[(String, String)]) -> Value {
+    Value::Array(
+        tags.iter()
+            .map(|(k, v)| json!({"Key": k, "Value": v}))
+            .collect(),
+    )
+}
+
+/// A model package named by ARN (`arn:…:model-package/GROUP/VERSION`) or `GROUP/VERSION`.
+pub fn package_name(field: &str, given: &str) -> Result<(String, i64), ApiError> {
+    let tail = given
+        .split_once(":model-package/")
+        .map_or(given, |(_, t)| t);
+    let bad = || {
+        ApiError::bad_request(
+            field,
+            format!("{given:?}: name a model package version by its ARN (or GROUP/VERSION)"),
+        )
+    };
+    let (group, version) = tail.rsplit_once('/').ok_or_else(bad)?;
+    let version = version.parse().map_err(|_| bad())?;
+    Ok((group.to_string(), version))
+}
+
+/// The name of the object a changing operation acts on (the group of a package ARN).
+pub fn object_name(op: &str, given: &str) -> String {
+    match op {
+        "UpdateModelPackage" => package_name("ModelPackageArn", given)
+            .map(|(g, _)| g)
+            .unwrap_or_default(),
+        _ => given.to_string(),
+    }
+}
+
+/// The image name Glassbox's inference containers report.
+pub fn image() -> String {
+    format!("glassbox/inference:{}", env!("CARGO_PKG_VERSION"))
+}
+
+/// A candidate's folder in its job's output location (`export_dir` keeps the job
+/// folder's layout under `OUTPUT/JOB/`).
+pub fn output_candidate_dir(output: &str, job: &str, candidate: &str) -> String {
+    format!(
+        "{}/{job}/candidates/{candidate}",
+        output.trim_end_matches('/')
+    )
+}
+
+/// Where a candidate's model is: in the job's output location when it has one.
+fn model_data_url(job: &str, candidate: &str, output: Option<&str>) -> String {
+    match output {
+        Some(o) => format!("{}/model.json", output_candidate_dir(o, job, candidate)),
+        None => format!("glassbox://automl-jobs/{job}/candidates/{candidate}"),
+    }
+}
+
+/// What `CreateModel` and `CreateModelPackage` accept for a candidate:
+/// `BestCandidate.InferenceContainers`.
+pub fn containers(job: &str, candidate: &str, output: Option<&str>) -> Value {
+    json!([{
+        "Image": image(),
+        "ModelDataUrl": model_data_url(job, candidate, output),
+        "Environment": {
+            "GLASSBOX_AUTOML_JOB": job,
+            "GLASSBOX_CANDIDATE": candidate,
+            "SAGEMAKER_INFERENCE_OUTPUT": "predicted_label",
+            "SAGEMAKER_INFERENCE_SUPPORTED": "predicted_label,probability,probabilities,labels",
+        },
+    }])
+}
+
+/// The containers of a registered version.
+pub fn package_containers(group: &str, version: i64) -> Value {
+    json!([{
+        "Image": image(),
+        "ModelDataUrl": format!("glassbox://model-packages/{group}/{version}"),
+        "ModelPackageName": crate::shapes_models::package_arn(group, version),
+    }])
+}
+
+/// The model a container names: `ModelPackageName`, Glassbox's environment variables
+/// (as `InferenceContainers` carry them), or a `glassbox://` model URL.
+pub fn container_source(field: &str, c: &Value) -> Result<Source, ApiError> {
+    if let Some(p) = opt(c, "ModelPackageName") {
+        let (group, version) = package_name(&format!("{field}.ModelPackageName"), p)?;
+        return Ok(Source::Package { group, version });
+    }
+    let env = c.get("Environment").cloned().unwrap_or(json!({}));
+    if let (Some(job), Some(candidate)) = (
+        opt(&env, "GLASSBOX_AUTOML_JOB"),
+        opt(&env, "GLASSBOX_CANDIDATE"),
+    ) {
+        return Ok(Source::Candidate {
+            job: job.into(),
+            candidate: candidate.into(),
+        });
+    }
+    let url = opt(c, "ModelDataUrl").unwrap_or("");
+    if let Some(rest) = url.strip_prefix("glassbox://automl-jobs/") {
+        let parts: Vec<&str> = rest.split('/').collect();
+        if let [job, "candidates", candidate, ..] = parts[..] {
+            return Ok(Source::Candidate {
+                job: job.into(),
+                candidate: candidate.into(),
+            });
+        }
+    }
+    if let Some(rest) = url.strip_prefix("glassbox://model-packages/") {
+        let (group, version) = package_name(&format!("{field}.ModelDataUrl"), rest)?;
+        return Ok(Source::Package { group, version });
+    }
+    Err(ApiError::bad_request(
+        field,
+        "the container names no Glassbox model: pass a candidate's InferenceContainers (DescribeAutoMLJob's BestCandidate, ListCandidatesForAutoMLJob) or a ModelPackageName",
+    ))
+}
+
+/// The first container of a CreateModel-style request (`PrimaryContainer` or
+/// `Containers[0]`), and its field name.
+pub fn first_container(body: &Value) -> Result<(String, &Value), ApiError> {
+    if let Some(c) = body.get("PrimaryContainer") {
+        return Ok(("PrimaryContainer".into(), c));
+    }
+    match body.get("Containers").and_then(Value::as_array) {
+        Some(list) if !list.is_empty() => Ok(("Containers[0]".into(), &list[0])),
+        _ => Err(ApiError::bad_request(
+            "PrimaryContainer",
+            "give PrimaryContainer or Containers",
+        )),
+    }
+}
+
+/// `v` with the members of `extra` added.
+pub fn merged(mut v: Value, extra: Value) -> Value {
+    if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+        m.extend(e);
+    }
+    v
+}
+
+/// An empty answer (`{}`).
+pub fn empty() -> Value {
+    Value::Object(Map::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_become_epoch_seconds_and_nulls_go() {
+        let v = answer(json!({
+            "CreationTime": "2026-11-30T10:00:00.250Z",
+            "EndTime": null,
+            "Nested": [{"LastModifiedTime": "2026-11-30T10:00:01Z", "Name": "Time"}],
+        }));
+        assert_eq!(v["CreationTime"], json!(1_796_032_800.25));
+        assert!(v.get("EndTime").is_none());
+        assert_eq!(v["Nested"][0]["LastModifiedTime"], json!(1_796_032_801.0));
+        assert_eq!(v["Nested"][0]["Name"], json!("Time"));
+    }
+
+    #[test]
+    fn containers_name_their_model_back() {
+        let c = &containers("job-1", "cand-002-gbdt-dpp0", Some("s3://b/out/"))[0];
+        assert_eq!(
+            c["ModelDataUrl"],
+            json!("s3://b/out/job-1/candidates/cand-002-gbdt-dpp0/model.json")
+        );
+        assert_eq!(
+            container_source("C", c).unwrap(),
+            Source::Candidate {
+                job: "job-1".into(),
+                candidate: "cand-002-gbdt-dpp0".into()
+            }
+        );
+        let p = &package_containers("churn", 3)[0];
+        assert_eq!(
+            container_source("C", p).unwrap(),
+            Source::Package {
+                group: "churn".into(),
+                version: 3
+            }
+        );
+        assert!(container_source(
+            "C",
+            &json!({"Image": "x", "ModelDataUrl": "s3://b/m.tar.gz"})
+        )
+        .is_err());
+        assert_eq!(
+            package_name("f", "arn:glassbox:local:model-package/churn/12").unwrap(),
+            ("churn".to_string(), 12)
+        );
+        assert!(package_name("f", "churn").is_err());
+    }
+
+    #[test]
+    fn lists_sort_filter_and_cap() {
+        let items = vec![
+            json!({"Name": "b", "CreationTime": "2"}),
+            json!({"Name": "a", "CreationTime": "3"}),
+            json!({"Name": "ab", "CreationTime": "1"}),
+        ];
+        let keys = [("CreationTime", "CreationTime"), ("Name", "Name")];
+        let got = listed(
+            &json!({"NameContains": "a", "SortBy": "Name", "SortOrder": "Ascending"}),
+            items.clone(),
+            "Name",
+            &keys,
+            "Descending",
+        )
+        .unwrap();
+        assert_eq!(got, vec![items[1].clone(), items[2].clone()]);
+        let got = listed(
+            &json!({"MaxResults": 1}),
+            items.clone(),
+            "Name",
+            &keys,
+            "Descending",
+        )
+        .unwrap();
+        assert_eq!(got, vec![items[1].clone()]);
+        assert!(listed(
+            &json!({"SortBy": "Size"}),
+            items,
+            "Name",
+            &keys,
+            "Descending"
+        )
+        .is_err());
+    }
+}
