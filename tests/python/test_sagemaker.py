@@ -322,6 +322,29 @@ def test_the_pipelines_post_calls(server, s3, job):
     assert [x.split(",")[0] for x in live.strip().splitlines()] == [x.split(",")[0] for x in lines]
     assert any(j["TransformJobName"] == "titanic-batch-1"
                for j in answer(client, "list_transform_jobs")["TransformJobSummaries"])
+    # A manifest names the files under its prefix; they are scored in its order.
+    s3c.put_object(Bucket=BUCKET, Key="titanic/parts/a.csv", Body=to_csv(None, test_rows[100:150]))
+    s3c.put_object(Bucket=BUCKET, Key="titanic/parts/b.csv", Body=to_csv(None, test_rows[:100]))
+    s3c.put_object(Bucket=BUCKET, Key="titanic/parts.manifest",
+                   Body=json.dumps([{"prefix": f"s3://{BUCKET}/titanic/parts/"}, "b.csv", "a.csv"]).encode())
+    answer(client, "create_transform_job", TransformJobName="titanic-batch-2", ModelName="titanic-batch",
+           TransformInput={"DataSource": {"S3DataSource": {"S3DataType": "ManifestFile",
+                                                           "S3Uri": f"s3://{BUCKET}/titanic/parts.manifest"}},
+                           "ContentType": "text/csv"},
+           TransformOutput={"S3OutputPath": f"s3://{BUCKET}/titanic/batch-out-2"},
+           DataProcessing={"JoinSource": "Input"},
+           TransformResources={"InstanceType": "ml.m5.large", "InstanceCount": 1})
+    deadline = time.time() + 60
+    while answer(client, "describe_transform_job", TransformJobName="titanic-batch-2")["TransformJobStatus"] == "InProgress":
+        assert time.time() < deadline
+        time.sleep(0.5)
+    joined = s3c.get_object(Bucket=BUCKET, Key="titanic/batch-out-2/parts.manifest.out")["Body"].read().decode()
+    joined_rows = list(csv.reader(io.StringIO(joined)))
+    assert len(joined_rows) == 150
+    # JoinSource=Input: each input row, then its prediction, in the manifest's order.
+    assert [r[:len(test_rows[0])] for r in joined_rows] == test_rows
+    n = len(test_rows[0])
+    assert [r[n] for r in joined_rows] == [x.split(",")[0] for x in lines]
 
     answer(client, "create_model_package_group", ModelPackageGroupName="titanic",
            ModelPackageGroupDescription="Autopilot models")
@@ -407,17 +430,24 @@ def test_errors_are_what_botocore_parses(server, job):
 
 
 def test_file_uris_under_the_root_and_jobs_v2(server, files, job):
-    """A V2 (tabular) job whose data is a file under --file-root and whose feature
-    specification is a JSON file; it writes there too."""
+    """A V2 (tabular) job whose training data is a file under --file-root, whose
+    validation data is a data set uploaded to the server, and whose feature specification
+    is a JSON file; it writes there too."""
     header, rows = titanic_rows()
     (files / "in").mkdir()
-    (files / "in" / "titanic.csv").write_bytes(to_csv(header, rows))
+    (files / "in" / "titanic.csv").write_bytes(to_csv(header, rows[:600]))
+    up = server.upload_bytes("titanic-validation.csv", to_csv(header, rows[600:]))
+    assert up.status_code == 201, up.text
+    validation = up.json()["DatasetId"]
     (files / "spec.json").write_text(json.dumps({"FeatureAttributeNames": ["Pclass", "Sex", "Age", "Fare"]}))
     client = sm(server, "/sagemaker")  # boto3 keeps the endpoint URL's path
     answer(client, "create_auto_ml_job_v2", AutoMLJobName="titanic-v2",
            AutoMLJobInputDataConfig=[{"ChannelType": "training", "ContentType": "text/csv;header=present",
                                       "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
-                                                                      "S3Uri": f"file://{files}/in/titanic.csv"}}}],
+                                                                      "S3Uri": f"file://{files}/in/titanic.csv"}}},
+                                     {"ChannelType": "validation",
+                                      "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix",
+                                                                      "S3Uri": f"glassbox://datasets/{validation}"}}}],
            OutputDataConfig={"S3OutputPath": f"file://{files}/out"},
            AutoMLProblemTypeConfig={"TabularJobConfig": {
                "TargetAttributeName": "Survived", "ProblemType": "BinaryClassification",
@@ -433,6 +463,12 @@ def test_file_uris_under_the_root_and_jobs_v2(server, files, job):
         time.sleep(1)
     assert d["AutoMLJobStatus"] == "Completed", d.get("FailureReason")
     assert d["AutoMLProblemTypeConfig"]["TabularJobConfig"]["TargetAttributeName"] == "Survived"
+    channels = d["AutoMLJobInputDataConfig"]
+    assert channels[1]["DataSource"]["S3DataSource"]["S3Uri"] == f"glassbox://datasets/{validation}"
+    # The uploaded data set was used as it is, not copied.
+    named = [x for x in requests.get(f"{server.url}/api/datasets").json()["Datasets"]
+             if x["Name"] == "titanic-validation.csv"]
+    assert [x["DatasetId"] for x in named] == [validation]
     features = requests.get(f"{server.url}/api/automl-jobs/titanic-v2").json()["ResolvedAttributes"]["Features"]
     assert sorted(f["name"] for f in features) == ["Age", "Fare", "Pclass", "Sex"]
     assert (files / "out" / "titanic-v2" / "notebooks" / "candidate_definition.ipynb").exists()
