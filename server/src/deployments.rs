@@ -134,13 +134,24 @@ impl Service {
     }
 
     pub async fn deploy_model_owner(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        let row: Option<(Option<i64>,)> =
-            sqlx::query_as("SELECT owner FROM deploy_models WHERE name = ?")
-                .bind(name)
-                .fetch_optional(&self.db)
-                .await?;
+        let query = "SELECT owner FROM deploy_models WHERE name = ?";
+        self.owner_by(query, name, || format!("Could not find model {name:?}"))
+            .await
+    }
+
+    /// The owner column of the row `query` finds by `name`; `missing` when there is none.
+    async fn owner_by(
+        &self,
+        query: &'static str,
+        name: &str,
+        missing: impl FnOnce() -> String,
+    ) -> Result<Option<i64>, ApiError> {
+        let row: Option<(Option<i64>,)> = sqlx::query_as(query)
+            .bind(name)
+            .fetch_optional(&self.db)
+            .await?;
         row.map(|r| r.0)
-            .ok_or_else(|| ApiError::not_found(format!("Could not find model {name:?}")))
+            .ok_or_else(|| ApiError::not_found(missing()))
     }
 
     /// Records an endpoint configuration; its model must exist.
@@ -214,14 +225,11 @@ impl Service {
     }
 
     pub async fn endpoint_config_owner(&self, name: &str) -> Result<Option<i64>, ApiError> {
-        let row: Option<(Option<i64>,)> =
-            sqlx::query_as("SELECT owner FROM endpoint_configs WHERE name = ?")
-                .bind(name)
-                .fetch_optional(&self.db)
-                .await?;
-        row.map(|r| r.0).ok_or_else(|| {
-            ApiError::not_found(format!("Could not find endpoint configuration {name:?}"))
+        let query = "SELECT owner FROM endpoint_configs WHERE name = ?";
+        self.owner_by(query, name, || {
+            format!("Could not find endpoint configuration {name:?}")
         })
+        .await
     }
 
     /// What a configuration serves, and its data capture.

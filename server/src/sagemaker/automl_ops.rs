@@ -6,7 +6,7 @@
 use glassbox_app::model::JobInfo;
 use serde_json::{json, Value};
 
-use super::wire::{self, answer, need, one_of, opt};
+use super::wire::{self, answer, need, opt};
 use super::Call;
 use crate::error::ApiError;
 use crate::jobs::{parse_body, CandidateQuery, CreateJob};
@@ -288,30 +288,27 @@ pub async fn describe(call: &Call<'_>, v2: bool) -> Result<Value, ApiError> {
 }
 
 pub async fn list(call: &Call<'_>) -> Result<Value, ApiError> {
-    let status = one_of(
-        call.body,
-        "StatusEquals",
-        &["Completed", "InProgress", "Failed", "Stopped", "Stopping"],
-    )?;
     let jobs: Vec<Value> = call
         .svc
         .jobs()
         .await?
         .iter()
-        .filter(|j| status.is_none_or(|s| j.status == s))
         .map(shapes::job_summary)
         .collect();
-    let jobs = wire::listed(
-        call.body,
-        jobs,
-        "AutoMLJobName",
-        &[
+    let how = wire::Listing {
+        name: "AutoMLJobName",
+        sort: &[
             ("CreationTime", "CreationTime"),
             ("Name", "AutoMLJobName"),
             ("Status", "AutoMLJobStatus"),
         ],
-        "Descending",
-    )?;
+        order: "Descending",
+        status: Some((
+            "AutoMLJobStatus",
+            &["Completed", "InProgress", "Failed", "Stopped", "Stopping"],
+        )),
+    };
+    let jobs = wire::listed(call.body, jobs, &how)?;
     Ok(answer(json!({ "AutoMLJobSummaries": jobs })))
 }
 

@@ -75,13 +75,13 @@ pub async fn list_models(call: &Call<'_>) -> Result<Value, ApiError> {
         .iter()
         .map(|m| json!({"ModelName": m.name, "ModelArn": model_arn(&m.name), "CreationTime": m.created_at}))
         .collect();
-    let models = wire::listed(
-        call.body,
-        models,
-        "ModelName",
-        &[("CreationTime", "CreationTime"), ("Name", "ModelName")],
-        "Descending",
-    )?;
+    let how = wire::Listing {
+        name: "ModelName",
+        sort: &[("CreationTime", "CreationTime"), ("Name", "ModelName")],
+        order: "Descending",
+        status: None,
+    };
+    let models = wire::listed(call.body, models, &how)?;
     Ok(answer(json!({ "Models": models })))
 }
 
@@ -244,36 +244,33 @@ pub async fn delete_endpoint(call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 pub async fn list_endpoints(call: &Call<'_>) -> Result<Value, ApiError> {
-    let status = one_of(
-        call.body,
-        "StatusEquals",
-        &[
-            "OutOfService",
-            "Creating",
-            "Updating",
-            "SystemUpdating",
-            "RollingBack",
-            "InService",
-            "Deleting",
-            "Failed",
-            "UpdateRollbackFailed",
-        ],
-    )?;
     let list: Vec<Value> = call
         .svc
         .endpoints()
         .await?
         .iter()
-        .filter(|e| status.is_none_or(|s| e.status == s))
         .map(shapes::endpoint)
         .collect();
-    let list = wire::listed(
-        call.body,
-        list,
-        "EndpointName",
-        &[("CreationTime", "CreationTime"), ("Name", "EndpointName")],
-        "Descending",
-    )?;
+    let how = wire::Listing {
+        name: "EndpointName",
+        sort: &[("CreationTime", "CreationTime"), ("Name", "EndpointName")],
+        order: "Descending",
+        status: Some((
+            "EndpointStatus",
+            &[
+                "OutOfService",
+                "Creating",
+                "Updating",
+                "SystemUpdating",
+                "RollingBack",
+                "InService",
+                "Deleting",
+                "Failed",
+                "UpdateRollbackFailed",
+            ],
+        )),
+    };
+    let list = wire::listed(call.body, list, &how)?;
     Ok(answer(json!({ "Endpoints": list })))
 }
 
@@ -428,17 +425,11 @@ pub async fn describe_transform(call: &Call<'_>) -> Result<Value, ApiError> {
 }
 
 pub async fn list_transforms(call: &Call<'_>) -> Result<Value, ApiError> {
-    let status = one_of(
-        call.body,
-        "StatusEquals",
-        &["InProgress", "Completed", "Failed", "Stopping", "Stopped"],
-    )?;
     let list: Vec<Value> = call
         .svc
         .transforms()
         .await?
         .iter()
-        .filter(|t| status.is_none_or(|s| t.status == s))
         .map(|t| {
             json!({
                 "TransformJobName": t.name,
@@ -450,16 +441,19 @@ pub async fn list_transforms(call: &Call<'_>) -> Result<Value, ApiError> {
             })
         })
         .collect();
-    let list = wire::listed(
-        call.body,
-        list,
-        "TransformJobName",
-        &[
+    let how = wire::Listing {
+        name: "TransformJobName",
+        sort: &[
             ("CreationTime", "CreationTime"),
             ("Name", "TransformJobName"),
             ("Status", "TransformJobStatus"),
         ],
-        "Descending",
-    )?;
+        order: "Descending",
+        status: Some((
+            "TransformJobStatus",
+            &["InProgress", "Completed", "Failed", "Stopping", "Stopped"],
+        )),
+    };
+    let list = wire::listed(call.body, list, &how)?;
     Ok(answer(json!({ "TransformJobSummaries": list })))
 }

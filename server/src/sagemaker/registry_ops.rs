@@ -55,16 +55,16 @@ pub async fn describe_group(call: &Call<'_>) -> Result<Value, ApiError> {
 
 pub async fn list_groups(call: &Call<'_>) -> Result<Value, ApiError> {
     let groups: Vec<Value> = call.svc.groups().await?.iter().map(group_shape).collect();
-    let groups = wire::listed(
-        call.body,
-        groups,
-        "ModelPackageGroupName",
-        &[
+    let how = wire::Listing {
+        name: "ModelPackageGroupName",
+        sort: &[
             ("CreationTime", "CreationTime"),
             ("Name", "ModelPackageGroupName"),
         ],
-        "Descending",
-    )?;
+        order: "Descending",
+        status: None,
+    };
+    let groups = wire::listed(call.body, groups, &how)?;
     Ok(answer(json!({ "ModelPackageGroupSummaryList": groups })))
 }
 
@@ -161,16 +161,16 @@ pub async fn list_packages(call: &Call<'_>) -> Result<Value, ApiError> {
             v
         })
         .collect();
-    let list = wire::listed(
-        call.body,
-        list,
-        "ModelPackageName",
-        &[
+    let how = wire::Listing {
+        name: "ModelPackageName",
+        sort: &[
             ("CreationTime", "CreationTime"),
             ("Name", "ModelPackageName"),
         ],
-        "Ascending",
-    )?;
+        order: "Ascending",
+        status: None,
+    };
+    let list = wire::listed(call.body, list, &how)?;
     Ok(answer(json!({ "ModelPackageSummaryList": list })))
 }
 

@@ -82,30 +82,42 @@ pub fn max_results(body: &Value) -> Result<usize, ApiError> {
     }
 }
 
-/// Sorts `items` by the key `SortBy` names (`keys`: SortBy value → member), in
-/// `SortOrder`, then keeps `MaxResults` and honours `NameContains`.
-pub fn listed(
-    body: &Value,
-    mut items: Vec<Value>,
-    name_member: &str,
-    keys: &[(&str, &str)],
-    default_order: &str,
-) -> Result<Vec<Value>, ApiError> {
+/// How a List operation's answers are filtered and sorted.
+pub struct Listing<'a> {
+    /// The member holding each item's name (for `NameContains`).
+    pub name: &'a str,
+    /// `SortBy` values and the members they sort on; the first is the default.
+    pub sort: &'a [(&'a str, &'a str)],
+    /// `SortOrder` when none is given.
+    pub order: &'a str,
+    /// The member `StatusEquals` filters on, and the statuses it may name.
+    pub status: Option<(&'a str, &'a [&'a str])>,
+}
+
+/// Keeps the items `StatusEquals` and `NameContains` ask for, sorts them by `SortBy` in
+/// `SortOrder`, and keeps `MaxResults` (every value checked).
+pub fn listed(body: &Value, mut items: Vec<Value>, how: &Listing) -> Result<Vec<Value>, ApiError> {
     let sort_by = {
-        let names: Vec<&str> = keys.iter().map(|k| k.0).collect();
-        one_of(body, "SortBy", &names)?.unwrap_or(keys[0].0)
+        let names: Vec<&str> = how.sort.iter().map(|k| k.0).collect();
+        one_of(body, "SortBy", &names)?.unwrap_or(how.sort[0].0)
     };
-    let member = keys
+    let member = how
+        .sort
         .iter()
         .find(|k| k.0 == sort_by)
-        .map_or(name_member, |k| k.1);
+        .map_or(how.name, |k| k.1);
     let descending = match one_of(body, "SortOrder", &["Ascending", "Descending"])? {
         Some(o) => o == "Descending",
-        None => default_order == "Descending",
+        None => how.order == "Descending",
     };
+    if let Some((field, allowed)) = how.status {
+        if let Some(want) = one_of(body, "StatusEquals", allowed)? {
+            items.retain(|v| v.get(field).and_then(Value::as_str) == Some(want));
+        }
+    }
     if let Some(part) = opt(body, "NameContains") {
         items.retain(|v| {
-            v.get(name_member)
+            v.get(how.name)
                 .and_then(Value::as_str)
                 .is_some_and(|n| n.contains(part))
         });
@@ -352,32 +364,21 @@ mod tests {
             json!({"Name": "a", "CreationTime": "3"}),
             json!({"Name": "ab", "CreationTime": "1"}),
         ];
-        let keys = [("CreationTime", "CreationTime"), ("Name", "Name")];
+        let how = Listing {
+            name: "Name",
+            sort: &[("CreationTime", "CreationTime"), ("Name", "Name")],
+            order: "Descending",
+            status: None,
+        };
         let got = listed(
             &json!({"NameContains": "a", "SortBy": "Name", "SortOrder": "Ascending"}),
             items.clone(),
-            "Name",
-            &keys,
-            "Descending",
+            &how,
         )
         .unwrap();
         assert_eq!(got, vec![items[1].clone(), items[2].clone()]);
-        let got = listed(
-            &json!({"MaxResults": 1}),
-            items.clone(),
-            "Name",
-            &keys,
-            "Descending",
-        )
-        .unwrap();
+        let got = listed(&json!({"MaxResults": 1}), items.clone(), &how).unwrap();
         assert_eq!(got, vec![items[1].clone()]);
-        assert!(listed(
-            &json!({"SortBy": "Size"}),
-            items,
-            "Name",
-            &keys,
-            "Descending"
-        )
-        .is_err());
+        assert!(listed(&json!({"SortBy": "Size"}), items, &how).is_err());
     }
 }
