@@ -22,6 +22,7 @@ mod quality_view;
 mod report_page;
 mod share_view;
 mod status_page;
+mod version_compare;
 
 pub use account_pages::{audit_page, login_page, settings_page, Settings};
 pub use candidate_page::candidate_page;
@@ -36,6 +37,7 @@ pub use notebook_view::{markdown_html, notebook_page};
 pub use pages::{dataset_page, error_page, error_page_for, home_page};
 pub use report_page::candidate_report_html;
 pub use status_page::status_page;
+pub use version_compare::{version_compare_page, MAX_VERSIONS};
 
 /// The stylesheet, served at `/static/glassbox.css`.
 pub const STYLESHEET: &str = include_str!("../../style/glassbox.css");

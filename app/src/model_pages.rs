@@ -164,7 +164,9 @@ pub fn group_page(
             let test = metric_list(&p.test_metrics());
             view! {
                 <tr data-version=p.version.to_string()>
-                    <td class="num">{p.version}</td>
+                    <td class="num"><label class="inline">
+                        <input type="checkbox" name="v" value=p.version.to_string() form="compare-versions"
+                            aria-label=format!("compare version {}", p.version)/>" "{p.version}</label></td>
                     <td>{approval_badge(&p.approval)}
                         {p.approval_by.clone().map(|b| view! { <div class="muted small">{format!("by {b}, {}", p.approval_at.as_deref().map(when).unwrap_or_default())}</div> })}
                         {p.approval_description.clone().map(|d| view! { <div class="small">{d}</div> })}
@@ -187,6 +189,12 @@ pub fn group_page(
         </section>
         <section class="card">
             <h2>"Versions"</h2>
+            {(versions.len() > 1).then(|| view! {
+                <form method="get" action=format!("/models/{}/compare", group.name) id="compare-versions" class="inline-form">
+                    <span class="muted small">"Tick 2 to 6 versions, then "</span>
+                    <button type="submit" id="compare-button">"Compare side by side"</button>
+                </form>
+            })}
             <div class="scroll" tabindex="0" role="region" aria-label="Versions">
                 <table class="grid" id="versions">
                     <thead><tr><th>"Version"</th><th>"Approval"</th><th>"Candidate"</th><th>"Validation"</th><th>"Test set"</th><th>"Registered"</th><th></th></tr></thead>

@@ -64,12 +64,31 @@ test("register, approve and deploy a model, then watch its endpoint answer", asy
   assert.equal(await page.textContent("#stat-requests"), "3");
   const metrics = await (await fetch(`${url}/metrics`)).text();
   assert.match(metrics, /glassbox_endpoint_requests_total\{endpoint="iris-live"\} 3/);
+  // A second version, then both side by side: the better value of each metric starred,
+  // and what differs between them marked.
+  const cands = (await (await fetch(`${url}/api/automl-jobs/iris-reg/candidates`)).json()).Candidates
+    .filter((c) => c.CandidateStatus === "Completed" && c.CandidateName !== best);
+  r = await fetch(`${url}/api/model-packages`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ ModelPackageGroupName: "iris-models",
+      SourceCandidate: { AutoMLJobName: "iris-reg", CandidateName: cands[0].CandidateName } }),
+  });
+  assert.equal(r.status, 201, await r.text());
+  await page.goto(`${url}/models/iris-models`);
+  await page.check("input[aria-label='compare version 1']");
+  await page.check("input[aria-label='compare version 2']");
+  await page.click("#compare-button");
+  await page.waitForURL(/\/models\/iris-models\/compare\?v=/);
+  const heads = await page.locator("#version-compare thead th").allTextContents();
+  assert.deepEqual(heads.slice(1), ["version 1", "version 2"]);
+  assert.ok(await page.locator("#version-compare td.best").count() >= 1, "a better value is marked");
+  assert.match(await page.textContent("#version-compare"), /≠/);
   assert.deepEqual(errors, []);
 
   const phone = await env.browser.newContext({ viewport: { width: 390, height: 844 }, bypassCSP: true });
   const problems = await pageProblems(await phone.newPage(), url, [
     "/models", "/models/iris-models", "/endpoints/iris-live", `/models/register?job=iris-reg&candidate=${best}`,
-    "/endpoints/iris-live/drift",
+    "/endpoints/iris-live/drift", "/models/iris-models/compare?v=1&v=2",
   ]);
   await phone.close();
   assert.deepEqual(problems, []);

@@ -69,6 +69,7 @@ pub fn routes() -> Router<Service> {
             get(models::register_form).post(models::register),
         )
         .route("/models/{group}", get(models::group))
+        .route("/models/{group}/compare", get(models::compare))
         .route("/models/{group}/{version}/approval", post(models::approval))
         .route("/models/{group}/{version}/deploy", post(models::deploy))
         .route("/endpoints/{name}", get(models::endpoint))

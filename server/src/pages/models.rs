@@ -1,7 +1,8 @@
 //! The registry and endpoint pages: groups and endpoints, a group's versions (approve,
-//! reject, deploy), registering a candidate, an endpoint's page (counts, update, delete).
+//! reject, deploy; compare side by side), registering a candidate, an endpoint's page
+//! (counts, update, delete).
 
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, RawQuery, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Extension;
 use serde::Deserialize;
@@ -87,6 +88,59 @@ pub(super) async fn group(
             &group,
             &versions,
             &endpoints,
+        ))
+        .into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+/// `/models/{group}/compare?v=1&v=2…`: versions side by side.
+pub(super) async fn compare(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let loaded = async {
+        let group = svc
+            .groups()
+            .await?
+            .into_iter()
+            .find(|g| g.name == name)
+            .ok_or_else(|| ApiError::not_found(format!("no model package group {name:?}")))?;
+        let mut wanted: Vec<i64> = Vec::new();
+        for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+            if k == "v" {
+                let n = v.parse().map_err(|_| {
+                    ApiError::bad_request("v", format!("{v:?} is not a version number"))
+                })?;
+                if !wanted.contains(&n) {
+                    wanted.push(n);
+                }
+            }
+        }
+        if !(2..=glassbox_app::MAX_VERSIONS).contains(&wanted.len()) {
+            return Err(ApiError::bad_request(
+                "v",
+                format!(
+                    "tick 2 to {} versions to compare (there were {})",
+                    glassbox_app::MAX_VERSIONS,
+                    wanted.len()
+                ),
+            ));
+        }
+        wanted.sort_unstable();
+        let mut versions = Vec::new();
+        for v in wanted {
+            versions.push(svc.package(&name, v).await?);
+        }
+        Ok::<_, ApiError>((group, versions))
+    };
+    match loaded.await {
+        Ok((group, versions)) => Html(glassbox_app::version_compare_page(
+            &actor.who(None),
+            &group,
+            &versions,
         ))
         .into_response(),
         Err(e) => error_page(e),
