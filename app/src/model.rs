@@ -284,7 +284,40 @@ pub struct PackageInfo {
     pub created_at: String,
 }
 
+/// A JSON value as a reader sees it.
+fn as_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "–".into(),
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// An object's members as (name, text) pairs, in order, leaving out `skip`.
+fn text_pairs(v: Option<&serde_json::Value>, skip: &[&str]) -> Vec<(String, String)> {
+    v.and_then(|v| v.as_object())
+        .into_iter()
+        .flatten()
+        .filter(|(k, _)| !skip.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), as_text(v)))
+        .collect()
+}
+
 impl PackageInfo {
+    /// Where the version came from (data set and its SHA-256, algorithm, seed, Glassbox
+    /// version…), as text; the job and candidate and the hyperparameters are apart.
+    pub fn lineage_pairs(&self) -> Vec<(String, String)> {
+        text_pairs(
+            Some(&self.lineage),
+            &["Hyperparameters", "AutoMLJobName", "CandidateName"],
+        )
+    }
+
+    /// The candidate's hyperparameters as registered, as text.
+    pub fn hyperparameter_pairs(&self) -> Vec<(String, String)> {
+        text_pairs(self.lineage.get("Hyperparameters"), &[])
+    }
+
     /// The test-set metrics (name, value), when there is a test report.
     pub fn test_metrics(&self) -> Vec<(String, f64)> {
         self.test_report

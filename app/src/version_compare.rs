@@ -4,7 +4,6 @@
 //! before approving.
 
 use leptos::prelude::*;
-use serde_json::Value;
 
 use glassbox_engine::automl::metrics::Metric;
 
@@ -75,22 +74,27 @@ fn metric_rows(title: &str, lists: Vec<Vec<(String, f64)>>) -> impl IntoView {
     }
 }
 
-/// A lineage or hyperparameter value as text.
-fn shown(v: Option<&Value>) -> String {
-    match v {
-        None | Some(Value::Null) => "–".into(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+/// Rows of text values by name (each version's pairs), those that differ marked.
+fn text_rows(title: &str, per_version: &[Vec<(String, String)>]) -> impl IntoView {
+    let width = per_version.len() + 1;
+    let mut keys: Vec<&str> = Vec::new();
+    for (k, _) in per_version.iter().flatten() {
+        if !keys.contains(&k.as_str()) {
+            keys.push(k);
+        }
     }
-}
-
-/// Rows of text values, those that differ between versions marked.
-fn text_rows(title: &str, keys: &[String], values: &[Value]) -> impl IntoView {
-    let width = values.len() + 1;
     let rows = keys
         .iter()
         .map(|k| {
-            let cells: Vec<String> = values.iter().map(|v| shown(v.get(k))).collect();
+            let cells: Vec<String> = per_version
+                .iter()
+                .map(|pairs| {
+                    pairs
+                        .iter()
+                        .find(|(n, _)| n == k)
+                        .map_or_else(|| "–".to_string(), |(_, v)| v.clone())
+                })
+                .collect();
             let differs = cells.iter().any(|c| *c != cells[0]);
             let tds = cells
                 .into_iter()
@@ -98,7 +102,7 @@ fn text_rows(title: &str, keys: &[String], values: &[Value]) -> impl IntoView {
                 .collect_view();
             view! {
                 <tr class=if differs { "differs" } else { "" }>
-                    <th scope="row">{k.clone()}{differs.then_some(" ≠")}</th>{tds}
+                    <th scope="row">{k.to_string()}{differs.then_some(" ≠")}</th>{tds}
                 </tr>
             }
         })
@@ -107,19 +111,6 @@ fn text_rows(title: &str, keys: &[String], values: &[Value]) -> impl IntoView {
         <tr class="section"><th colspan=width.to_string()>{title.to_string()}</th></tr>
         {rows}
     }
-}
-
-/// The keys of `values`' objects in the order they first appear.
-fn keys_of(values: &[Value]) -> Vec<String> {
-    let mut keys: Vec<String> = Vec::new();
-    for v in values {
-        for k in v.as_object().into_iter().flat_map(|m| m.keys()) {
-            if !keys.contains(k) {
-                keys.push(k.clone());
-            }
-        }
-    }
-    keys
 }
 
 pub fn version_compare_page(who: &Who, group: &GroupInfo, versions: &[PackageInfo]) -> String {
@@ -140,26 +131,10 @@ pub fn version_compare_page(who: &Who, group: &GroupInfo, versions: &[PackageInf
             }
         })
         .collect_view();
-    let lineage: Vec<Value> = versions
+    let lineage: Vec<_> = versions.iter().map(PackageInfo::lineage_pairs).collect();
+    let hyper: Vec<_> = versions
         .iter()
-        .map(|p| {
-            let mut l = p.lineage.clone();
-            if let Some(m) = l.as_object_mut() {
-                m.remove("Hyperparameters");
-                m.remove("AutoMLJobName");
-                m.remove("CandidateName");
-            }
-            l
-        })
-        .collect();
-    let hyper: Vec<Value> = versions
-        .iter()
-        .map(|p| {
-            p.lineage
-                .get("Hyperparameters")
-                .cloned()
-                .unwrap_or(Value::Null)
-        })
+        .map(PackageInfo::hyperparameter_pairs)
         .collect();
     let body = view! {
         <section class="page-head">
@@ -178,8 +153,8 @@ pub fn version_compare_page(who: &Who, group: &GroupInfo, versions: &[PackageInf
                         <tr><th scope="row">"Candidate"</th>{candidates}</tr>
                         {metric_rows("Validation", versions.iter().map(|p| p.metrics.clone()).collect())}
                         {metric_rows("Test set", versions.iter().map(|p| p.test_metrics()).collect())}
-                        {text_rows("Lineage", &keys_of(&lineage), &lineage)}
-                        {text_rows("Hyperparameters", &keys_of(&hyper), &hyper)}
+                        {text_rows("Lineage", &lineage)}
+                        {text_rows("Hyperparameters", &hyper)}
                     </tbody>
                 </table>
             </div>
