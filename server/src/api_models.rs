@@ -133,21 +133,47 @@ pub(crate) async fn describe_transform(
     Ok(Json(shapes::transform(&svc.transform(&name).await?)))
 }
 
-#[utoipa::path(get, path = "/api/transform-jobs/{name}/output", tag = "transform", params(("name" = String, Path)), responses((status = 200, description = "The output CSV", content_type = "text/csv"), (status = 409, description = "Not finished", body = ErrorBody)))]
-/// The output CSV, streamed from disk.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct OutputQuery {
+    /// `csv` (the default) or `parquet` (typed columns).
+    format: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/transform-jobs/{name}/output", tag = "transform", params(("name" = String, Path), OutputQuery), responses((status = 200, description = "The output: CSV, or Parquet with ?format=parquet", content_type = "text/csv"), (status = 409, description = "Not finished", body = ErrorBody)))]
+/// The output CSV (or Parquet), streamed from disk.
 pub(crate) async fn transform_output(
     State(svc): State<Service>,
     Path(name): Path<String>,
+    query: Result<Query<OutputQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let path = svc.transform_file(&name).await?;
+    let Query(q) = query.map_err(|e| ApiError::bad_request("query", e.body_text()))?;
+    let (path, media, ext) = match q.format.as_deref().unwrap_or("csv") {
+        "csv" => (
+            svc.transform_file(&name).await?,
+            "text/csv; charset=utf-8",
+            "csv",
+        ),
+        "parquet" => (
+            svc.transform_parquet(&name).await?,
+            "application/vnd.apache.parquet",
+            "parquet",
+        ),
+        other => {
+            return Err(ApiError::bad_request(
+                "format",
+                format!("{other:?}: use csv or parquet"),
+            ))
+        }
+    };
     let file = tokio::fs::File::open(&path).await?;
     let body = axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(file));
     Ok((
         [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_TYPE, media.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
+                format!("attachment; filename=\"{name}.{ext}\""),
             ),
         ],
         body,

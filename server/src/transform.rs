@@ -247,6 +247,29 @@ impl Service {
         Ok(self.transform_output(name))
     }
 
+    /// The output of a finished transform job as Parquet (typed columns), converted from
+    /// its CSV the first time it is asked for.
+    pub async fn transform_parquet(&self, name: &str) -> Result<PathBuf, ApiError> {
+        let csv = self.transform_file(name).await?;
+        let out = csv.with_extension("parquet");
+        if out.exists() {
+            return Ok(out);
+        }
+        let tmp = csv.with_extension(format!("parquet.{}", uuid::Uuid::new_v4().simple()));
+        let (from, to) = (csv.clone(), tmp.clone());
+        let made = tokio::task::spawn_blocking(move || {
+            glassbox_engine::data::write::csv_to_parquet(&from, &to)
+        })
+        .await
+        .map_err(ApiError::internal)?;
+        if let Err(e) = made {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(ApiError::internal(e));
+        }
+        tokio::fs::rename(&tmp, &out).await?;
+        Ok(out)
+    }
+
     /// After a restart, transforms that were running are failed (their output is partial).
     pub async fn recover_transforms(&self) -> Result<(), ApiError> {
         sqlx::query(

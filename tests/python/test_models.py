@@ -272,6 +272,17 @@ def test_batch_transform_equals_predict_and_keeps_the_input(server, trained, tmp
         expected = list(csv.DictReader(f))
     for g, e in zip(got, expected):
         assert {k: g[k] for k in e} == e
+    # The same output as Parquet, with typed columns.
+    import pandas as pd
+    pq = requests.get(f"{server.url}/api/transform-jobs/iris-batch/output?format=parquet")
+    assert pq.status_code == 200 and pq.headers["content-type"] == "application/vnd.apache.parquet"
+    frame = pd.read_parquet(io.BytesIO(pq.content))
+    assert list(frame.columns) == list(got[0].keys()) and len(frame) == 150
+    assert frame["sepal length (cm)"].dtype.kind == "f"
+    assert [float(x) for x in frame["sepal length (cm)"]] == [float(g["sepal length (cm)"]) for g in got]
+    assert [str(x) for x in frame["predicted_label"]] == [g["predicted_label"] for g in got]
+    bad = requests.get(f"{server.url}/api/transform-jobs/iris-batch/output?format=xlsx")
+    assert bad.status_code == 400 and "parquet" in bad.json()["error"]
     # Without the input columns; refused for an unapproved version, a missing data set.
     r = post(server, "/api/transform-jobs", json={"TransformJobName": "iris-bare", "SourceCandidate": source,
                                                  "TransformInput": {"DatasetId": ds}})

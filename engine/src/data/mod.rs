@@ -6,6 +6,7 @@ pub mod problem;
 pub mod read;
 pub mod table;
 pub mod target;
+pub mod write;
 
 pub use problem::{infer_problem_type, ProblemInference, ProblemType, ALL_PROBLEM_TYPES};
 pub use read::{read_bytes, read_file, FileFormat, RawTable, ReadOptions};
