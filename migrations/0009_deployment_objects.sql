@@ -37,3 +37,15 @@ CREATE TABLE tags (
 
 -- A version's ModelMetrics as the SageMaker protocol registered them (JSON, as given).
 ALTER TABLE model_packages ADD COLUMN model_metrics TEXT;
+
+-- Scheduled drift reports: an endpoint's drift computed every N seconds, the reports kept
+-- (the newest 100 per endpoint).
+ALTER TABLE endpoints ADD COLUMN drift_every_seconds INTEGER;
+CREATE TABLE drift_reports (
+    endpoint    TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    severity    TEXT NOT NULL,
+    rows        INTEGER NOT NULL,
+    report      TEXT NOT NULL             -- JSON: the DriftReport
+);
+CREATE INDEX drift_reports_by_endpoint ON drift_reports (endpoint, created_at);

@@ -31,7 +31,7 @@ pub use job_form::{new_job_page, FormError, TargetOption};
 pub use job_pages::{job_live, job_page, jobs_page, ReviewDraft, Sharing};
 pub use links::JobLinks;
 pub use model_pages::{
-    drift_page, endpoint_page, group_page, models_page, pipeline_page, register_page,
+    drift_page, endpoint_page, group_page, models_page, pipeline_page, register_page, DriftSchedule,
 };
 pub use notebook_view::{markdown_html, notebook_page};
 pub use pages::{dataset_page, error_page, error_page_for, home_page};

@@ -338,6 +338,19 @@ impl PackageInfo {
     }
 }
 
+/// One scheduled drift report of an endpoint.
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct DriftRun {
+    #[serde(rename = "CreationTime")]
+    pub created_at: String,
+    /// The worst column severity.
+    pub severity: String,
+    /// Captured rows compared.
+    pub rows: usize,
+    pub report: Option<glassbox_engine::reports::DriftReport>,
+}
+
 /// A real-time endpoint and what it serves.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EndpointInfo {

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 
 use crate::format::{num, when};
-use crate::model::{EndpointInfo, EndpointStats, GroupInfo, PackageInfo, PipelineInfo, Who};
+use crate::model::{
+    DriftRun, EndpointInfo, EndpointStats, GroupInfo, PackageInfo, PipelineInfo, Who,
+};
 use crate::pages::document;
 
 fn approval_badge(status: &str) -> impl IntoView {
@@ -351,10 +353,62 @@ pub fn pipeline_page(who: &Who, p: &PipelineInfo) -> String {
 }
 
 /// `/endpoints/{name}/drift`: the captured requests against the training data.
+/// A drift page's schedule: its interval (none when off) and the reports it has made.
+pub struct DriftSchedule<'a> {
+    pub every_seconds: Option<i64>,
+    pub runs: &'a [DriftRun],
+}
+
+/// The schedule card: its form (for those who may change the endpoint) and the history.
+fn schedule_card(who: &Who, endpoint: &str, s: &DriftSchedule) -> impl IntoView {
+    let state = match s.every_seconds {
+        Some(n) => format!("A report is made every {n} s; the newest 100 are kept."),
+        None => "No schedule: reports are made when this page is opened.".to_string(),
+    };
+    let form = who.can_change.then(|| view! {
+        <form method="post" action=format!("/endpoints/{endpoint}/drift-schedule") class="inline-form" id="drift-schedule-form">
+            <label class="inline">"Every "<input type="number" name="every_seconds" min="5" max="604800"
+                value=s.every_seconds.map(|n| n.to_string()).unwrap_or_default() aria-label="seconds between reports"/>" seconds"</label>
+            <button type="submit" id="drift-schedule-save">"Save the schedule"</button>
+            <span class="muted small">"(empty: no schedule)"</span>
+        </form>
+    });
+    let rows = s
+        .runs
+        .iter()
+        .map(|r| {
+            let high = r.report.as_ref().map_or(0, |d| {
+                d.columns.iter().filter(|c| c.severity == "high").count()
+            });
+            view! {
+                <tr><td>{when(&r.created_at)}</td>
+                    <td><span class=format!("badge sev-{}", if r.severity == "none" { "low" } else { r.severity.as_str() })>{r.severity.clone()}</span></td>
+                    <td class="num">{r.rows}</td><td class="num">{high}</td></tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card" id="drift-schedule">
+            <h2>"Schedule"</h2>
+            <p id="drift-schedule-state">{state}</p>
+            {form}
+            {(!s.runs.is_empty()).then(|| view! {
+                <div class="scroll" tabindex="0" role="region" aria-label="Scheduled reports">
+                    <table class="grid" id="drift-history">
+                        <thead><tr><th>"When (UTC)"</th><th>"Severity"</th><th>"Captured rows"</th><th>"Columns high"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            })}
+        </section>
+    }
+}
+
 pub fn drift_page(
     who: &Who,
     endpoint: &str,
     report: Result<&glassbox_engine::reports::DriftReport, &str>,
+    schedule: &DriftSchedule,
 ) -> String {
     let fmt = |v: Option<f64>| v.map_or("–".to_string(), |x| format!("{x:.3}"));
     let row = |c: &glassbox_engine::reports::ColumnDrift| {
@@ -396,6 +450,7 @@ pub fn drift_page(
             <p class="muted"><a href=format!("/endpoints/{endpoint}")>{format!("back to {endpoint}")}</a>" · as JSON: "<a href=format!("/api/endpoints/{endpoint}/drift")>"drift"</a></p>
         </div></section>
         <section class="card">{content}</section>
+        {schedule_card(who, endpoint, schedule)}
     };
     document(who, &format!("Drift · {endpoint}"), body)
 }

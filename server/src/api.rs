@@ -57,6 +57,8 @@ use crate::shapes;
         crate::api_models::update_endpoint,
         crate::api_models::delete_endpoint,
         crate::api_models::drift,
+        crate::api_models::set_drift_schedule,
+        crate::api_models::drift_reports,
         crate::api_models::invoke,
         crate::api_models::metrics,
         crate::api_models::start_pipeline,

@@ -45,6 +45,11 @@ pub fn routes() -> Router<Service> {
         )
         .route("/metrics", get(metrics))
         .route("/api/endpoints/{name}/drift", get(drift))
+        .route(
+            "/api/endpoints/{name}/drift-schedule",
+            axum::routing::put(set_drift_schedule),
+        )
+        .route("/api/endpoints/{name}/drift-reports", get(drift_reports))
         .route("/api/pipeline-executions", post(start_pipeline))
         .route("/api/pipeline-executions/{name}", get(describe_pipeline))
         .route("/api/transform-jobs", post(create_transform))
@@ -406,6 +411,40 @@ pub(crate) async fn create_endpoint(
         StatusCode::CREATED,
         Json(json!({ "EndpointArn": shapes::endpoint_arn(&name) })),
     ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+struct DriftSchedule {
+    /// Seconds between reports; null stops the schedule.
+    every_seconds: Option<i64>,
+}
+
+#[utoipa::path(put, path = "/api/endpoints/{name}/drift-schedule", tag = "endpoints", params(("name" = String, Path)), request_body(content = Object, description = "`{\"EverySeconds\": N}` (5 to 604800), or `{\"EverySeconds\": null}` to stop"), responses((status = 204, description = "Set"), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+/// Computes the endpoint's drift report every N seconds and keeps the newest 100.
+pub(crate) async fn set_drift_schedule(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode, ApiError> {
+    let req: DriftSchedule = parse_body(&body)?;
+    svc.set_drift_schedule(&actor, &name, req.every_seconds)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[utoipa::path(get, path = "/api/endpoints/{name}/drift-reports", tag = "endpoints", params(("name" = String, Path)), responses((status = 200, description = "`{\"EverySeconds\", \"DriftReports\": [{CreationTime, Severity, Rows, Report}]}`, newest first", body = serde_json::Value), (status = 404, body = ErrorBody)))]
+/// The scheduled drift reports, newest first.
+pub(crate) async fn drift_reports(
+    State(svc): State<Service>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let runs = svc.drift_history(&name).await?;
+    Ok(Json(json!({
+        "EverySeconds": svc.drift_schedule(&name).await?,
+        "DriftReports": runs,
+    })))
 }
 
 #[utoipa::path(get, path = "/api/endpoints/{name}/drift", tag = "endpoints", params(("name" = String, Path)), responses((status = 200, description = "The drift report: per column PSI, KS, JS divergence, unseen levels, missing rates, with severities; and the predictions", body = serde_json::Value), (status = 409, description = "Nothing captured yet, or the training data is gone", body = ErrorBody)))]

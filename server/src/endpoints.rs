@@ -644,6 +644,10 @@ impl Service {
             .bind(name)
             .execute(&self.db)
             .await?;
+        sqlx::query("DELETE FROM drift_reports WHERE endpoint = ?")
+            .bind(name)
+            .execute(&self.db)
+            .await?;
         // Its captured requests go with it: an endpoint made again under this name
         // starts its drift reports afresh. (The name was checked when it was made.)
         if let Some(dir) = self.capture_file(name).parent() {

@@ -7,6 +7,7 @@ mod candidate_notebook;
 mod cli;
 mod db;
 mod deployments;
+mod drift_schedule;
 mod endpoint_stats;
 mod endpoints;
 mod error;
@@ -457,6 +458,7 @@ async fn serve(args: ServeArgs, read: ReadOptions) -> anyhow::Result<()> {
     };
     started.await.map_err(|e| anyhow::anyhow!(e.message))?;
     svc.spawn_retention();
+    svc.spawn_drift_schedules();
     let app = axum::Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .merge(api::routes())

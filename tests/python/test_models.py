@@ -413,3 +413,56 @@ def test_registered_files_outlive_their_job(server, trained):
     assert requests.delete(f"{server.url}/api/endpoints/iris-kept").status_code == 204
     assert post(server, "/endpoints/iris-kept/invocations", data=",".join(rows[0]),
                 headers={"Content-Type": "text/csv"}).status_code == 404
+
+def test_scheduled_drift_reports_follow_the_captured_rows(server, trained):
+    """An endpoint on a 5-second schedule gets reports by itself, each the report the
+    drift route gives; more shifted traffic raises it; removing the schedule stops it; a
+    deleted endpoint takes its reports with it."""
+    ds, done = trained
+    names, rows = rows_without_target()
+    source = {"AutoMLJobName": "iris-models", "CandidateName": done[0]}
+    url = f"{server.url}/api/endpoints/iris-sched"
+    r = post(server, "/api/endpoints", json={"EndpointName": "iris-sched", "SourceCandidate": source,
+                                             "DataCaptureConfig": {"InitialSamplingPercentage": 100}})
+    assert r.status_code == 201, r.text
+    for bad in ({"EverySeconds": 1}, {"EverySeconds": "often"}, {"Every": 5}):
+        r = requests.put(url + "/drift-schedule", json=bad)
+        assert r.status_code == 400, (bad, r.text)
+    assert requests.put(f"{server.url}/api/endpoints/nope/drift-schedule", json={"EverySeconds": 5}).status_code == 404
+    assert requests.put(url + "/drift-schedule", json={"EverySeconds": 5}).status_code == 204
+    # Nothing captured yet: the schedule makes no report (and does not fail).
+    time.sleep(1.5)
+    assert requests.get(url + "/drift-reports").json() == {"EverySeconds": 5, "DriftReports": []}
+    body = "\n".join(",".join(r) for r in rows)
+    assert post(server, "/endpoints/iris-sched/invocations", data=body, headers={"Content-Type": "text/csv"}).status_code == 200
+
+    def reports(n, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            got = requests.get(url + "/drift-reports").json()["DriftReports"]
+            if len(got) >= n:
+                return got
+            time.sleep(0.5)
+        raise AssertionError(f"fewer than {n} scheduled reports after {timeout} s")
+
+    first = reports(1)[0]
+    assert first["Severity"] == "none" and first["Rows"] == 150
+    assert first["Report"] == requests.get(url + "/drift").json()
+    col = names.index("petal length (cm)")
+    moved = [[str(float(v) + 3) if i == col else v for i, v in enumerate(row)] for row in rows] * 3
+    body = "\n".join(",".join(r) for r in moved)
+    assert post(server, "/endpoints/iris-sched/invocations", data=body, headers={"Content-Type": "text/csv"}).status_code == 200
+    deadline = time.time() + 20
+    while (latest := reports(1)[0])["Rows"] != 600:
+        assert time.time() < deadline, latest
+        time.sleep(0.5)
+    assert latest["Severity"] == "high"
+    page = requests.get(f"{server.url}/endpoints/iris-sched/drift").text
+    assert 'id="drift-history"' in page and "every 5 s" in page
+    # Off: no more reports.
+    assert requests.put(url + "/drift-schedule", json={"EverySeconds": None}).status_code == 204
+    count = len(reports(1))
+    time.sleep(6)
+    assert len(requests.get(url + "/drift-reports").json()["DriftReports"]) == count
+    assert requests.delete(url).status_code == 204
+    assert requests.get(url + "/drift-reports").status_code == 404

@@ -16,11 +16,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::{Column, Values};
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ColumnDrift {
     pub column: String,
     pub kind: String,
@@ -38,7 +38,7 @@ pub struct ColumnDrift {
     pub reasons: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DriftReport {
     pub baseline_rows: usize,
     pub current_rows: usize,

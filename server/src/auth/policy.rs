@@ -81,7 +81,14 @@ pub fn need(method: &Method, route: &str) -> Need {
         "/api/endpoints/{name}" if method == Method::PUT || method == Method::DELETE => {
             Change(Endpoint)
         }
-        "/endpoints/{name}/update" | "/endpoints/{name}/delete" if post => Change(Endpoint),
+        "/api/endpoints/{name}/drift-schedule" if method == Method::PUT => Change(Endpoint),
+        "/endpoints/{name}/update"
+        | "/endpoints/{name}/delete"
+        | "/endpoints/{name}/drift-schedule"
+            if post =>
+        {
+            Change(Endpoint)
+        }
         "/api/datasets/{id}" if method == Method::DELETE => Change(Dataset),
         "/api/datasets/{id}/target" if method == Method::PUT => Change(Dataset),
         "/datasets/{id}/delete" | "/datasets/{id}/target" if post => Change(Dataset),

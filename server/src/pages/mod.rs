@@ -75,6 +75,10 @@ pub fn routes() -> Router<Service> {
         .route("/endpoints/{name}", get(models::endpoint))
         .route("/pipelines/{name}", get(models::pipeline))
         .route("/endpoints/{name}/drift", get(models::drift))
+        .route(
+            "/endpoints/{name}/drift-schedule",
+            post(models::drift_schedule),
+        )
         .route("/endpoints/{name}/update", post(models::update_endpoint))
         .route("/endpoints/{name}/delete", post(models::delete_endpoint))
         .route("/share/{token}", get(shared::job))

@@ -359,13 +359,61 @@ pub(super) async fn drift(
     Path(name): Path<String>,
 ) -> Response {
     let report = svc.drift(&name).await;
-    match &report {
-        Err(e) if e.status == axum::http::StatusCode::NOT_FOUND => error_page(report.unwrap_err()),
-        _ => Html(glassbox_app::drift_page(
-            &actor.who(None),
+    if let Err(e) = &report {
+        if e.status == axum::http::StatusCode::NOT_FOUND {
+            return error_page(report.unwrap_err());
+        }
+    }
+    let schedule = async {
+        let owner = svc.endpoint_owner(&name).await?;
+        Ok::<_, ApiError>((
+            owner,
+            svc.drift_schedule(&name).await?,
+            svc.drift_history(&name).await?,
+        ))
+    };
+    match schedule.await {
+        Ok((owner, every_seconds, runs)) => Html(glassbox_app::drift_page(
+            &actor.who(owner),
             &name,
             report.as_ref().map_err(|e| e.message.as_str()),
+            &glassbox_app::DriftSchedule {
+                every_seconds,
+                runs: &runs,
+            },
         ))
         .into_response(),
+        Err(e) => error_page(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct ScheduleForm {
+    every_seconds: String,
+}
+
+/// The drift page's schedule form: a number of seconds, or empty for none.
+pub(super) async fn drift_schedule(
+    State(svc): State<Service>,
+    Extension(actor): Extension<Actor>,
+    Path(name): Path<String>,
+    Form(f): Form<ScheduleForm>,
+) -> Response {
+    let every = match f.every_seconds.trim() {
+        "" => Ok(None),
+        n => n.parse::<i64>().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                "every_seconds",
+                format!("{n:?} is not a whole number of seconds"),
+            )
+        }),
+    };
+    let done = match every {
+        Ok(every) => svc.set_drift_schedule(&actor, &name, every).await,
+        Err(e) => Err(e),
+    };
+    match done {
+        Ok(()) => Redirect::to(&format!("/endpoints/{name}/drift")).into_response(),
+        Err(e) => error_page(e),
     }
 }
