@@ -320,11 +320,12 @@ impl Service {
                 .await
                 .map_err(|e| store_error(field, uri, e))?;
             let body = got.into_stream().map_err(|e| e.to_string()).boxed();
-            parts.push(if i == 0 || header.is_some() {
+            let body = if i == 0 || header.is_some() {
                 body
             } else {
                 without_first_line(body).boxed()
-            });
+            };
+            parts.push(line_ended(body).boxed());
         }
         if let Some(h) = header {
             if name.ends_with(".gz") {
@@ -452,6 +453,30 @@ fn collect_files(root: &Path, dir: &Path, out: &mut Vec<String>) -> std::io::Res
     Ok(())
 }
 
+/// A byte stream that ends with a line break (one is added when its last byte is not),
+/// so that the next part joined after it starts on a line of its own.
+fn line_ended<S>(body: S) -> impl Stream<Item = Result<Bytes, String>>
+where
+    S: Stream<Item = Result<Bytes, String>>,
+{
+    use std::sync::atomic::{AtomicU8, Ordering};
+    let last = Arc::new(AtomicU8::new(b'\n'));
+    let seen = last.clone();
+    body.inspect(move |chunk| {
+        if let Ok(b) = chunk {
+            if let Some(&x) = b.last() {
+                seen.store(x, Ordering::Relaxed);
+            }
+        }
+    })
+    .chain(stream::once(async move {
+        Ok(match last.load(Ordering::Relaxed) {
+            b'\n' => Bytes::new(),
+            _ => Bytes::from_static(b"\n"),
+        })
+    }))
+}
+
 /// A byte stream without its first line (a repeated CSV header).
 fn without_first_line<S>(body: S) -> impl Stream<Item = Result<Bytes, String>>
 where
@@ -533,5 +558,15 @@ mod tests {
             .unwrap();
         let joined: Vec<u8> = rest.iter().flat_map(|b| b.to_vec()).collect();
         assert_eq!(joined, b"1,2\n");
+        // A part without a final line break gets one; one with it gets none more.
+        for (given, want) in [
+            (vec!["a,b\n1,2"], "a,b\n1,2\n"),
+            (vec!["a,b\n", "1,2\n"], "a,b\n1,2\n"),
+            (vec![], ""),
+        ] {
+            let got: Vec<Bytes> = line_ended(part(given)).try_collect().await.unwrap();
+            let got: Vec<u8> = got.iter().flat_map(|b| b.to_vec()).collect();
+            assert_eq!(String::from_utf8(got).unwrap(), want);
+        }
     }
 }
