@@ -69,6 +69,11 @@ pub struct Service {
     pub live: crate::endpoints::LiveModels,
     /// What the endpoints have answered.
     pub stats: crate::endpoint_stats::Stats,
+    /// Set once an account has been seen: team mode never ends (the last admin cannot be
+    /// removed), so requests stop asking the database once it has begun.
+    pub team_seen: Arc<AtomicBool>,
+    /// When local mode was last confirmed by the database (see `team_mode`).
+    pub local_checked: Arc<Mutex<Option<std::time::Instant>>>,
 }
 
 const STORED_FILE: &str = "upload";
@@ -160,6 +165,8 @@ impl Service {
             limiter: Arc::new(crate::auth::LoginLimiter::default()),
             live: Default::default(),
             stats: Default::default(),
+            team_seen: Default::default(),
+            local_checked: Default::default(),
         }
     }
 

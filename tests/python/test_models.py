@@ -391,29 +391,6 @@ def test_a_drift_report_flags_a_shifted_copy_and_passes_the_same_data(server, tr
     assert bad.status_code == 400 and "Percentage" in bad.json()["field"]
 
 
-def test_registered_files_outlive_their_job(server, trained):
-    ds, done = trained
-    assert register(server, "cand-999-none").status_code == 400
-    assert register(server, done[1], ModelApprovalStatus="Maybe").status_code == 400
-    r = register(server, done[1], ModelApprovalStatus="Approved")
-    assert r.status_code == 201, r.text
-    version = r.json()["ModelPackageVersion"]
-    listed = requests.get(f"{server.url}/api/model-packages", params={"ModelPackageGroupName": "iris"}).json()
-    assert version in [p["ModelPackageVersion"] for p in listed["ModelPackageSummaryList"]]
-    post(server, "/api/endpoints", json={"EndpointName": "iris-kept", "ModelPackage": f"iris/{version}"})
-    # The job goes (its endpoints from candidates keep their loaded models until a restart).
-    for e in ("iris-raw", "iris-swap"):
-        requests.delete(f"{server.url}/api/endpoints/{e}")
-    assert requests.delete(f"{server.url}/api/automl-jobs/iris-models").status_code == 204
-    d = requests.get(f"{server.url}/api/model-packages/iris/{version}")
-    assert d.status_code == 200 and d.json()["Lineage"]["AutoMLJobName"] == "iris-models"
-    _, rows = rows_without_target()
-    r = post(server, "/endpoints/iris-kept/invocations", data=",".join(rows[0]), headers={"Content-Type": "text/csv"})
-    assert r.status_code == 200, r.text
-    assert requests.delete(f"{server.url}/api/endpoints/iris-kept").status_code == 204
-    assert post(server, "/endpoints/iris-kept/invocations", data=",".join(rows[0]),
-                headers={"Content-Type": "text/csv"}).status_code == 404
-
 def test_scheduled_drift_reports_follow_the_captured_rows(server, trained):
     """An endpoint on a 5-second schedule gets reports by itself, each the report the
     drift route gives; more shifted traffic raises it; removing the schedule stops it; a
@@ -466,3 +443,27 @@ def test_scheduled_drift_reports_follow_the_captured_rows(server, trained):
     assert len(requests.get(url + "/drift-reports").json()["DriftReports"]) == count
     assert requests.delete(url).status_code == 204
     assert requests.get(url + "/drift-reports").status_code == 404
+
+
+def test_registered_files_outlive_their_job(server, trained):
+    ds, done = trained
+    assert register(server, "cand-999-none").status_code == 400
+    assert register(server, done[1], ModelApprovalStatus="Maybe").status_code == 400
+    r = register(server, done[1], ModelApprovalStatus="Approved")
+    assert r.status_code == 201, r.text
+    version = r.json()["ModelPackageVersion"]
+    listed = requests.get(f"{server.url}/api/model-packages", params={"ModelPackageGroupName": "iris"}).json()
+    assert version in [p["ModelPackageVersion"] for p in listed["ModelPackageSummaryList"]]
+    post(server, "/api/endpoints", json={"EndpointName": "iris-kept", "ModelPackage": f"iris/{version}"})
+    # The job goes (its endpoints from candidates keep their loaded models until a restart).
+    for e in ("iris-raw", "iris-swap"):
+        requests.delete(f"{server.url}/api/endpoints/{e}")
+    assert requests.delete(f"{server.url}/api/automl-jobs/iris-models").status_code == 204
+    d = requests.get(f"{server.url}/api/model-packages/iris/{version}")
+    assert d.status_code == 200 and d.json()["Lineage"]["AutoMLJobName"] == "iris-models"
+    _, rows = rows_without_target()
+    r = post(server, "/endpoints/iris-kept/invocations", data=",".join(rows[0]), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 200, r.text
+    assert requests.delete(f"{server.url}/api/endpoints/iris-kept").status_code == 204
+    assert post(server, "/endpoints/iris-kept/invocations", data=",".join(rows[0]),
+                headers={"Content-Type": "text/csv"}).status_code == 404

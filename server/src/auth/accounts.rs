@@ -69,9 +69,27 @@ fn expiry(seconds: i64) -> String {
 impl Service {
     /// Team mode: at least one account exists.
     pub async fn team_mode(&self) -> Result<bool, ApiError> {
+        use std::sync::atomic::Ordering;
+        if self.team_seen.load(Ordering::Acquire) {
+            return Ok(true);
+        }
+        // Local mode is confirmed at most once a second: the first account may be added
+        // by the CLI while the server runs (one added here ends local mode at once).
+        let fresh = |t: &Option<std::time::Instant>| {
+            t.is_some_and(|t| t.elapsed() < std::time::Duration::from_secs(1))
+        };
+        if fresh(&self.local_checked.lock().unwrap_or_else(|e| e.into_inner())) {
+            return Ok(false);
+        }
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM users WHERE removed_at IS NULL")
             .fetch_one(&self.db)
             .await?;
+        if n > 0 {
+            self.team_seen.store(true, Ordering::Release);
+        } else {
+            *self.local_checked.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(std::time::Instant::now());
+        }
         Ok(n > 0)
     }
 
@@ -122,6 +140,9 @@ impl Service {
                 .await?;
         }
         tx.commit().await?;
+        // Local mode ends now, not at the next check.
+        self.team_seen
+            .store(true, std::sync::atomic::Ordering::Release);
         self.audit(by, "created", &format!("user {name}"), Some(role.as_str()))
             .await;
         Ok(())

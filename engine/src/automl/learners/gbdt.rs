@@ -16,6 +16,9 @@ use super::{binary_proba, check_time, sigmoid, FitError, Learner, Task, TrainDat
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
+/// Rows from which a prediction is spread over threads.
+const PARALLEL_ROWS: usize = 256;
+
 #[derive(Serialize, Deserialize)]
 pub struct GbdtModel {
     pub task: Task,
@@ -163,13 +166,19 @@ impl Learner for GbdtModel {
 
     fn predict(&self, m: &Matrix) -> Predictions {
         let x = FMatrix::new(&m.data, m.rows, m.cols);
+        // forust spreads each tree's rows over threads: worth it for batches, but for an
+        // endpoint's few rows the hand-offs (one per tree) cost more than the trees.
+        // Either way each row's trees are summed in the same order: the same numbers.
+        let parallel = m.rows >= PARALLEL_ROWS;
         // Raw scores; a class absent from training scores -inf (probability 0).
         let raw: Vec<Vec<f64>> = self
             .boosters
             .iter()
             .map(|b| {
-                b.as_ref()
-                    .map_or_else(|| vec![f64::NEG_INFINITY; m.rows], |b| b.predict(&x, true))
+                b.as_ref().map_or_else(
+                    || vec![f64::NEG_INFINITY; m.rows],
+                    |b| b.predict(&x, parallel),
+                )
             })
             .collect();
         match self.task {
