@@ -103,16 +103,7 @@ pub(crate) async fn create_transform(
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let req: CreateTransform = parse_body(&body)?;
-    let join = match req.join_source.as_deref() {
-        None | Some("None") => false,
-        Some("Input") => true,
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "JoinSource",
-                format!("{other:?} is not Input or None"),
-            ))
-        }
-    };
+    let join = crate::transform::join_source("JoinSource", req.join_source.as_deref())?;
     let source = source_in(req.model_package.as_deref(), req.source_candidate.as_ref())?;
     let name = req.transform_job_name;
     svc.create_transform(
@@ -267,6 +258,7 @@ pub(crate) async fn create_package(
                 candidate: &req.source_candidate.candidate_name,
                 approval: req.model_approval_status.as_deref(),
                 test_dataset: req.test_dataset_id.as_deref(),
+                model_metrics: None,
             },
         )
         .await?;

@@ -46,6 +46,22 @@ pub enum Source {
 /// The four columns a source is stored in: group, version, job, candidate.
 pub type SourceColumns = (Option<String>, Option<i64>, Option<String>, Option<String>);
 
+/// A registered version named `GROUP/VERSION` or by its ARN
+/// (`arn:…:model-package/GROUP/VERSION`): its group and number. `field` names it in errors.
+pub fn package_ref(field: &str, given: &str) -> Result<(String, i64), ApiError> {
+    let tail = given
+        .split_once(":model-package/")
+        .map_or(given, |(_, t)| t);
+    let bad = || {
+        ApiError::bad_request(
+            field,
+            format!("{given:?}: name a model package version as GROUP/VERSION (or its ARN)"),
+        )
+    };
+    let (group, version) = tail.rsplit_once('/').ok_or_else(bad)?;
+    Ok((group.to_string(), version.parse().map_err(|_| bad())?))
+}
+
 impl Source {
     /// A request's `ModelPackage` ("GROUP/VERSION") or `SourceCandidate` (job, candidate):
     /// exactly one of them.
@@ -54,21 +70,7 @@ impl Source {
         candidate: Option<(&str, &str)>,
     ) -> Result<Source, ApiError> {
         match (package, candidate) {
-            (Some(p), None) => {
-                let (group, version) = p.rsplit_once('/').ok_or_else(|| {
-                    ApiError::bad_request("ModelPackage", format!("{p:?}: expected GROUP/VERSION"))
-                })?;
-                let version = version.parse().map_err(|_| {
-                    ApiError::bad_request(
-                        "ModelPackage",
-                        format!("{version:?} is not a version number"),
-                    )
-                })?;
-                Ok(Source::Package {
-                    group: group.to_string(),
-                    version,
-                })
-            }
+            (Some(p), None) => Source::package("ModelPackage", p),
             (None, Some((job, candidate))) => Ok(Source::Candidate {
                 job: job.to_string(),
                 candidate: candidate.to_string(),
@@ -78,6 +80,13 @@ impl Source {
                 "give either ModelPackage (\"group/version\") or SourceCandidate",
             )),
         }
+    }
+
+    /// A registered version named `GROUP/VERSION` or by its ARN; `field` names it in
+    /// errors.
+    pub fn package(field: &str, given: &str) -> Result<Source, ApiError> {
+        let (group, version) = package_ref(field, given)?;
+        Ok(Source::Package { group, version })
     }
 
     pub fn columns(&self) -> SourceColumns {

@@ -108,7 +108,7 @@ pub fn parse(field: &str, uri: &str) -> Result<Location, ApiError> {
     ))
 }
 
-/// A key's segments, without empty, `.` or `..` ones (a trailing `/` is kept as a prefix).
+/// A key's segments joined by `/`, without empty ones; `.` and `..` are refused.
 fn clean_key(key: &str) -> Result<String, String> {
     let parts: Vec<&str> = key.split('/').filter(|s| !s.is_empty()).collect();
     if parts.iter().any(|p| *p == "." || *p == "..") {
@@ -243,6 +243,15 @@ impl Service {
         &self.settings.objects
     }
 
+    /// The store and path a URI names (`field` names it in errors).
+    fn locate(
+        &self,
+        field: &str,
+        uri: &str,
+    ) -> Result<(Arc<dyn ObjectStore>, ObjectPath), ApiError> {
+        self.objects().open(field, &parse(field, uri)?)
+    }
+
     /// The objects a manifest lists: `[{"prefix": URI}, "rel", …]`.
     async fn manifest_objects(
         &self,
@@ -272,8 +281,7 @@ impl Service {
                 .as_str()
                 .ok_or_else(|| bad(&format!("item {i} is not a string")))?;
             let full = format!("{}/{}", prefix.trim_end_matches('/'), rel);
-            let loc = parse(field, &full)?;
-            out.push(self.objects().open(field, &loc)?);
+            out.push(self.locate(field, &full)?);
         }
         if out.is_empty() {
             return Err(bad("it lists no files"));
@@ -358,8 +366,7 @@ impl Service {
         field: &str,
         uri: &str,
     ) -> Result<serde_json::Value, ApiError> {
-        let loc = parse(field, uri)?;
-        let (store, path) = self.objects().open(field, &loc)?;
+        let (store, path) = self.locate(field, uri)?;
         let got = store
             .get(&path)
             .await
@@ -376,16 +383,15 @@ impl Service {
     }
 
     /// Copies every file under `dir` to `uri`/`prefix`/… (a folder's layout kept; links
-    /// skipped). Returns how many files were written.
+    /// skipped).
     pub async fn export_dir(
         &self,
         field: &str,
         uri: &str,
         prefix: &str,
         dir: &Path,
-    ) -> Result<usize, ApiError> {
-        let loc = parse(field, uri)?;
-        let (store, base) = self.objects().open(field, &loc)?;
+    ) -> Result<(), ApiError> {
+        let (store, base) = self.locate(field, uri)?;
         let mut files = Vec::new();
         collect_files(dir, dir, &mut files)?;
         for rel in &files {
@@ -396,14 +402,13 @@ impl Service {
                 .await
                 .map_err(|e| store_error(field, uri, e))?;
         }
-        Ok(files.len())
+        Ok(())
     }
 
     /// Writes a CSV file's rows, without its header line, to `uri`/`name`.
     pub async fn export_rows(&self, uri: &str, name: &str, file: &Path) -> Result<(), ApiError> {
         let field = "TransformOutput.S3OutputPath";
-        let loc = parse(field, uri)?;
-        let (store, base) = self.objects().open(field, &loc)?;
+        let (store, base) = self.locate(field, uri)?;
         let mut data = tokio::fs::read(file).await?;
         let header = data
             .iter()
@@ -419,8 +424,7 @@ impl Service {
 
     /// Checks that an output URI can be used, before any work starts.
     pub fn check_output_uri(&self, field: &str, uri: &str) -> Result<(), ApiError> {
-        let loc = parse(field, uri)?;
-        self.objects().open(field, &loc).map(|_| ())
+        self.locate(field, uri).map(|_| ())
     }
 }
 

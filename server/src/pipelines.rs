@@ -311,6 +311,7 @@ impl Service {
                     candidate: &candidate,
                     approval: None,
                     test_dataset: Some(&req.test_dataset_id),
+                    model_metrics: None,
                 },
             )
             .await;

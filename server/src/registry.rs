@@ -85,6 +85,8 @@ pub struct Registration<'a> {
     pub candidate: &'a str,
     pub approval: Option<&'a str>,
     pub test_dataset: Option<&'a str>,
+    /// The metrics a SageMaker client registered with it (`ModelMetrics`, kept as given).
+    pub model_metrics: Option<&'a Value>,
 }
 
 /// SageMaker's pattern for group and endpoint names: letters, digits and single hyphens
@@ -215,6 +217,15 @@ impl Service {
     }
 
     /// Who created a group; 404 when there is none.
+    /// One group, with its version count.
+    pub async fn group(&self, name: &str) -> Result<GroupInfo, ApiError> {
+        self.groups()
+            .await?
+            .into_iter()
+            .find(|g| g.name == name)
+            .ok_or_else(|| ApiError::not_found(format!("no model package group {name:?}")))
+    }
+
     pub async fn group_owner(&self, name: &str) -> Result<Option<i64>, ApiError> {
         let row: Option<(Option<i64>,)> =
             sqlx::query_as("SELECT owner FROM model_package_groups WHERE name = ?")
@@ -293,9 +304,9 @@ impl Service {
         let t = now();
         let inserted: (i64,) = sqlx::query_as(
             "INSERT INTO model_packages (group_name, version, approval, approval_by, approval_at, job_name, candidate, \
-             lineage, metrics, registered_by, owner, created_at) \
+             lineage, metrics, registered_by, owner, created_at, model_metrics) \
              VALUES (?1, (SELECT COALESCE(MAX(version), 0) + 1 FROM model_packages WHERE group_name = ?1), \
-             ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?4) RETURNING version",
+             ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?4, ?11) RETURNING version",
         )
         .bind(r.group)
         .bind(approval)
@@ -307,6 +318,7 @@ impl Service {
         .bind(Value::from(metrics).to_string())
         .bind(by.audit_name())
         .bind(by.owner())
+        .bind(r.model_metrics.map(Value::to_string))
         .fetch_one(&self.db)
         .await?;
         let version = inserted.0;
@@ -434,24 +446,6 @@ impl Service {
             description,
         )
         .await;
-        Ok(())
-    }
-
-    /// Records the metrics a client registered with a version (kept as given).
-    pub async fn set_package_metrics(
-        &self,
-        group: &str,
-        version: i64,
-        metrics: &serde_json::Value,
-    ) -> Result<(), ApiError> {
-        sqlx::query(
-            "UPDATE model_packages SET model_metrics = ? WHERE group_name = ? AND version = ?",
-        )
-        .bind(metrics.to_string())
-        .bind(group)
-        .bind(version)
-        .execute(&self.db)
-        .await?;
         Ok(())
     }
 

@@ -53,6 +53,19 @@ impl TransformRow {
     }
 }
 
+/// `JoinSource`: `Input` keeps the input columns beside the predictions; `None` (the
+/// default) does not.
+pub fn join_source(field: &str, given: Option<&str>) -> Result<bool, ApiError> {
+    match given {
+        None | Some("None") => Ok(false),
+        Some("Input") => Ok(true),
+        Some(other) => Err(ApiError::bad_request(
+            field,
+            format!("{other:?} is not Input or None"),
+        )),
+    }
+}
+
 impl Service {
     fn transform_output(&self, name: &str) -> PathBuf {
         self.settings

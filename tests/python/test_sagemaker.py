@@ -228,6 +228,11 @@ def test_the_autopilot_sample_notebook_runs_unchanged(server, s3, job):
         best["FinalAutoMLJobObjectiveMetric"]["Value"])
     only = answer(client, "list_candidates_for_auto_ml_job", AutoMLJobName="titanic-s3", MaxResults=1)
     assert len(only["Candidates"]) == 1
+    # A name is looked for among all candidates, before MaxResults cuts the list.
+    last = cands[-1]["CandidateName"]
+    named = answer(client, "list_candidates_for_auto_ml_job", AutoMLJobName="titanic-s3",
+                   CandidateNameEquals=last, MaxResults=1)["Candidates"]
+    assert [c["CandidateName"] for c in named] == [last]
 
     # The job's results are in the output location: notebooks and the model the
     # containers point at.
@@ -513,7 +518,11 @@ def test_team_mode_checks_signatures_and_roles(team):
     code, _, status = error_of(lambda: vic.create_model_package_group(ModelPackageGroupName="g"))
     assert (code, status) == ("AccessDeniedException", 403)
     answer(ada, "create_model_package_group", ModelPackageGroupName="g")
-    code, _, status = error_of(lambda: vic.stop_auto_ml_job(AutoMLJobName="nothing"))
-    assert status in (400, 403)
+    # Changing what another account made is refused by role; its owner may try.
+    arn = "arn:glassbox:local:model-package/g/1"
+    code, _, status = error_of(lambda: vic.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved"))
+    assert (code, status) == ("AccessDeniedException", 403)
+    code, msg, status = error_of(lambda: ada.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved"))
+    assert (code, status) == ("ValidationException", 400) and "g/1" in msg
     code, _, _ = error_of(lambda: ada.stop_auto_ml_job(AutoMLJobName="nothing"))
     assert code == "ResourceNotFound"

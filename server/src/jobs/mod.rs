@@ -120,10 +120,12 @@ impl Service {
     }
 
     /// Channels named by URI become data sets (each is copied once, when the job is
-    /// created), so that the rest of a job sees only data sets.
+    /// created), so that the rest of a job sees only data sets. Every channel is checked
+    /// before any data is copied.
     async fn import_channels(&self, req: &mut CreateJob, by: &Actor) -> Result<(), ApiError> {
-        for (i, ch) in req.input.iter_mut().enumerate() {
-            let Some(s3) = ch.data_source.s3.take() else {
+        let mut kinds = Vec::new();
+        for (i, ch) in req.input.iter().enumerate() {
+            let Some(s3) = &ch.data_source.s3 else {
                 continue;
             };
             let base = format!("InputDataConfig[{i}].DataSource");
@@ -133,14 +135,18 @@ impl Service {
                     "give DatasetId or S3DataSource, not both",
                 ));
             }
-            let kind = DataType::parse(
-                &format!("{base}.S3DataSource.S3DataType"),
-                s3.data_type.as_deref(),
-            )?;
+            let field = format!("{base}.S3DataSource.S3DataType");
+            kinds.push((i, DataType::parse(&field, s3.data_type.as_deref())?));
+        }
+        for (i, kind) in kinds {
+            let ch = &mut req.input[i];
+            let Some(s3) = ch.data_source.s3.take() else {
+                continue;
+            };
             let ds = self
                 .import_uri(
                     by,
-                    &format!("{base}.S3DataSource.S3Uri"),
+                    &format!("InputDataConfig[{i}].DataSource.S3DataSource.S3Uri"),
                     &s3.uri,
                     kind,
                     Some(ch.target.clone()),

@@ -168,9 +168,15 @@ impl Service {
         }
     }
 
-    /// The request a job was created with (None for jobs stored before requests were).
-    pub async fn job_request(&self, name: &str) -> Result<Option<CreateJob>, ApiError> {
-        Ok(self.job_row(name).await?.request())
+    /// A job and the request it was created with (None for jobs stored before requests
+    /// were), from one read of its row.
+    pub async fn job_with_request(
+        &self,
+        name: &str,
+    ) -> Result<(JobInfo, Option<CreateJob>), ApiError> {
+        let row = self.job_row(name).await?;
+        let request = row.request();
+        Ok((self.info(row).await?, request))
     }
 
     pub(super) async fn job_row(&self, name: &str) -> Result<JobRow, ApiError> {
@@ -317,6 +323,7 @@ impl Service {
                 q.status_equals
                     .as_deref()
                     .is_none_or(|s| s == r.result.status.as_str())
+                    && q.name_equals.as_deref().is_none_or(|n| n == r.result.name)
             })
             .collect();
         let metric = resolved.metric;

@@ -210,6 +210,9 @@ pub struct CandidateQuery {
     pub status_equals: Option<String>,
     #[serde(rename = "MaxResults")]
     pub max_results: Option<i64>,
+    /// Only the candidate of this name.
+    #[serde(rename = "CandidateNameEquals")]
+    pub name_equals: Option<String>,
 }
 
 /// A bias question in a query string, with Clarify's `BiasConfig` names. Values are

@@ -67,12 +67,7 @@ pub(super) async fn group(
 ) -> Response {
     let loaded = async {
         let owner = svc.group_owner(&name).await?;
-        let group = svc
-            .groups()
-            .await?
-            .into_iter()
-            .find(|g| g.name == name)
-            .ok_or_else(|| ApiError::not_found(format!("no model package group {name:?}")))?;
+        let group = svc.group(&name).await?;
         let versions = svc.packages(Some(&name)).await?;
         let endpoints: Vec<_> = svc
             .endpoints()
@@ -102,12 +97,7 @@ pub(super) async fn compare(
     RawQuery(query): RawQuery,
 ) -> Response {
     let loaded = async {
-        let group = svc
-            .groups()
-            .await?
-            .into_iter()
-            .find(|g| g.name == name)
-            .ok_or_else(|| ApiError::not_found(format!("no model package group {name:?}")))?;
+        let group = svc.group(&name).await?;
         let mut wanted: Vec<i64> = Vec::new();
         for (k, v) in form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
             if k == "v" {
@@ -222,6 +212,7 @@ pub(super) async fn register(
                 candidate: &f.candidate,
                 approval: None,
                 test_dataset: Some(f.test_dataset.as_str()).filter(|t| !t.is_empty()),
+                model_metrics: None,
             },
         )
         .await;

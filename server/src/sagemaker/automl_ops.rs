@@ -10,7 +10,6 @@ use super::wire::{self, answer, need, opt};
 use super::Call;
 use crate::error::ApiError;
 use crate::jobs::{parse_body, CandidateQuery, CreateJob};
-use crate::objects::{self, DataType};
 use crate::shapes;
 
 /// Where results go when a job was made without an output location (the REST API).
@@ -63,7 +62,7 @@ fn v2_as_v1(body: &Value) -> Result<Value, ApiError> {
     if let Some(uri) = tabular.get("FeatureSpecificationS3Uri") {
         generation["FeatureSpecificationS3Uri"] = uri.clone();
     }
-    let mut v1 = json!({
+    let v1 = json!({
         "AutoMLJobName": body.get("AutoMLJobName"),
         "InputDataConfig": input,
         "OutputDataConfig": body.get("OutputDataConfig"),
@@ -81,17 +80,7 @@ fn v2_as_v1(body: &Value) -> Result<Value, ApiError> {
             "SecurityConfig": body.get("SecurityConfig"),
         },
     });
-    Ok(strip_nulls(&mut v1))
-}
-
-fn strip_nulls(v: &mut Value) -> Value {
-    if let Value::Object(m) = v {
-        m.retain(|_, x| !x.is_null());
-        for x in m.values_mut() {
-            strip_nulls(x);
-        }
-    }
-    v.clone()
+    Ok(wire::without_nulls(v1))
 }
 
 pub async fn create(call: &Call<'_>, v2: bool) -> Result<Value, ApiError> {
@@ -102,20 +91,11 @@ pub async fn create(call: &Call<'_>, v2: bool) -> Result<Value, ApiError> {
     };
     need(&body, "AutoMLJobName")?;
     need(&body, "RoleArn")?;
-    let out = body
-        .get("OutputDataConfig")
+    // Required here (SageMaker's rule); `create_job` checks that it can be written to.
+    body.get("OutputDataConfig")
         .and_then(|o| o.get("S3OutputPath"))
         .and_then(Value::as_str)
         .ok_or_else(|| ApiError::bad_request("OutputDataConfig.S3OutputPath", "is required"))?;
-    if matches!(
-        objects::parse("OutputDataConfig.S3OutputPath", out)?,
-        objects::Location::Dataset(_)
-    ) {
-        return Err(ApiError::bad_request(
-            "OutputDataConfig.S3OutputPath",
-            "results go to s3:// or file:// locations",
-        ));
-    }
     if let Some(d) = body.get("ModelDeployConfig") {
         if d.get("AutoGenerateEndpointName") == Some(&json!(true))
             || d.get("EndpointName").is_some()
@@ -146,15 +126,6 @@ pub async fn create(call: &Call<'_>, v2: bool) -> Result<Value, ApiError> {
     }
     let tags = wire::tags(&body)?;
     let req: CreateJob = parse_body(body.to_string().as_bytes())?;
-    // Each channel's S3DataType is checked before any data is copied.
-    for (i, c) in req.input.iter().enumerate() {
-        if let Some(s3) = &c.data_source.s3 {
-            DataType::parse(
-                &format!("InputDataConfig[{i}].DataSource.S3DataSource.S3DataType"),
-                s3.data_type.as_deref(),
-            )?;
-        }
-    }
     let arn = call.svc.create_job(req, call.actor).await?;
     call.svc.add_tags(&arn, &tags).await?;
     Ok(json!({ "AutoMLJobArn": arn }))
@@ -217,8 +188,7 @@ fn whole_seconds(criteria: Option<&mut Value>) {
 
 pub async fn describe(call: &Call<'_>, v2: bool) -> Result<Value, ApiError> {
     let name = need(call.body, "AutoMLJobName")?;
-    let job: JobInfo = call.svc.job(name).await?;
-    let req = call.svc.job_request(name).await?;
+    let (job, req): (JobInfo, _) = call.svc.job_with_request(name).await?;
     let output = req
         .as_ref()
         .and_then(|r| r.output_uri())
@@ -320,21 +290,16 @@ pub async fn candidates(call: &Call<'_>) -> Result<Value, ApiError> {
         sort_order: opt(call.body, "SortOrder").map(str::to_string),
         status_equals: opt(call.body, "StatusEquals").map(str::to_string),
         max_results: call.body.get("MaxResults").and_then(Value::as_i64),
+        name_equals: opt(call.body, "CandidateNameEquals").map(str::to_string),
     };
-    let job = call.svc.job(name).await?;
-    let output = call
-        .svc
-        .job_request(name)
-        .await?
-        .and_then(|r| r.output_uri().map(str::to_string));
-    let only = opt(call.body, "CandidateNameEquals");
+    let (job, req) = call.svc.job_with_request(name).await?;
+    let output = req.and_then(|r| r.output_uri().map(str::to_string));
     let list: Vec<Value> = match &job.resolved {
         Some(r) => call
             .svc
             .candidates(name, &q)
             .await?
             .iter()
-            .filter(|c| only.is_none_or(|n| c.result.name == n))
             .map(|c| {
                 with_containers(
                     shapes::candidate(&c.result, r, &c.created_at, Some(name)),

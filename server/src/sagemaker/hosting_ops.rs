@@ -10,7 +10,7 @@ use crate::endpoints::Source;
 use crate::error::ApiError;
 use crate::objects::DataType;
 use crate::shapes_models as shapes;
-use crate::transform::{TransformExport, TransformRow};
+use crate::transform::{join_source, TransformExport, TransformRow};
 
 pub fn model_arn(name: &str) -> String {
     format!("arn:glassbox:local:model/{name}")
@@ -171,24 +171,15 @@ pub async fn create_endpoint(call: &Call<'_>) -> Result<Value, ApiError> {
     let config = need(call.body, "EndpointConfigName")?;
     let (source, capture) = call.svc.config_source(config).await?;
     let tags = wire::tags(call.body)?;
-    // SageMaker's wording for a name in use (a ValidationException there too).
-    if call.svc.endpoint(name).await.is_ok() {
-        return Err(ApiError::bad_request(
-            "EndpointName",
-            format!(
-                "Cannot create already existing endpoint {:?}",
-                shapes::endpoint_arn(name)
-            ),
-        ));
-    }
     let made = call
         .svc
         .create_endpoint(call.actor, name, source, capture)
         .await;
     // A model that does not load leaves a Failed endpoint, described with the reason
-    // (the waiter reports it), as SageMaker's asynchronous creation does.
+    // (the waiter reports it), as SageMaker's asynchronous creation does. Any other
+    // error (a name in use, a version not approved) made nothing.
     if let Err(e) = made {
-        if call.svc.endpoint(name).await.is_err() {
+        if e.taken || call.svc.endpoint(name).await.is_err() {
             return Err(e);
         }
     }
@@ -200,11 +191,16 @@ pub async fn create_endpoint(call: &Call<'_>) -> Result<Value, ApiError> {
 
 pub async fn describe_endpoint(call: &Call<'_>) -> Result<Value, ApiError> {
     let name = need(call.body, "EndpointName")?;
-    let e = call.svc.endpoint(name).await.map_err(|_| {
-        ApiError::bad_request(
-            "EndpointName",
-            format!("Could not find endpoint {:?}.", shapes::endpoint_arn(name)),
-        )
+    // SageMaker's answer for a missing endpoint, which its waiters rely on.
+    let e = call.svc.endpoint(name).await.map_err(|e| {
+        if e.status == axum::http::StatusCode::NOT_FOUND {
+            ApiError::bad_request(
+                "EndpointName",
+                format!("Could not find endpoint {:?}.", shapes::endpoint_arn(name)),
+            )
+        } else {
+            e
+        }
     })?;
     let config = call.svc.endpoint_config_name(name).await?;
     let mut v = shapes::endpoint(&e);
@@ -327,19 +323,11 @@ pub async fn create_transform(call: &Call<'_>) -> Result<Value, ApiError> {
             ));
         }
     }
-    let join = match b
-        .pointer("/DataProcessing/JoinSource")
-        .and_then(Value::as_str)
-    {
-        None | Some("None") => false,
-        Some("Input") => true,
-        Some(o) => {
-            return Err(ApiError::bad_request(
-                "DataProcessing.JoinSource",
-                format!("{o:?} is not Input or None"),
-            ))
-        }
-    };
+    let join = join_source(
+        "DataProcessing.JoinSource",
+        b.pointer("/DataProcessing/JoinSource")
+            .and_then(Value::as_str),
+    )?;
     if call.svc.transform(name).await.is_ok() {
         return Err(ApiError::taken(
             "TransformJobName",

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::wire::{self, answer, need, one_of, opt};
 use super::Call;
-use crate::endpoints::Source;
+use crate::endpoints::{package_ref, Source};
 use crate::error::ApiError;
 use crate::registry::Registration;
 use crate::shapes_models as shapes;
@@ -43,14 +43,7 @@ fn group_shape(g: &glassbox_app::model::GroupInfo) -> Value {
 
 pub async fn describe_group(call: &Call<'_>) -> Result<Value, ApiError> {
     let name = need(call.body, "ModelPackageGroupName")?;
-    let g = call
-        .svc
-        .groups()
-        .await?
-        .into_iter()
-        .find(|g| g.name == name)
-        .ok_or_else(|| ApiError::not_found(format!("ModelPackageGroup {name:?} does not exist")))?;
-    Ok(answer(group_shape(&g)))
+    Ok(answer(group_shape(&call.svc.group(name).await?)))
 }
 
 pub async fn list_groups(call: &Call<'_>) -> Result<Value, ApiError> {
@@ -104,12 +97,10 @@ pub async fn create_package(call: &Call<'_>) -> Result<Value, ApiError> {
                 candidate: &candidate,
                 approval: opt(b, "ModelApprovalStatus"),
                 test_dataset: None,
+                model_metrics: b.get("ModelMetrics"),
             },
         )
         .await?;
-    if let Some(m) = b.get("ModelMetrics") {
-        call.svc.set_package_metrics(group, version, m).await?;
-    }
     let arn = shapes::package_arn(group, version);
     call.svc.add_tags(&arn, &wire::tags(b)?).await?;
     Ok(json!({ "ModelPackageArn": arn }))
@@ -131,19 +122,14 @@ fn package_shape(p: &glassbox_app::model::PackageInfo, metrics: Option<Value>) -
 }
 
 pub async fn describe_package(call: &Call<'_>) -> Result<Value, ApiError> {
-    let (group, version) =
-        wire::package_name("ModelPackageName", need(call.body, "ModelPackageName")?)?;
+    let (group, version) = package_ref("ModelPackageName", need(call.body, "ModelPackageName")?)?;
     let p = call.svc.package(&group, version).await?;
     let metrics = call.svc.package_metrics(&group, version).await?;
     Ok(answer(package_shape(&p, metrics)))
 }
 
 pub async fn list_packages(call: &Call<'_>) -> Result<Value, ApiError> {
-    let approval = one_of(
-        call.body,
-        "ModelApprovalStatus",
-        &["Approved", "Rejected", "PendingManualApproval"],
-    )?;
+    let approval = one_of(call.body, "ModelApprovalStatus", &crate::registry::APPROVAL)?;
     one_of(
         call.body,
         "ModelPackageType",
@@ -176,7 +162,7 @@ pub async fn list_packages(call: &Call<'_>) -> Result<Value, ApiError> {
 
 pub async fn update_package(call: &Call<'_>) -> Result<Value, ApiError> {
     let arn = need(call.body, "ModelPackageArn")?;
-    let (group, version) = wire::package_name("ModelPackageArn", arn)?;
+    let (group, version) = package_ref("ModelPackageArn", arn)?;
     let status = opt(call.body, "ModelApprovalStatus").ok_or_else(|| {
         ApiError::bad_request(
             "ModelApprovalStatus",

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::endpoints::Source;
+use crate::endpoints::{package_ref, Source};
 use crate::error::ApiError;
 
 /// An RFC 3339 time as epoch seconds with milliseconds (SageMaker's timestamps).
@@ -15,30 +15,45 @@ pub fn epoch(s: &str) -> Value {
     }
 }
 
-/// Every `…Time` member below `v` that is an RFC 3339 string becomes epoch seconds;
-/// members that are null are dropped (botocore's shapes have no nulls).
-pub fn answer(mut v: Value) -> Value {
+/// `v` without its null members, at every depth (botocore's shapes have no nulls, and
+/// a request assembled from optional members keeps only those given).
+pub fn without_nulls(mut v: Value) -> Value {
     fn walk(v: &mut Value) {
         match v {
             Value::Object(m) => {
                 m.retain(|_, x| !x.is_null());
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    walk(&mut v);
+    v
+}
+
+/// An answer: without nulls, and every `…Time` member that is an RFC 3339 string as
+/// epoch seconds.
+pub fn answer(v: Value) -> Value {
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
                 for (k, x) in m.iter_mut() {
-                    if k.ends_with("Time") {
-                        if let Value::String(s) = x {
-                            let t = epoch(s);
-                            if !t.is_null() {
+                    match x {
+                        Value::String(s) if k.ends_with("Time") => {
+                            if let t @ Value::Number(_) = epoch(s) {
                                 *x = t;
-                                continue;
                             }
                         }
+                        _ => walk(x),
                     }
-                    walk(x);
                 }
             }
             Value::Array(a) => a.iter_mut().for_each(walk),
             _ => {}
         }
     }
+    let mut v = without_nulls(v);
     walk(&mut v);
     v
 }
@@ -122,15 +137,10 @@ pub fn listed(body: &Value, mut items: Vec<Value>, how: &Listing) -> Result<Vec<
                 .is_some_and(|n| n.contains(part))
         });
     }
-    let key = |v: &Value| v.get(member).map(|x| x.to_string()).unwrap_or_default();
-    items.sort_by(|a, b| {
-        let (x, y) = (key(a), key(b));
-        if descending {
-            y.cmp(&x)
-        } else {
-            x.cmp(&y)
-        }
-    });
+    items.sort_by_cached_key(|v| v.get(member).map(|x| x.to_string()).unwrap_or_default());
+    if descending {
+        items.reverse();
+    }
     items.truncate(max_results(body)?);
     Ok(items)
 }
@@ -169,26 +179,10 @@ pub fn tag_list(tags: &[(String, String)]) -> Value {
     )
 }
 
-/// A model package named by ARN (`arn:…:model-package/GROUP/VERSION`) or `GROUP/VERSION`.
-pub fn package_name(field: &str, given: &str) -> Result<(String, i64), ApiError> {
-    let tail = given
-        .split_once(":model-package/")
-        .map_or(given, |(_, t)| t);
-    let bad = || {
-        ApiError::bad_request(
-            field,
-            format!("{given:?}: name a model package version by its ARN (or GROUP/VERSION)"),
-        )
-    };
-    let (group, version) = tail.rsplit_once('/').ok_or_else(bad)?;
-    let version = version.parse().map_err(|_| bad())?;
-    Ok((group.to_string(), version))
-}
-
 /// The name of the object a changing operation acts on (the group of a package ARN).
 pub fn object_name(op: &str, given: &str) -> String {
     match op {
-        "UpdateModelPackage" => package_name("ModelPackageArn", given)
+        "UpdateModelPackage" => package_ref("ModelPackageArn", given)
             .map(|(g, _)| g)
             .unwrap_or_default(),
         _ => given.to_string(),
@@ -245,8 +239,7 @@ pub fn package_containers(group: &str, version: i64) -> Value {
 /// (as `InferenceContainers` carry them), or a `glassbox://` model URL.
 pub fn container_source(field: &str, c: &Value) -> Result<Source, ApiError> {
     if let Some(p) = opt(c, "ModelPackageName") {
-        let (group, version) = package_name(&format!("{field}.ModelPackageName"), p)?;
-        return Ok(Source::Package { group, version });
+        return Source::package(&format!("{field}.ModelPackageName"), p);
     }
     let env = c.get("Environment").cloned().unwrap_or(json!({}));
     if let (Some(job), Some(candidate)) = (
@@ -269,8 +262,7 @@ pub fn container_source(field: &str, c: &Value) -> Result<Source, ApiError> {
         }
     }
     if let Some(rest) = url.strip_prefix("glassbox://model-packages/") {
-        let (group, version) = package_name(&format!("{field}.ModelDataUrl"), rest)?;
-        return Ok(Source::Package { group, version });
+        return Source::package(&format!("{field}.ModelDataUrl"), rest);
     }
     Err(ApiError::bad_request(
         field,
@@ -351,10 +343,10 @@ mod tests {
         )
         .is_err());
         assert_eq!(
-            package_name("f", "arn:glassbox:local:model-package/churn/12").unwrap(),
+            package_ref("f", "arn:glassbox:local:model-package/churn/12").unwrap(),
             ("churn".to_string(), 12)
         );
-        assert!(package_name("f", "churn").is_err());
+        assert!(package_ref("f", "churn").is_err());
     }
 
     #[test]
