@@ -1,9 +1,12 @@
-"""Glassbox vs FLAML with the same time budget on the same seeded 80/20 splits.
+"""Glassbox vs FLAML vs AutoGluon-Tabular with the same time budget on the same seeded 80/20
+splits.
 
 Usage: bench/automl.sh [BUDGET_SECONDS] [DATASET ...]
-Both tools get the 80% training part and predict the same 20%; one independent scorer
-(scikit-learn) scores both: AUC for binary, accuracy for multiclass, RMSE for regression.
-Prints one table: data set, metric, Glassbox, FLAML, difference, wall seconds, peak RSS.
+Every tool gets the 80% training part and predicts the same 20%; one independent scorer
+(scikit-learn) scores all: AUC for binary, accuracy for multiclass, RMSE for regression, and
+each tool optimises that metric. Prints one table: data set, metric, the three scores,
+Glassbox's difference to each peer, wall seconds and peak RSS. AutoGluon is skipped when
+AUTOGLUON_PYTHON is not set.
 """
 
 import json
@@ -22,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent.parent / "shared" / "datasets"
 GLASSBOX = Path(os.environ["GLASSBOX_BIN"])
 FLAML_PY = os.environ.get("FLAML_PYTHON", sys.executable)
+AG_PY = os.environ.get("AUTOGLUON_PYTHON")
 
 SETS = {
     "adult": ("adult.csv", "income", "binary"),
@@ -33,12 +37,21 @@ SETS = {
 }
 
 MEASURE = """
-import resource, subprocess, sys, time, json
+import re, resource, subprocess, sys, tempfile, time, json
 t = time.perf_counter()
-r = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-print(json.dumps({"rc": r.returncode, "wall": time.perf_counter() - t,
+first = None
+tail = []
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+for line in p.stderr:
+    # glassbox run's progress on stderr: "  [  1/178] cand-001-gbdt-dpp0  F1 = 0.70 (2.1 s)"
+    # is a completed candidate: the first one is the leaderboard's first row.
+    if first is None and re.match(r"\\s*\\[\\s*\\d+(/\\d+)?\\]\\s+\\S+\\s+\\S+ = ", line):
+        first = time.perf_counter() - t
+    tail = (tail + [line])[-40:]
+rc = p.wait()
+print(json.dumps({"rc": rc, "wall": time.perf_counter() - t, "first_row": first,
                   "rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
-                  "err": r.stderr[-2000:]}))
+                  "err": "".join(tail)[-2000:]}))
 """
 
 
@@ -56,6 +69,12 @@ def score(kind, truth, pred, positive):
     if kind == "multiclass":
         return accuracy_score(truth.astype(str), pred["predicted_label"].astype(str))
     return root_mean_squared_error(truth, pred["predicted_label"])
+
+
+def relative(kind, ours, peer):
+    """How much better Glassbox is than the peer, in % of the peer's score."""
+    better = (ours - peer) if kind != "regression" else (peer - ours)
+    return better / abs(peer) * 100
 
 
 def main():
@@ -78,31 +97,46 @@ def main():
             metric = {"binary": "AUC", "multiclass": "Accuracy", "regression": "RMSE"}[kind]
 
             g = measure(GLASSBOX, "run", tmp / "train.csv", "--target", target, "--out", tmp / "g",
-                        "--max-job-runtime", budget, "--metric", metric, "--quiet")
+                        "--max-job-runtime", budget, "--metric", metric)
             p = measure(GLASSBOX, "predict", "--model", tmp / "g" / "candidates" / "best",
                         tmp / "test.csv", "--out", tmp / "g.csv")
             g_score = score(kind, truth, pd.read_csv(tmp / "g.csv", dtype={"predicted_label": str}
                                                       if kind != "regression" else None), positive)
 
-            f = measure(FLAML_PY, HERE / "flaml_run.py", tmp / "train.csv", tmp / "test.csv", target, kind,
-                        budget, tmp / "f.csv")
-            f_score = score(kind, truth, pd.read_csv(tmp / "f.csv", dtype={"predicted_label": str}
-                                                      if kind != "regression" else None), positive)
-        better = (g_score - f_score) if kind != "regression" else (f_score - g_score)
-        rel = better / abs(f_score) * 100
-        rows.append((name, metric if kind != "regression" else "RMSE", g_score, f_score, rel,
-                     g["wall"] + p["wall"], f["wall"], max(g["rss_mb"], p["rss_mb"]), f["rss_mb"]))
+            peers = [("flaml_run.py", FLAML_PY)] + ([("autogluon_run.py", AG_PY)] if AG_PY else [])
+            res = []
+            for script, py in peers:
+                r = measure(py, HERE / script, tmp / "train.csv", tmp / "test.csv", target, kind,
+                            budget, tmp / "peer.csv")
+                s = score(kind, truth, pd.read_csv(tmp / "peer.csv", dtype={"predicted_label": str}
+                                                    if kind != "regression" else None), positive)
+                res.append((s, r))
+
+        rows.append((name, metric if kind != "regression" else "RMSE", g_score,
+                     [s for s, _ in res], [relative(kind, g_score, s) for s, _ in res],
+                     [g["wall"] + p["wall"]] + [r["wall"] for _, r in res],
+                     [max(g["rss_mb"], p["rss_mb"])] + [r["rss_mb"] for _, r in res],
+                     g["first_row"]))
         print(f"done {name}", file=sys.stderr, flush=True)
 
-    head = f"{'data set':<22} {'metric':<9} {'Glassbox':>10} {'FLAML':>10} {'diff %':>8} {'wall s G/F':>13} {'peak RSS MB G/F':>17}"
+    peers = ["FLAML", "AutoGluon"][: len(rows[0][3])] if rows else []
+    head = (f"{'data set':<22} {'metric':<9} {'Glassbox':>9} "
+            + " ".join(f"{p:>9}" for p in peers) + " "
+            + " ".join(f"{'vs ' + p[:5] + ' %':>11}" for p in peers)
+            + f" {'wall s ' + '/'.join(['G'] + [p[0] for p in peers]):>16} "
+            + f"{'peak RSS MB ' + '/'.join(['G'] + [p[0] for p in peers]):>22} {'G 1st row s':>11}")
     print(head)
     print("-" * len(head))
-    for n, m, g, f, rel, gw, fw, gr, fr in rows:
-        print(f"{n:<22} {m:<9} {g:>10.4f} {f:>10.4f} {rel:>+8.2f} {gw:>6.1f}/{fw:<6.1f} {gr:>8.0f}/{fr:<8.0f}")
-    wins = sum(1 for r in rows if r[4] >= 0)
-    worst = min(r[4] for r in rows)
-    print(f"\nGlassbox >= FLAML on {wins} of {len(rows)}; worst difference {worst:+.2f}% "
-          "(positive = Glassbox better; for RMSE, lower is better)")
+    for n, m, g, peer, rel_, walls, rss, first in rows:
+        print(f"{n:<22} {m:<9} {g:>9.4f} " + " ".join(f"{s:>9.4f}" for s in peer) + " "
+              + " ".join(f"{r:>+11.2f}" for r in rel_)
+              + f" {'/'.join(f'{w:.0f}' for w in walls):>16} {'/'.join(f'{r:.0f}' for r in rss):>22} "
+              + (f"{first:>11.1f}" if first is not None else f"{'-':>11}"))
+    for i, p in enumerate(peers):
+        wins = sum(1 for r in rows if r[4][i] >= 0)
+        worst = min(r[4][i] for r in rows)
+        print(f"Glassbox >= {p} on {wins} of {len(rows)}; worst difference {worst:+.2f}%")
+    print("(positive = Glassbox better; for RMSE, lower is better)")
 
 
 if __name__ == "__main__":

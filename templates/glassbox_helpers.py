@@ -4,6 +4,7 @@ Only what scikit-learn lacks exactly lives here:
 
 * ``read_data``: reads the data file with Glassbox's missing-value and type rules;
 * ``DateParts``: datetime columns -> year, month, day, weekday, hour, days since 1970;
+* ``KeyCounts``: a repeated key column -> how many other training rows share the row's key;
 * ``TargetOrderedOrdinalEncoder``: scikit-learn's ``OrdinalEncoder`` with the categories
   ordered by the training target (Glassbox's trees split better on such codes);
 * ``TopTermsTfidf``: ``TfidfVectorizer`` keeping the ``max_features`` most frequent n-grams,
@@ -132,6 +133,52 @@ class DateParts(BaseEstimator, TransformerMixin):
             X[f"{c}__hour"] = whole.dt.hour.astype("float64")
             X[f"{c}__days"] = secs / 86400.0
         return X.drop(columns=list(self.columns))
+
+
+def _key_values(s, numeric):
+    """A key column's cells as Glassbox compares them: numbers when its keys are numbers."""
+    return _numbers(s) if numeric else s
+
+
+class KeyCounts(BaseEstimator, TransformerMixin):
+    """Replace each repeated key column (an id whose values repeat) by `<col>__rows`: how
+    many *other* rows of the training data hold the row's key. `fit_transform` gives the
+    rows fitted on (each counts itself out); `transform` gives new rows (the training rows
+    of their key; 0 for an unseen key). A missing key counts 0. Keys that are all numbers
+    are compared as numbers, as Glassbox types them."""
+
+    def __init__(self, columns=()):
+        self.columns = columns
+
+    def fit(self, X, y=None):
+        self.numeric_, self.counts_ = {}, {}
+        for c in self.columns:
+            present = X[c].dropna()
+            numeric = len(present) > 0 and bool(_numbers(present).notna().all())
+            self.numeric_[c] = numeric
+            self.counts_[c] = _key_values(present, numeric).value_counts().to_dict()
+        return self
+
+    def _replace(self, X, fitted):
+        X = X.copy()
+        for c in self.columns:
+            counts = _key_values(X[c], self.numeric_[c]).map(self.counts_[c])
+            counts = counts.astype("float64").fillna(0.0)
+            X[f"{c}__rows"] = (counts - 1).clip(lower=0) if fitted else counts
+        return X.drop(columns=list(self.columns))
+
+    def transform(self, X):
+        return self._replace(X, fitted=False)
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X)._replace(X, fitted=True)
+
+
+def key_rows(state, s):
+    """`<col>__rows` of new rows from a saved key state (model.json's `key_counts`)."""
+    numeric = bool(state.get("numbers"))
+    index = dict(zip(state["numbers"] if numeric else state.get("labels", []), state["counts"]))
+    return _key_values(s, numeric).map(index).astype("float64").fillna(0.0).to_numpy()
 
 
 class TargetOrderedOrdinalEncoder(BaseEstimator, TransformerMixin):
@@ -376,10 +423,11 @@ class _Pipeline:
         to input columns)."""
         s = self.s
         dates = set(s["datetime_columns"])
+        keys = {k["column"] for k in s.get("key_counts", [])}
 
         def base(name):
-            col, sep, _ = name.rpartition("__")
-            return col if sep and col in dates else name
+            col, sep, part = name.rpartition("__")
+            return col if sep and (col in dates or col in keys and part == "rows") else name
         out = [base(n) for n in s["numeric_inputs"]]
         out += [base(s["numeric_inputs"][i]) for i in s["indicators"]]
         one_hot = s["spec"]["categorical"] == "one_hot"
@@ -394,11 +442,14 @@ class _Pipeline:
         n = len(X)
         dates = set(s["datetime_columns"])
         parts = DateParts(sorted(dates)).transform(X[sorted(dates)]) if dates else None
+        keys = {k["column"]: k for k in s.get("key_counts", [])}
         raw = []
         for name in s["numeric_inputs"]:
             col, _, part = name.rpartition("__")
             if col in dates and part in DATE_PARTS:
                 raw.append(parts[name].to_numpy(dtype="float64"))
+            elif col in keys and part == "rows":
+                raw.append(key_rows(keys[col], X[col]))
             else:
                 raw.append(X[name].to_numpy(dtype="float64"))
         out = [np.where(np.isnan(v), m, v) for v, m in zip(raw, s["medians"])]

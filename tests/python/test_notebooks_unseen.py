@@ -4,6 +4,7 @@ hyperparameter-tuning run, a run with a separate validation file, and a run whos
 and data were moved to a fresh place. A job with no model files makes the saved-model
 cell fail loudly instead of scoring nothing."""
 
+import json
 import shutil
 import subprocess
 
@@ -93,3 +94,35 @@ def test_missing_model_files_fail_loudly(tmp_path):
     with pytest.raises(CellExecutionError) as e:
         run_notebook(tmp_path / "job" / "notebooks" / "candidate_definition.ipynb", tmp_path / "job" / "notebooks")
     assert "no model.json" in str(e.value) and "MODELS_DIR" in str(e.value)
+
+
+def test_a_repeated_key_counts_and_reproduces(tmp_path):
+    # Customers with 1 to 3 orders; whether an order is a returning customer's (the key
+    # repeats) is the signal, with 10% of labels flipped. Nothing else predicts it.
+    rng = np.random.RandomState(5)
+    per_key = rng.choice([1, 1, 1, 2, 3], size=500)
+    keys = np.repeat([f"C{i:05d}" for i in range(len(per_key))], per_key)
+    rows = len(keys)
+    returning = np.repeat(per_key >= 2, per_key)
+    flip = rng.rand(rows) < 0.1
+    df = pd.DataFrame({
+        "customer_id": keys,
+        "amount": rng.gamma(2.0, 30.0, rows).round(2),
+        "channel": rng.choice(["web", "store", "phone"], rows),
+        "churned": np.where(returning ^ flip, "no", "yes"),
+    }).sample(frac=1.0, random_state=1)
+    df.to_csv(tmp_path / "orders.csv", index=False)
+    run(tmp_path / "orders.csv", "--target", "churned", "--out", tmp_path / "job", "--max-candidates", 4,
+        "--algorithms", "gbdt,linear", "--metric", "AUC")
+    profile = json.loads((tmp_path / "job" / "profile.json").read_text())
+    kinds = {c["name"]: c["type"] for c in profile["columns_detail"]}
+    assert kinds["customer_id"] == "id", kinds
+    insight = [i for i in profile["insights"] if i.get("column") == "customer_id"]
+    assert insight and "repeats" in insight[0]["message"] and "customer_id__rows" in insight[0]["message"], insight
+    board = json.loads((tmp_path / "job" / "leaderboard.json").read_text())
+    best = board["Candidates"][0]
+    auc = best["FinalAutoMLJobObjectiveMetric"]["Value"]
+    # Without the key's count the rows carry no signal (AUC near 0.5).
+    assert auc > 0.8, best
+    text = both_notebooks_run(tmp_path / "job")
+    assert "reproduced 0 candidates" not in text, text[-1500:]

@@ -8,8 +8,9 @@
 //! | ordinal | `OrdinalEncoder(categories=[<fitted order>], min_frequency=m, handle_unknown="use_encoded_value", unknown_value=-1, encoded_missing_value=-1)`; frequent categories ordered by their smoothed training-target mean (regression), or share of the most frequent class (classification), so that tree splits on the codes group similar categories; infrequent ones share the last code |
 //! | text | `TfidfVectorizer(ngram_range=(1, n), vocabulary=<the fitted vocabulary>)`; the vocabulary is the `max_features` most frequent n-grams of the training rows (ties alphabetical) |
 //! | datetime | year, month, day, weekday (Monday = 0), hour, days since 1970 — then the numeric block |
+//! | repeated key | `KeyCounts`: the other training rows of the row's key (`key_counts`) — then the numeric block |
 //!
-//! Id and constant columns never enter a pipeline. Output columns are ordered: numeric block
+//! Constant columns and ids unique per row never enter a pipeline. Output columns are ordered: numeric block
 //! (values, then missing indicators), categorical, text — as a `ColumnTransformer` with those
 //! transformers in that order.
 
@@ -17,6 +18,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::key_counts::{KeyCountState, KEY_ROWS};
 use super::matrix::Matrix;
 pub use super::pipeline::{pipeline_or_none, CategoricalEncoding, Pipeline, PipelineSpec};
 use crate::data::{Column, ColumnKind, Values};
@@ -87,8 +89,8 @@ pub struct TextState {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FittedPipeline {
     pub spec: PipelineSpec,
-    /// Inputs of the numeric block, in order: numeric columns, then date parts
-    /// (`col__year`, …).
+    /// Inputs of the numeric block, in the features' order: numeric columns, date parts
+    /// (`col__year`, …) and repeated keys' counts (`key__rows`).
     pub numeric_inputs: Vec<String>,
     pub medians: Vec<f64>,
     /// Positions (in `numeric_inputs`) that get a missing indicator.
@@ -98,6 +100,9 @@ pub struct FittedPipeline {
     pub categorical: Vec<CategoricalState>,
     pub text: Vec<TextState>,
     pub datetime_columns: Vec<String>,
+    /// Repeated key columns' training counts (none in files written before them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub key_counts: Vec<KeyCountState>,
     pub output_names: Vec<String>,
 }
 
@@ -188,6 +193,13 @@ fn find<'a>(columns: &'a [&'a Column], name: &str) -> &'a Column {
         .expect("pipeline column present")
 }
 
+/// What a numeric input is made from (`FittedPipeline::numeric_source`).
+enum NumericPart<'a> {
+    Value,
+    Date(usize),
+    KeyRows(&'a KeyCountState),
+}
+
 /// The work was given up because [`FittedPipeline::fit_until`] or
 /// [`FittedPipeline::transform_until`] was told to stop (a deadline or a stop request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -228,6 +240,7 @@ impl FittedPipeline {
         let mut datetime_columns = Vec::new();
         let mut categorical = Vec::new();
         let mut text = Vec::new();
+        let mut key_counts = Vec::new();
         for f in features {
             let col = find(columns, &f.name);
             match f.kind {
@@ -336,7 +349,15 @@ impl FittedPipeline {
                         });
                     }
                 }
-                ColumnKind::Id | ColumnKind::Constant => {}
+                ColumnKind::Id => {
+                    let state = KeyCountState::fit(col, rows);
+                    let v = state.values(col, rows, true);
+                    numeric_inputs.push(format!("{}__{KEY_ROWS}", f.name));
+                    medians.push(nan_median(v.clone()));
+                    raw_numeric.push(v);
+                    key_counts.push(state);
+                }
+                ColumnKind::Constant => {}
             }
         }
         let indicators: Vec<usize> = raw_numeric
@@ -397,17 +418,33 @@ impl FittedPipeline {
             categorical,
             text,
             datetime_columns,
+            key_counts,
             output_names,
         })
     }
 
-    /// The input column behind each output column (date parts and indicators map to
-    /// their column), for feature importance by input column.
+    /// The numeric input `name`'s column, and which derived part of it it is: a date part
+    /// (`Some(index in DATE_PARTS)`), a key's count (its state), or the column itself.
+    fn numeric_source(&self, name: &str) -> (String, NumericPart<'_>) {
+        if let Some((c, part)) = name.rsplit_once("__") {
+            if self.datetime_columns.iter().any(|d| d == c) {
+                if let Some(i) = DATE_PARTS.iter().position(|x| *x == part) {
+                    return (c.to_string(), NumericPart::Date(i));
+                }
+            }
+            if part == KEY_ROWS {
+                if let Some(k) = self.key_counts.iter().find(|k| k.column == c) {
+                    return (c.to_string(), NumericPart::KeyRows(k));
+                }
+            }
+        }
+        (name.to_string(), NumericPart::Value)
+    }
+
+    /// The input column behind each output column (date parts, key counts and indicators
+    /// map to their column), for feature importance by input column.
     pub fn output_sources(&self) -> Vec<String> {
-        let base = |n: &String| match n.rsplit_once("__") {
-            Some((c, _)) if self.datetime_columns.iter().any(|d| d == c) => c.to_string(),
-            _ => n.clone(),
-        };
+        let base = |n: &String| self.numeric_source(n).0;
         let mut out: Vec<String> = self.numeric_inputs.iter().map(base).collect();
         out.extend(
             self.indicators
@@ -442,18 +479,45 @@ impl FittedPipeline {
         rows: &[usize],
         interrupted: &dyn Fn() -> bool,
     ) -> Result<Matrix, Interrupted> {
+        self.transform_rows(columns, rows, false, interrupted)
+    }
+
+    /// [`transform_until`](Self::transform_until) for the rows the pipeline was fitted on:
+    /// as scikit-learn's `fit_transform` gives them (each row counts itself out of its
+    /// key's count; every other step is the same).
+    pub fn transform_fitted_until(
+        &self,
+        columns: &[&Column],
+        rows: &[usize],
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<Matrix, Interrupted> {
+        self.transform_rows(columns, rows, true, interrupted)
+    }
+
+    fn transform_rows(
+        &self,
+        columns: &[&Column],
+        rows: &[usize],
+        fitted: bool,
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<Matrix, Interrupted> {
         let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.output_names.len());
         // Numeric block.
         let mut raw: Vec<Vec<f64>> = Vec::with_capacity(self.numeric_inputs.len());
         for name in &self.numeric_inputs {
-            let (col, part) = match name.rsplit_once("__") {
-                Some((c, p)) if self.datetime_columns.iter().any(|d| d == c) => {
-                    (c, DATE_PARTS.iter().position(|x| *x == p))
+            let (col, part) = self.numeric_source(name);
+            let col = find(columns, &col);
+            raw.push(match part {
+                NumericPart::KeyRows(k) => k.values(col, rows, fitted),
+                NumericPart::Date(p) => {
+                    let v = numeric_input(col, Some(p));
+                    rows.iter().map(|&r| v[r]).collect()
                 }
-                _ => (name.as_str(), None),
-            };
-            let v = numeric_input(find(columns, col), part);
-            raw.push(rows.iter().map(|&r| v[r]).collect());
+                NumericPart::Value => {
+                    let v = numeric_input(col, None);
+                    rows.iter().map(|&r| v[r]).collect()
+                }
+            });
         }
         for (v, m) in raw.iter().zip(&self.medians) {
             out.push(v.iter().map(|x| if x.is_nan() { *m } else { *x }).collect());

@@ -2,6 +2,7 @@
 
 pub mod features;
 pub mod job;
+pub mod key_counts;
 pub mod learners;
 pub mod matrix;
 pub mod metrics;

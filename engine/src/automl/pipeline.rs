@@ -131,7 +131,11 @@ impl PipelineSpec {
             self.text_ngram_max, self.text_max_features
         ));
         steps.push("datetime → year, month, day, weekday, hour, days since 1970".into());
-        steps.push("id and constant columns dropped".into());
+        steps.push(
+            "a repeated key (an id whose values repeat) → how many other training rows share it"
+                .into(),
+        );
+        steps.push("constant columns and ids unique per row dropped".into());
         steps
     }
 }

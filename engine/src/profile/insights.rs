@@ -1,6 +1,7 @@
 //! Insights: the findings a data scientist should read before training, with a severity.
 
 use super::{ColumnKind, Insight, Profile, Severity};
+use crate::automl::key_counts::{is_repeated_key, KEY_ROWS};
 use crate::data::ProblemType;
 
 fn add(
@@ -119,6 +120,7 @@ pub fn insights(p: &Profile) -> Vec<Insight> {
     let n = p.rows.max(1) as f64;
     for c in &p.columns_detail {
         let col = Some(c.name.as_str());
+        let present = p.rows.saturating_sub(c.missing);
         if let Some(pp) = c.prediction_power.filter(|pp| *pp > 0.95) {
             add(&mut out, Severity::High, "target_leakage", col,
                 format!("{:?} alone predicts the target almost perfectly (prediction power {pp:.3}); check that it is known at prediction time", c.name));
@@ -129,6 +131,9 @@ pub fn insights(p: &Profile) -> Vec<Insight> {
                 add(&mut out, Severity::Medium, "constant_column", col,
                     format!("{:?} carries no information ({what}); it is dropped", c.name));
             }
+            ColumnKind::Id if is_repeated_key(c.unique, present) => add(&mut out, Severity::Medium, "repeated_key", col,
+                format!("{:?} is a key that repeats ({} distinct values in {present} rows, {:.2} rows per key): rows of one key belong together (a patient's visits, a customer's orders). The key itself is not a feature; how many other training rows share it is ({:?})",
+                    c.name, c.unique, present as f64 / c.unique.max(1) as f64, format!("{}__{KEY_ROWS}", c.name))),
             ColumnKind::Id => add(&mut out, Severity::Low, "id_column", col,
                 format!("{:?} looks like an identifier ({} distinct values); it is not used as a feature", c.name, c.unique)),
             _ => {}

@@ -147,8 +147,11 @@ fn level(v: f64, high: f64, medium: f64) -> u8 {
 
 const SEVERITY: [&str; 3] = ["none", "medium", "high"];
 
-/// One column's drift; `None` for text columns.
+/// One column's drift; `None` for text columns and keys (new keys are the rule for them).
 pub fn column_drift(baseline: &Column, current: &Column) -> Option<ColumnDrift> {
+    if baseline.kind == crate::data::ColumnKind::Id {
+        return None;
+    }
     let (nb, nc) = (baseline.values.len(), current.values.len());
     let (mb, mc) = (rate(baseline.missing, nb), rate(current.missing, nc));
     let mut d = ColumnDrift {

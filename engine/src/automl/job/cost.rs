@@ -1,15 +1,27 @@
 //! How long a candidate will likely train, learnt from the ones that ended: seconds per
 //! unit of work, per algorithm, where a unit is what drives that learner's time. The
 //! schedule uses it to avoid starting what cannot finish before its deadline (a candidate
-//! cut off by a limit is wasted: it is never ranked).
+//! cut off by a limit is wasted: it is never ranked), and to scale a candidate's work
+//! down to the time it has rather than pass it over.
 
 use std::collections::BTreeMap;
 
+use serde_json::Value;
+
+use super::search::round_to;
 use super::types::CandidateDefinition;
 use crate::automl::learners::{Algorithm, HyperParams};
 
 /// A candidate whose estimate exceeds the time it has by this factor is not started.
 const SLACK: f64 = 1.25;
+
+/// Boosting rounds a GBDT likely runs: early stopping ends it about 50 rounds after its
+/// best, and the best round comes later the smaller the learning rate (rounds × rate is
+/// roughly constant for one data set). The constant only sets the scale between two
+/// definitions: the seconds per unit are measured.
+fn expected_rounds(iterations: usize, learning_rate: f64) -> f64 {
+    (iterations as f64).min(50.0 + 20.0 / learning_rate.max(1e-3))
+}
 
 #[derive(Default)]
 pub(super) struct CostModel {
@@ -20,7 +32,10 @@ pub(super) struct CostModel {
 fn units(def: &CandidateDefinition) -> f64 {
     match HyperParams::read(def.algorithm, &def.hyperparameters) {
         Ok(HyperParams::Gbdt(p)) => {
-            p.iterations as f64 * p.max_depth.max(1) as f64 * p.subsample * p.colsample_bytree
+            expected_rounds(p.iterations, p.learning_rate)
+                * p.max_depth.max(1) as f64
+                * p.subsample
+                * p.colsample_bytree
         }
         Ok(HyperParams::RandomForest(p)) | Ok(HyperParams::ExtraTrees(p)) => {
             p.n_estimators as f64 * p.max_features.max(0.01)
@@ -51,6 +66,50 @@ impl CostModel {
     pub(super) fn fits(&self, def: &CandidateDefinition, available: f64) -> bool {
         self.estimate(def).is_none_or(|e| e <= SLACK * available)
     }
+
+    /// `def` with its work scaled down so that it likely finishes in `available` seconds,
+    /// when its learner has a knob for that and at least a third of the work is left:
+    /// fewer boosting rounds at a proportionally larger learning rate (capped at the
+    /// search range's 0.3), fewer trees in a forest, fewer MLP epochs. The definition
+    /// stays complete: it is what trains and what the notebook rebuilds. `None` when it
+    /// cannot be made to fit.
+    pub(super) fn shrink(
+        &self,
+        def: &CandidateDefinition,
+        available: f64,
+    ) -> Option<CandidateDefinition> {
+        let ratio = available / self.estimate(def)?;
+        if !(1.0 / 3.0..1.0).contains(&ratio) {
+            return None;
+        }
+        let mut out = def.clone();
+        let h = &mut out.hyperparameters;
+        let scaled = |n: usize, floor: usize| -> Option<usize> {
+            let m = (n as f64 * ratio).floor() as usize;
+            (m >= floor).then_some(m)
+        };
+        match HyperParams::read(def.algorithm, &def.hyperparameters).ok()? {
+            HyperParams::Gbdt(p) => {
+                let rate = (p.learning_rate / ratio).min(0.3);
+                // Rounds at the larger rate: as many as the old rate's expected rounds
+                // need, scaled by the time there is.
+                let rounds = ((p.iterations as f64) * p.learning_rate / rate).ceil() as usize;
+                h.insert("learning_rate".into(), Value::from(round_to(rate, 3)));
+                h.insert("iterations".into(), Value::from(rounds.max(50)));
+            }
+            HyperParams::RandomForest(p) | HyperParams::ExtraTrees(p) => {
+                h.insert(
+                    "n_estimators".into(),
+                    Value::from(scaled(p.n_estimators, 20)?),
+                );
+            }
+            HyperParams::Mlp(p) => {
+                h.insert("max_iter".into(), Value::from(scaled(p.max_iter, 20)?));
+            }
+            _ => return None,
+        }
+        self.fits(&out, available).then_some(out)
+    }
 }
 
 #[cfg(test)]
@@ -59,16 +118,68 @@ mod tests {
     use crate::automl::features::Pipeline;
     use crate::automl::learners::{resolve, Params, Task};
 
-    fn forest(trees: f64) -> CandidateDefinition {
-        let mut p = Params::new();
-        p.insert("n_estimators".into(), trees.into());
+    fn definition(algorithm: Algorithm, pairs: &[(&str, f64)]) -> CandidateDefinition {
+        let p: Params = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), (*v).into()))
+            .collect();
         CandidateDefinition {
             name: "c".into(),
-            algorithm: Algorithm::RandomForest,
+            algorithm,
             pipeline: Pipeline::Dpp0,
-            hyperparameters: resolve(Algorithm::RandomForest, Task::Regression, &p).unwrap(),
+            hyperparameters: resolve(algorithm, Task::Regression, &p).unwrap(),
             ranges: Default::default(),
         }
+    }
+
+    fn forest(trees: f64) -> CandidateDefinition {
+        definition(Algorithm::RandomForest, &[("n_estimators", trees)])
+    }
+
+    fn gbdt(iterations: f64, rate: f64) -> CandidateDefinition {
+        definition(
+            Algorithm::Gbdt,
+            &[("iterations", iterations), ("learning_rate", rate)],
+        )
+    }
+
+    fn param(d: &CandidateDefinition, k: &str) -> f64 {
+        d.hyperparameters[k].as_f64().unwrap()
+    }
+
+    #[test]
+    fn a_smaller_learning_rate_costs_more_rounds() {
+        let mut m = CostModel::default();
+        m.observe(&gbdt(300.0, 0.2), 1.5, true);
+        // 150 expected rounds at 0.2; 450 at 0.05; a cap of 100 iterations is 100 rounds.
+        assert!((m.estimate(&gbdt(1000.0, 0.05)).unwrap() - 4.5).abs() < 1e-9);
+        assert!((m.estimate(&gbdt(100.0, 0.05)).unwrap() - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn work_is_scaled_down_to_the_time_there_is() {
+        let mut m = CostModel::default();
+        assert!(
+            m.shrink(&forest(200.0), 1.0).is_none(),
+            "unknown costs are not shrunk"
+        );
+        m.observe(&forest(100.0), 2.0, true);
+        // 200 trees would take 4 s: 3 s holds 150.
+        let s = m.shrink(&forest(200.0), 3.0).unwrap();
+        assert_eq!(param(&s, "n_estimators"), 150.0);
+        assert!(m.shrink(&forest(200.0), 5.0).is_none(), "it fits as it is");
+        assert!(
+            m.shrink(&forest(200.0), 1.0).is_none(),
+            "too little would be left"
+        );
+        m.observe(&gbdt(300.0, 0.2), 1.5, true);
+        // 1,000 rounds at 0.05 (4.5 s) in 3 s: a larger rate, fewer rounds.
+        let s = m.shrink(&gbdt(1000.0, 0.05), 3.0).unwrap();
+        assert_eq!(param(&s, "learning_rate"), 0.075);
+        assert_eq!(param(&s, "iterations"), 667.0);
+        assert!(m.fits(&s, 3.0));
+        // The rate stays in the search range.
+        assert!(m.shrink(&gbdt(300.0, 0.25), 0.5).is_none());
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use super::spec::{invalid, Field, JobSpec, Mode};
 use super::types::Resolved;
 use crate::automl::features::{FeatureColumn, PipelineSpec};
+use crate::automl::key_counts;
 use crate::automl::learners::Task;
 use crate::automl::metrics::Metric;
 use crate::automl::split::{self, Split};
@@ -115,8 +116,15 @@ pub fn prepare(
             });
         }
     }
-    feature_index
-        .retain(|&i| !matches!(table.columns[i].kind, ColumnKind::Id | ColumnKind::Constant));
+    // An id whose values repeat is a group key: its count of other rows is a feature.
+    feature_index.retain(|&i| {
+        let c = &table.columns[i];
+        match c.kind {
+            ColumnKind::Constant => false,
+            ColumnKind::Id => key_counts::repeats(c),
+            _ => true,
+        }
+    });
     if feature_index.is_empty() {
         return Err(invalid(
             Field::Features,

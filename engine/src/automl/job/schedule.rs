@@ -43,6 +43,22 @@ fn candidate_deadline(
     }
 }
 
+/// Models kept for the ensemble: the best ten, at most four of one algorithm, so the
+/// greedy selection has different kinds of error to average.
+const KEPT: usize = 10;
+const KEPT_PER_ALGORITHM: usize = 4;
+
+fn keep_for_ensemble(kept: &mut Vec<Kept>) {
+    kept.sort_by(|a, b| b.2.total_cmp(&a.2));
+    let mut per_algorithm: BTreeMap<Option<Algorithm>, usize> = BTreeMap::new();
+    kept.retain(|k| {
+        let n = per_algorithm.entry(k.0.algorithm).or_default();
+        *n += 1;
+        *n <= KEPT_PER_ALGORITHM
+    });
+    kept.truncate(KEPT);
+}
+
 /// Train the definitions, then the search's proposals, until a limit ends the job;
 /// returns why it ended and the best models kept for the ensemble.
 #[allow(clippy::too_many_arguments)]
@@ -181,14 +197,28 @@ pub(super) fn train_definitions(
         };
         let cand_deadline = candidate_deadline(!kept.is_empty());
         // Do not start what cannot finish: a candidate cut off by a limit is never ranked.
+        // The search's own definitions are scaled down to the time there is, when they
+        // can be; definitions the user chose train as given or not at all.
+        let mut def = def;
         if let Some(d) = cand_deadline {
             let available = d.saturating_duration_since(Instant::now()).as_secs_f64();
             if !costs.fits(&def, available) {
-                passed_over += 1;
-                if passed_over >= 25 || queue.is_empty() && space.is_empty() {
-                    return (SecondaryStatus::RuntimeLimitReached, kept);
+                match costs.shrink(&def, available).filter(|_| !restricted) {
+                    Some(smaller) => {
+                        if let Some(d) = outcome.definitions.iter_mut().find(|d| d.name == def.name)
+                        {
+                            *d = smaller.clone();
+                        }
+                        def = smaller;
+                    }
+                    None => {
+                        passed_over += 1;
+                        if passed_over >= 25 || queue.is_empty() && space.is_empty() {
+                            return (SecondaryStatus::RuntimeLimitReached, kept);
+                        }
+                        continue;
+                    }
                 }
-                continue;
             }
         }
         passed_over = 0;
@@ -215,8 +245,7 @@ pub(super) fn train_definitions(
             });
             obs.on_candidate(&result, Some((&model, &oof)));
             kept.push((model, oof, score));
-            kept.sort_by(|a, b| b.2.total_cmp(&a.2));
-            kept.truncate(10);
+            keep_for_ensemble(&mut kept);
         } else {
             obs.on_candidate(&result, None);
         }

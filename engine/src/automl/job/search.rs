@@ -20,7 +20,8 @@ fn gaussian(rng: &mut Rng) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
 }
 
-fn round_to(v: f64, digits: i32) -> f64 {
+/// `v` to `digits` significant digits, as the search writes its values.
+pub(super) fn round_to(v: f64, digits: i32) -> f64 {
     let f = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
     (v * f).round() / f
 }

@@ -117,7 +117,7 @@ impl<'a> Trainer<'a> {
                 interrupted,
             )?;
             data.push(FoldData {
-                train: p.transform_until(&cols, tr, interrupted)?,
+                train: p.transform_fitted_until(&cols, tr, interrupted)?,
                 valid: p.transform_until(&cols, va, interrupted)?,
                 y_train: tr.iter().map(|&r| self.prep.y[r]).collect(),
                 y_valid: va.iter().map(|&r| self.prep.y[r]).collect(),

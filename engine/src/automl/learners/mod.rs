@@ -242,7 +242,18 @@ pub fn portfolio(algo: Algorithm, task: Task, n_features: usize) -> Vec<Params> 
     let sqrt_frac = ((n_features as f64).sqrt() / n_features.max(1) as f64).clamp(0.05, 1.0);
     let classification = matches!(task, Task::Classification { .. });
     match algo {
+        // The first is cheap: a leaderboard row within seconds on tens of thousands of
+        // rows, and a measured cost for the schedule before the long ones start.
         Algorithm::Gbdt => vec![
+            p(&[
+                ("iterations", 300.into()),
+                ("learning_rate", 0.2.into()),
+                ("max_depth", 5.into()),
+                ("min_leaf_weight", 5.0.into()),
+                ("l2", 1.0.into()),
+                ("subsample", 1.0.into()),
+                ("colsample_bytree", 1.0.into()),
+            ]),
             p(&[
                 ("iterations", 1000.into()),
                 ("learning_rate", 0.05.into()),
