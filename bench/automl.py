@@ -104,6 +104,8 @@ def main():
                                                       if kind != "regression" else None), positive)
 
             peers = [("flaml_run.py", FLAML_PY)] + ([("autogluon_run.py", AG_PY)] if AG_PY else [])
+            if os.environ.get("BENCH_PEERS") == "none":  # Glassbox alone, for a quick before/after
+                peers = []
             res = []
             for script, py in peers:
                 r = measure(py, HERE / script, tmp / "train.csv", tmp / "test.csv", target, kind,
