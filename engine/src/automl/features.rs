@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::key_counts::{KeyCountState, KEY_ROWS};
+use super::key_counts::{self, KeyCountState, KEY_ROWS};
 use super::matrix::Matrix;
 pub use super::pipeline::{pipeline_or_none, CategoricalEncoding, Pipeline, PipelineSpec};
 use crate::data::{Column, ColumnKind, Values};
@@ -352,7 +352,7 @@ impl FittedPipeline {
                 ColumnKind::Id => {
                     let state = KeyCountState::fit(col, rows);
                     let v = state.values(col, rows, true);
-                    numeric_inputs.push(format!("{}__{KEY_ROWS}", f.name));
+                    numeric_inputs.push(key_counts::input_name(&f.name));
                     medians.push(nan_median(v.clone()));
                     raw_numeric.push(v);
                     key_counts.push(state);
@@ -424,7 +424,7 @@ impl FittedPipeline {
     }
 
     /// The numeric input `name`'s column, and which derived part of it it is: a date part
-    /// (`Some(index in DATE_PARTS)`), a key's count (its state), or the column itself.
+    /// (its index in `DATE_PARTS`), a key's count (its state), or the column itself.
     fn numeric_source(&self, name: &str) -> (String, NumericPart<'_>) {
         if let Some((c, part)) = name.rsplit_once("__") {
             if self.datetime_columns.iter().any(|d| d == c) {
@@ -507,17 +507,16 @@ impl FittedPipeline {
         for name in &self.numeric_inputs {
             let (col, part) = self.numeric_source(name);
             let col = find(columns, &col);
-            raw.push(match part {
-                NumericPart::KeyRows(k) => k.values(col, rows, fitted),
-                NumericPart::Date(p) => {
-                    let v = numeric_input(col, Some(p));
-                    rows.iter().map(|&r| v[r]).collect()
+            let date_part = match part {
+                NumericPart::KeyRows(k) => {
+                    raw.push(k.values(col, rows, fitted));
+                    continue;
                 }
-                NumericPart::Value => {
-                    let v = numeric_input(col, None);
-                    rows.iter().map(|&r| v[r]).collect()
-                }
-            });
+                NumericPart::Date(p) => Some(p),
+                NumericPart::Value => None,
+            };
+            let v = numeric_input(col, date_part);
+            raw.push(rows.iter().map(|&r| v[r]).collect());
         }
         for (v, m) in raw.iter().zip(&self.medians) {
             out.push(v.iter().map(|x| if x.is_nan() { *m } else { *x }).collect());

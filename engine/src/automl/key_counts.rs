@@ -32,28 +32,14 @@ pub fn repeats(col: &Column) -> bool {
         return false;
     }
     let present = col.values.len() - col.missing;
-    let unique = match &col.values {
-        Values::Numeric(v) => {
-            let mut bits: Vec<u64> = v
-                .iter()
-                .filter(|x| !x.is_nan())
-                .map(|x| x.to_bits())
-                .collect();
-            bits.sort_unstable();
-            bits.dedup();
-            bits.len()
-        }
-        Values::Categorical { codes, levels } => {
-            let mut seen = vec![false; levels.len()];
-            codes
-                .iter()
-                .filter(|&&c| (c as usize) < levels.len())
-                .for_each(|&c| seen[c as usize] = true);
-            seen.iter().filter(|&&s| s).count()
-        }
-        _ => return false,
-    };
-    is_repeated_key(unique, present)
+    col.values
+        .distinct()
+        .is_some_and(|unique| is_repeated_key(unique, present))
+}
+
+/// The numeric input a repeated key column becomes: `<key>__rows`.
+pub fn input_name(column: &str) -> String {
+    format!("{column}__{KEY_ROWS}")
 }
 
 /// A key column's training counts: its distinct keys, sorted (numbers for a numeric key

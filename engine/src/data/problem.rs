@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::table::{Column, Values, MISSING_CODE};
+use super::table::{Column, Values};
 use crate::error::{EngineError, Result};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,25 +51,12 @@ pub struct ProblemInference {
 /// multiclass; numbers with at most 5 distinct values, or integer-like numbers with at
 /// most 100, → multiclass; other numbers → regression.
 pub fn infer_problem_type(target: &Column) -> Result<ProblemInference> {
-    let (distinct, integers, numeric) = match &target.values {
-        Values::Numeric(v) => {
-            let mut seen: Vec<u64> = v
-                .iter()
-                .filter(|x| !x.is_nan())
-                .map(|x| x.to_bits())
-                .collect();
-            seen.sort_unstable();
-            seen.dedup();
+    let (distinct, integers, numeric) = match (&target.values, target.values.distinct()) {
+        (Values::Numeric(v), Some(distinct)) => {
             let integers = v.iter().filter(|x| !x.is_nan()).all(|x| x.fract() == 0.0);
-            (seen.len(), integers, true)
+            (distinct, integers, true)
         }
-        Values::Categorical { codes, levels } => {
-            let mut used = vec![false; levels.len()];
-            for &c in codes.iter().filter(|&&c| c != MISSING_CODE) {
-                used[c as usize] = true;
-            }
-            (used.iter().filter(|&&u| u).count(), false, false)
-        }
+        (Values::Categorical { .. }, Some(distinct)) => (distinct, false, false),
         _ => {
             return Err(EngineError::invalid(
                 "target",

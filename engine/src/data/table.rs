@@ -110,6 +110,31 @@ impl Values {
         }
     }
 
+    /// How many distinct non-missing values there are, for numeric and categorical
+    /// values (`None` for text and datetimes).
+    pub fn distinct(&self) -> Option<usize> {
+        match self {
+            Values::Numeric(v) => {
+                let mut seen: Vec<u64> = v
+                    .iter()
+                    .filter(|x| !x.is_nan())
+                    .map(|x| x.to_bits())
+                    .collect();
+                seen.sort_unstable();
+                seen.dedup();
+                Some(seen.len())
+            }
+            Values::Categorical { codes, levels } => {
+                let mut used = vec![false; levels.len()];
+                for &c in codes.iter().filter(|&&c| c != MISSING_CODE) {
+                    used[c as usize] = true;
+                }
+                Some(used.iter().filter(|&&u| u).count())
+            }
+            _ => None,
+        }
+    }
+
     /// Numbers for numeric and datetime values.
     pub fn numbers(&self) -> Option<&[f64]> {
         match self {

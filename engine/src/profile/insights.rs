@@ -1,7 +1,7 @@
 //! Insights: the findings a data scientist should read before training, with a severity.
 
 use super::{ColumnKind, Insight, Profile, Severity};
-use crate::automl::key_counts::{is_repeated_key, KEY_ROWS};
+use crate::automl::key_counts::{input_name, is_repeated_key};
 use crate::data::ProblemType;
 
 fn add(
@@ -133,7 +133,7 @@ pub fn insights(p: &Profile) -> Vec<Insight> {
             }
             ColumnKind::Id if is_repeated_key(c.unique, present) => add(&mut out, Severity::Medium, "repeated_key", col,
                 format!("{:?} is a key that repeats ({} distinct values in {present} rows, {:.2} rows per key): rows of one key belong together (a patient's visits, a customer's orders). The key itself is not a feature; how many other training rows share it is ({:?})",
-                    c.name, c.unique, present as f64 / c.unique.max(1) as f64, format!("{}__{KEY_ROWS}", c.name))),
+                    c.name, c.unique, present as f64 / c.unique.max(1) as f64, input_name(&c.name))),
             ColumnKind::Id => add(&mut out, Severity::Low, "id_column", col,
                 format!("{:?} looks like an identifier ({} distinct values); it is not used as a feature", c.name, c.unique)),
             _ => {}
