@@ -207,8 +207,12 @@ impl RunObserver for Progress {
     }
 
     fn on_status(&mut self, status: SecondaryStatus, _progress: f64) {
-        // Each candidate's explanation comes and goes: not a stage worth a line.
-        if status == SecondaryStatus::GeneratingExplainabilityReport {
+        // Each candidate's reports come and go: not a stage worth a line.
+        if matches!(
+            status,
+            SecondaryStatus::GeneratingExplainabilityReport
+                | SecondaryStatus::GeneratingModelInsightsReport
+        ) {
             return;
         }
         if self.verbose && self.prepared && self.last_status != Some(status) {

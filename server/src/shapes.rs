@@ -99,6 +99,7 @@ pub fn secondary(s: SecondaryStatus) -> &'static str {
         SecondaryStatus::FeatureEngineering => "FeatureEngineering",
         SecondaryStatus::ModelTuning => "ModelTuning",
         SecondaryStatus::GeneratingExplainabilityReport => "GeneratingExplainabilityReport",
+        SecondaryStatus::GeneratingModelInsightsReport => "GeneratingModelInsightsReport",
         SecondaryStatus::CandidateDefinitionsGenerated => "CandidateDefinitionsGenerated",
         SecondaryStatus::CandidateLimitReached => "MaxCandidatesReached",
         SecondaryStatus::RuntimeLimitReached => "MaxAutoMLJobRuntimeReached",
@@ -117,7 +118,8 @@ pub fn primary(s: SecondaryStatus) -> &'static str {
         | SecondaryStatus::AnalyzingData
         | SecondaryStatus::FeatureEngineering
         | SecondaryStatus::ModelTuning
-        | SecondaryStatus::GeneratingExplainabilityReport => "InProgress",
+        | SecondaryStatus::GeneratingExplainabilityReport
+        | SecondaryStatus::GeneratingModelInsightsReport => "InProgress",
         _ => "Completed",
     }
 }

@@ -204,6 +204,54 @@ struct FolderWriter<'a> {
     errors: Vec<String>,
 }
 
+impl FolderWriter<'_> {
+    /// A saved candidate's reports, each under its own secondary status: the model
+    /// insights (`quality.json`), the explanation (within `explain_budget` and the job's
+    /// wall), then `report.html`, which holds both.
+    fn write_reports(
+        &mut self,
+        result: &CandidateResult,
+        model: &CandidateModel,
+        preds: &Predictions,
+        progress: f64,
+    ) -> anyhow::Result<()> {
+        let name = &result.name;
+        self.obs
+            .on_status(SecondaryStatus::GeneratingModelInsightsReport, progress);
+        let quality =
+            candidate_reports::write_quality(self.folder, self.prep, &self.scored, name, preds)?;
+        self.obs
+            .on_status(SecondaryStatus::GeneratingExplainabilityReport, progress);
+        let began = Instant::now();
+        let mut until = began + explain_budget(self.started.elapsed(), self.explaining);
+        if let Some(wall) = self.deadline {
+            until = until.min(wall);
+        }
+        let explained = candidate_reports::write_explainability(
+            self.folder,
+            self.table,
+            self.prep,
+            &self.scored,
+            name,
+            model,
+            preds,
+            until,
+        );
+        self.explaining += began.elapsed();
+        let explained = explained.with_context(|| format!("explaining {name}"))?;
+        self.obs
+            .on_status(SecondaryStatus::GeneratingModelInsightsReport, progress);
+        candidate_reports::write_report_html(
+            self.folder,
+            self.job,
+            result,
+            self.prep,
+            Some(&quality),
+            Some(&explained),
+        )
+    }
+}
+
 impl JobObserver for FolderWriter<'_> {
     fn on_status(&mut self, status: SecondaryStatus, progress: f64) {
         self.status = (status, progress);
@@ -219,52 +267,22 @@ impl JobObserver for FolderWriter<'_> {
         result: &CandidateResult,
         fitted: Option<(&CandidateModel, &Predictions)>,
     ) {
-        let mut quality = None;
         if let Some((model, preds)) = fitted {
-            match save_candidate(self.folder, self.prep, &self.scored, result, model, preds) {
-                Ok(q) => quality = Some(q),
-                Err(e) => {
-                    self.errors.push(format!("saving {}: {e:#}", result.name));
-                    return;
-                }
+            if let Err(e) =
+                save_candidate(self.folder, self.prep, &self.scored, result, model, preds)
+            {
+                self.errors.push(format!("saving {}: {e:#}", result.name));
+                return;
             }
         }
-        // The leaderboard gets the candidate before its explanation is made.
+        // The leaderboard gets the candidate before its reports are made.
         self.obs.on_candidate(result);
         if let Some((model, preds)) = fitted {
             let (status, progress) = self.status;
-            self.obs
-                .on_status(SecondaryStatus::GeneratingExplainabilityReport, progress);
-            let began = Instant::now();
-            let mut until = began + explain_budget(self.started.elapsed(), self.explaining);
-            if let Some(wall) = self.deadline {
-                until = until.min(wall);
-            }
-            let explained = candidate_reports::write_explainability(
-                self.folder,
-                self.table,
-                self.prep,
-                &self.scored,
-                &result.name,
-                model,
-                preds,
-                until,
-            );
-            let written = explained.and_then(|e| {
-                candidate_reports::write_report_html(
-                    self.folder,
-                    self.job,
-                    result,
-                    self.prep,
-                    quality.as_ref(),
-                    Some(&e),
-                )
-            });
-            if let Err(e) = written {
+            if let Err(e) = self.write_reports(result, model, preds, progress) {
                 self.errors
-                    .push(format!("explaining {}: {e:#}", result.name));
+                    .push(format!("reporting on {}: {e:#}", result.name));
             }
-            self.explaining += began.elapsed();
             self.obs.on_status(status, progress);
         }
     }
@@ -289,9 +307,8 @@ fn explain_budget(
 }
 
 /// Save one trained candidate: `model.json` (everything `predict` needs), `result.json`
-/// (its leaderboard entry, as the engine made it), `validation_predictions.csv` (the
-/// predictions it was scored on) and its quality report (`reports/quality.json`), which
-/// it returns.
+/// (its leaderboard entry, as the engine made it) and `validation_predictions.csv` (the
+/// predictions it was scored on).
 fn save_candidate(
     folder: &JobFolder,
     prep: &Prepared,
@@ -299,7 +316,7 @@ fn save_candidate(
     result: &CandidateResult,
     model: &CandidateModel,
     preds: &Predictions,
-) -> anyhow::Result<glassbox_engine::reports::Quality> {
+) -> anyhow::Result<()> {
     let name = &result.name;
     std::fs::create_dir_all(folder.candidate(name))?;
     write_json(&folder.model_json(name), model)?;
@@ -309,8 +326,7 @@ fn save_candidate(
         prep,
         &scored.rows,
         preds,
-    )?;
-    candidate_reports::write_quality(folder, prep, scored, name, preds)
+    )
 }
 
 /// Run a job into `folder`. `started` is when the job began: its runtime limit counts
@@ -552,3 +568,6 @@ mod explain_budget_tests {
         assert_eq!(explain_budget(s(100), s(30)), s(1));
     }
 }
+
+#[cfg(test)]
+mod status_tests;

@@ -21,6 +21,8 @@ pub enum SecondaryStatus {
     ModelTuning,
     /// A candidate's SHAP values are being computed (training goes on after).
     GeneratingExplainabilityReport,
+    /// A candidate's quality report and `report.html` are being written.
+    GeneratingModelInsightsReport,
     CandidateDefinitionsGenerated,
     /// The candidate cap ended the job.
     CandidateLimitReached,

@@ -4,6 +4,7 @@
 //! With an evaluation set, training stops after 50 rounds without improvement.
 
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 use forust_ml::gradientbooster::{GrowPolicy, ImportanceMethod, MissingNodeTreatment};
 use forust_ml::objective::ObjectiveType;
@@ -11,6 +12,7 @@ use forust_ml::sampler::SampleMethod;
 use forust_ml::{GradientBooster, Matrix as FMatrix};
 use serde::{Deserialize, Serialize};
 
+use super::flat_booster::FlatBooster;
 use super::params::GbdtParams;
 use super::{binary_proba, check_time, sigmoid, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
@@ -29,6 +31,10 @@ pub struct GbdtModel {
     #[serde(with = "super::tree_format::gbdt_boosters")]
     pub boosters: Vec<Option<GradientBooster>>,
     pub n_features: usize,
+    /// The boosters laid out for predicting, made at the first prediction: `None` for one
+    /// forust predicts itself (`FlatBooster::of`).
+    #[serde(skip)]
+    flat: OnceLock<Vec<Option<FlatBooster>>>,
 }
 
 impl std::fmt::Debug for GbdtModel {
@@ -48,6 +54,7 @@ impl GbdtModel {
             params,
             boosters: vec![],
             n_features: 0,
+            flat: OnceLock::new(),
         }
     }
 
@@ -102,6 +109,7 @@ impl GbdtModel {
 impl Learner for GbdtModel {
     fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
         self.n_features = d.x.cols;
+        self.flat = OnceLock::new();
         let x = FMatrix::new(&d.x.data, d.x.rows, d.x.cols);
         let eval = d
             .eval
@@ -166,19 +174,25 @@ impl Learner for GbdtModel {
 
     fn predict(&self, m: &Matrix) -> Predictions {
         let x = FMatrix::new(&m.data, m.rows, m.cols);
-        // forust spreads each tree's rows over threads: worth it for batches, but for an
-        // endpoint's few rows the hand-offs (one per tree) cost more than the trees.
-        // Either way each row's trees are summed in the same order: the same numbers.
+        // Threads are worth it for batches, but for an endpoint's few rows the hand-offs
+        // cost more than the trees. Either way each row's trees are summed in the same
+        // order: the same numbers.
         let parallel = m.rows >= PARALLEL_ROWS;
+        let flat = self.flat.get_or_init(|| {
+            self.boosters
+                .iter()
+                .map(|b| b.as_ref().and_then(FlatBooster::of))
+                .collect()
+        });
         // Raw scores; a class absent from training scores -inf (probability 0).
         let raw: Vec<Vec<f64>> = self
             .boosters
             .iter()
-            .map(|b| {
-                b.as_ref().map_or_else(
-                    || vec![f64::NEG_INFINITY; m.rows],
-                    |b| b.predict(&x, parallel),
-                )
+            .zip(flat)
+            .map(|(b, f)| match (b, f) {
+                (_, Some(f)) => f.predict(m, parallel),
+                (Some(b), None) => b.predict(&x, parallel),
+                (None, None) => vec![f64::NEG_INFINITY; m.rows],
             })
             .collect();
         match self.task {

@@ -9,6 +9,7 @@
 //! | `knn` | own brute force, Euclidean | `KNeighborsClassifier/Regressor` |
 //! | `mlp` | own: one ReLU hidden layer, Adam, scikit-learn's stopping rule | `MLPClassifier/Regressor` (randomized) |
 
+mod flat_booster;
 mod forest;
 mod gbdt;
 mod knn;
