@@ -216,7 +216,16 @@ impl Walk<'_> {
         let mut unique_depth = depth;
         extend(seg, unique_depth, zero_fraction, one_fraction, feature);
         if t.feature[node] < 0 {
-            self.add_leaf(t.leaf(node), unique_depth, at);
+            let leaf = t.leaf(node);
+            for i in 1..=unique_depth {
+                let w = unwound_sum(seg, unique_depth, i);
+                let el = seg[i];
+                let c = w * (el.one_fraction - el.zero_fraction);
+                let f = el.feature as usize * t.dim;
+                for (d, v) in leaf.iter().enumerate() {
+                    self.phi[f + d] += c * v;
+                }
+            }
             return;
         }
         let hot = t.child(node, self.x);
@@ -239,94 +248,6 @@ impl Walk<'_> {
         self.recurse(hot, at, unique_depth + 1, hot_zero * in_zero, in_one, split);
         self.recurse(cold, at, unique_depth + 1, cold_zero * in_zero, 0.0, split);
     }
-}
-
-impl Walk<'_> {
-    /// Add a leaf's share to each feature on the unique path `path[at..=at + d]`:
-    /// `unwound_sum(k) · (one_k − zero_k) · value` for each element k ≥ 1.
-    ///
-    /// Two shortcuts, the same values to rounding: an element the row does not follow
-    /// (`one = 0`) gets `−(d + 1) · Σᵢ pweightᵢ / (d − i)`, which does not depend on the
-    /// element, so it is summed once per leaf; the elements the row follows are unwound
-    /// four at a time, one pass over the path for four independent chains (the chain of
-    /// one element is a sequence of dependent multiplications: alone it waits on each).
-    fn add_leaf(&mut self, leaf: &[f64], d: usize, at: usize) {
-        let seg = &self.path[at..=at + d];
-        let dim = self.tree.dim;
-        let phi = &mut *self.phi;
-        let mut add = |k: usize, c: f64| {
-            let f = seg[k].feature as usize * dim;
-            for (o, v) in phi[f..f + dim].iter_mut().zip(leaf) {
-                *o += c * v;
-            }
-        };
-        let mut cold = None;
-        let mut lanes = [0usize; LANES];
-        let mut n = 0;
-        for k in 1..=d {
-            let el = seg[k];
-            if el.one_fraction == 0.0 {
-                let c = *cold.get_or_insert_with(|| cold_share(seg, d));
-                add(k, if el.zero_fraction == 0.0 { 0.0 } else { c });
-                continue;
-            }
-            lanes[n] = k;
-            n += 1;
-            if n == LANES {
-                let c = hot_shares(seg, d, &lanes[..n]);
-                for (&k, c) in lanes[..n].iter().zip(c) {
-                    add(k, c);
-                }
-                n = 0;
-            }
-        }
-        if n > 0 {
-            let c = hot_shares(seg, d, &lanes[..n]);
-            for (&k, c) in lanes[..n].iter().zip(c) {
-                add(k, c);
-            }
-        }
-    }
-}
-
-/// Chains unwound together at a leaf.
-const LANES: usize = 4;
-
-/// The share of every element with `one = 0`: `unwound_sum · (0 − zero)`, where
-/// `unwound_sum = (d + 1) / zero · Σᵢ pweightᵢ / (d − i)`.
-fn cold_share(path: &[PathElement], d: usize) -> f64 {
-    let s: f64 = path[..d]
-        .iter()
-        .zip(RECIPROCAL[1..=d].iter().rev())
-        .map(|(el, r)| el.pweight * r)
-        .sum();
-    -(d as f64 + 1.0) * s
-}
-
-/// `unwound_sum(k) · (one_k − zero_k)` for up to `LANES` elements with `one ≠ 0`, the
-/// arithmetic of `unwound_sum` lane by lane.
-fn hot_shares(path: &[PathElement], d: usize, ks: &[usize]) -> [f64; LANES] {
-    let df = d as f64;
-    let mut next = [path[d].pweight; LANES];
-    let mut total = [0.0; LANES];
-    let (mut scale, mut zero_d) = ([0.0; LANES], [0.0; LANES]);
-    for (l, &k) in ks.iter().enumerate() {
-        scale[l] = (df + 1.0) / path[k].one_fraction;
-        zero_d[l] = path[k].zero_fraction / (df + 1.0);
-    }
-    for (i, (el, r)) in path[..d].iter().zip(&RECIPROCAL[1..=d]).enumerate().rev() {
-        let m = df - i as f64;
-        for l in 0..LANES {
-            let tmp = next[l] * scale[l] * r;
-            total[l] += tmp;
-            next[l] = el.pweight - tmp * zero_d[l] * m;
-        }
-    }
-    let mut out = [0.0; LANES];
-    for (l, &k) in ks.iter().enumerate() {
-        out[l] = total[l] * (path[k].one_fraction - path[k].zero_fraction);
-    }
-    out
 }
 
 // The three path operations of Algorithm 2, with each division by a loop-invariant
@@ -375,9 +296,6 @@ fn unwind(path: &mut [PathElement], d: usize, k: usize) {
     }
 }
 
-/// Algorithm 2's unwound path sum of element `k`, one element at a time: the reference
-/// `add_leaf` is checked against.
-#[cfg(test)]
 fn unwound_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
     let one = path[k].one_fraction;
     let zero = path[k].zero_fraction;
@@ -539,51 +457,6 @@ mod tests {
                 let pred = t.predict(&x)[d];
                 assert!((t.expected()[d] + sum - pred).abs() < 1e-12, "case {case}");
             }
-        }
-    }
-
-    #[test]
-    fn a_leaf_shares_out_as_the_unwound_sums_of_algorithm_2() {
-        let mut rng = Rng::new(11);
-        for d in 1..12 {
-            // A path as the walk builds it: ones of 0 or 1, zeros in (0, 1].
-            let mut path = vec![PathElement::default(); d + 1];
-            for (i, el) in path.iter_mut().enumerate() {
-                el.feature = i as i64;
-                el.pweight = rng.next_f64();
-                el.zero_fraction = 0.05 + 0.95 * rng.next_f64();
-                el.one_fraction = if rng.next_f64() < 0.5 { 0.0 } else { 1.0 };
-            }
-            let tree = ShapTree::new(
-                vec![-1],
-                vec![0.0],
-                vec![0],
-                vec![0],
-                vec![0],
-                vec![1.0],
-                vec![0.0],
-                1,
-                Rule::LeftIfLess,
-            )
-            .unwrap();
-            let mut phi = vec![0.0; d + 1];
-            let mut walk = Walk {
-                tree: &tree,
-                x: &[],
-                phi: &mut phi,
-                path: &mut path,
-            };
-            walk.add_leaf(&[1.0], d, 0);
-            for k in 1..=d {
-                let el = path[k];
-                let want = unwound_sum(&path, d, k) * (el.one_fraction - el.zero_fraction);
-                assert!(
-                    (phi[k] - want).abs() <= 1e-14 * want.abs().max(1e-300),
-                    "depth {d}, element {k}: {} vs {want}",
-                    phi[k]
-                );
-            }
-            assert_eq!(phi[0], 0.0);
         }
     }
 
