@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Endpoint and batch-transform benchmark: a GBDT trained on adult is deployed; wrk measures
+# Endpoint and batch-transform benchmark: the first two GBDTs trained on adult (depth 5 at rate
+# 0.2, depth 6 at rate 0.05) are deployed; wrk measures
 # single-row invocations beside /healthz in the same run (latency with 1 connection,
 # throughput with 50), and a batch transform scores adult × 10 (488,420 rows).
 # Usage: bench/endpoints.sh [SECONDS_PER_RUN]

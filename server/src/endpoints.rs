@@ -256,10 +256,7 @@ fn rows_of(
 ) -> Result<Vec<Vec<String>>, ApiError> {
     let rows = match format {
         Format::Csv => {
-            let mut r = csv::ReaderBuilder::new()
-                .has_headers(false)
-                .flexible(true)
-                .from_reader(body);
+            let records = crate::csv_body::records(body).map_err(bad)?;
             // Autopilot's containers take every training column but the target; the
             // model's own columns are taken from such a row by name.
             let all = &model.input_columns;
@@ -272,14 +269,11 @@ fn rows_of(
                 })
                 .flatten();
             let mut rows = Vec::new();
-            for (i, rec) in r.records().enumerate() {
-                let rec = rec.map_err(|e| bad(format!("row {}: {e}", i + 1)))?;
+            for (i, rec) in records.into_iter().enumerate() {
                 match &picks {
-                    _ if rec.len() == names.len() => {
-                        rows.push(rec.iter().map(str::to_string).collect())
-                    }
+                    _ if rec.len() == names.len() => rows.push(rec),
                     Some(p) if rec.len() == all.len() => {
-                        rows.push(p.iter().map(|&j| rec[j].to_string()).collect())
+                        rows.push(p.iter().map(|&j| rec[j].clone()).collect())
                     }
                     _ => {
                         let full = if picks.is_some() {

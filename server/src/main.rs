@@ -5,6 +5,7 @@ mod api_models;
 mod auth;
 mod candidate_notebook;
 mod cli;
+mod csv_body;
 mod db;
 mod deployments;
 mod drift_schedule;
