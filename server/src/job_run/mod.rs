@@ -238,7 +238,7 @@ impl FolderWriter<'_> {
             until,
         );
         self.explaining += began.elapsed();
-        let explained = explained.with_context(|| format!("explaining {name}"))?;
+        let explained = explained.context("the explanation")?;
         self.obs
             .on_status(SecondaryStatus::GeneratingModelInsightsReport, progress);
         candidate_reports::write_report_html(
