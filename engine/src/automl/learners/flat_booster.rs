@@ -36,7 +36,8 @@ pub struct FlatBooster {
 
 impl FlatBooster {
     /// `None` for a booster this layout cannot hold exactly: a missing-value marker other
-    /// than NaN, a child index out of range, or more nodes than `u32` counts.
+    /// than NaN, a child index out of range or before its parent, or more nodes than
+    /// `u32` counts.
     pub fn of(b: &GradientBooster) -> Option<FlatBooster> {
         if !b.missing.is_nan() {
             return None;
@@ -55,7 +56,7 @@ impl FlatBooster {
                 return None;
             }
             roots.push(start as u32);
-            for node in &tree.nodes {
+            for (i, node) in tree.nodes.iter().enumerate() {
                 if node.is_leaf {
                     nodes.push(FlatNode {
                         value: node.weight_value as f64,
@@ -66,8 +67,12 @@ impl FlatBooster {
                     });
                     continue;
                 }
+                // Children come after their parents in forust's layout, and must here: a
+                // child pointing back would make a walk loop forever.
                 let (l, r, m) = (node.left_child, node.right_child, node.missing_node);
-                if l >= n || r >= n || m >= n || node.split_feature >= LEAF as usize {
+                if [l, r, m].iter().any(|&c| c <= i || c >= n)
+                    || node.split_feature >= LEAF as usize
+                {
                     return None;
                 }
                 nodes.push(FlatNode {
@@ -79,19 +84,7 @@ impl FlatBooster {
                 });
             }
         }
-        // A tree whose walk could loop (a child pointing back) would hang a prediction:
-        // children come after their parents in forust's layout, and must here.
-        let ordered = roots.iter().enumerate().all(|(t, &root)| {
-            let end = roots.get(t + 1).map_or(nodes.len(), |&e| e as usize);
-            (root as usize..end).all(|i| {
-                let n = &nodes[i];
-                n.feature == LEAF
-                    || [n.left, n.right, n.missing]
-                        .iter()
-                        .all(|&c| (c as usize) > i && (c as usize) < end)
-            })
-        });
-        ordered.then_some(FlatBooster {
+        Some(FlatBooster {
             base_score: b.base_score,
             nodes,
             roots,
@@ -139,14 +132,11 @@ impl FlatBooster {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashSet;
-
-    use forust_ml::gradientbooster::{GrowPolicy, MissingNodeTreatment};
-    use forust_ml::objective::ObjectiveType;
-    use forust_ml::sampler::SampleMethod;
     use forust_ml::Matrix as FMatrix;
 
     use super::*;
+    use crate::automl::learners::params::GbdtParams;
+    use crate::automl::learners::{GbdtModel, Learner, Task, TrainData};
     use crate::common::Rng;
 
     #[test]
@@ -167,49 +157,29 @@ mod tests {
                 a * 0.3 + if c.is_nan() { 2.0 } else { c.sin() } + rng.next_f64()
             })
             .collect();
-        let mut b = GradientBooster::new(
-            ObjectiveType::SquaredLoss,
-            60,
-            0.3,
-            5,
-            usize::MAX,
-            0.0,
-            1.0,
-            0.0,
-            0.0,
-            1.0,
-            0.5,
-            256,
-            true,
-            true,
-            None,
-            1.0,
-            0.2,
-            0.1,
-            1.0,
-            3,
-            f64::NAN,
-            false,
-            SampleMethod::None,
-            GrowPolicy::DepthWise,
-            None,
-            None,
-            true,
-            HashSet::new(),
-            MissingNodeTreatment::AssignToParent,
-            0,
-            false,
-        )
-        .unwrap();
-        let x = FMatrix::new(&data, rows, cols);
-        b.fit(&x, &y, &vec![1.0; rows], None).unwrap();
-        let want = b.predict(&x, false);
-        let flat = FlatBooster::of(&b).unwrap();
-        let m = Matrix {
-            rows,
-            cols,
-            data: data.clone(),
+        let m = Matrix { rows, cols, data };
+        // Trained as Glassbox trains its boosters.
+        let params = GbdtParams {
+            iterations: 60,
+            learning_rate: 0.3,
+            max_depth: 5,
+            ..GbdtParams::default()
         };
+        let mut model = GbdtModel::new(Task::Regression, params);
+        model
+            .fit(&TrainData {
+                x: &m,
+                y: &y,
+                weights: &vec![1.0; rows],
+                eval: None,
+                deadline: None,
+                seed: 3,
+            })
+            .unwrap();
+        let mut b = model.boosters[0].take().unwrap();
+        let want = b.predict(&FMatrix::new(&m.data, rows, cols), false);
+        let flat = FlatBooster::of(&b).unwrap();
+        assert_eq!(flat.roots.len(), 60);
         for parallel in [false, true] {
             let got = flat.predict(&m, parallel);
             assert!(

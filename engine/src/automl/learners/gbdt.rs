@@ -173,7 +173,6 @@ impl Learner for GbdtModel {
     }
 
     fn predict(&self, m: &Matrix) -> Predictions {
-        let x = FMatrix::new(&m.data, m.rows, m.cols);
         // Threads are worth it for batches, but for an endpoint's few rows the hand-offs
         // cost more than the trees. Either way each row's trees are summed in the same
         // order: the same numbers.
@@ -191,7 +190,7 @@ impl Learner for GbdtModel {
             .zip(flat)
             .map(|(b, f)| match (b, f) {
                 (_, Some(f)) => f.predict(m, parallel),
-                (Some(b), None) => b.predict(&x, parallel),
+                (Some(b), None) => b.predict(&FMatrix::new(&m.data, m.rows, m.cols), parallel),
                 (None, None) => vec![f64::NEG_INFINITY; m.rows],
             })
             .collect();
