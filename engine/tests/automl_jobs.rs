@@ -10,7 +10,8 @@ use glassbox_engine::automl::job::{
 use glassbox_engine::automl::learners::Algorithm;
 use glassbox_engine::automl::metrics::Predictions;
 use glassbox_engine::automl::model::CandidateModel;
-use glassbox_engine::data::{read_file, Column, ReadOptions, Table, TypeOverrides};
+use glassbox_engine::data::{read_file, Column, RawTable, ReadOptions, Table, TypeOverrides};
+use glassbox_engine::explain;
 
 /// A shared data set; the test fails, saying where it looked, when it is missing.
 fn table(name: &str, target: &str) -> Table {
@@ -74,9 +75,50 @@ impl JobObserver for RoundTrip<'_> {
                 json.len()
             );
         }
+        if explain::method_for(model) == explain::Method::TreeSHAP {
+            tables_explain_as_row_by_row(model, &self.table.raw, &result.name);
+        }
         self.saved.insert(result.name.clone(), json);
         self.checked += 1;
         self.algorithms.push(result.algorithm);
+    }
+}
+
+/// TreeSHAP of 64 rows at once (where a tree's per-leaf tables pay, trees taken one at a
+/// time over the rows) gives each row what explaining it alone gives (Algorithm 2: one row
+/// never pays for a table on trees deeper than 1).
+fn tables_explain_as_row_by_row(model: &CandidateModel, raw: &RawTable, name: &str) {
+    let cols = model.columns_for(raw).unwrap();
+    let refs: Vec<&Column> = cols.iter().collect();
+    let request = |rows: &[usize]| {
+        explain::explain(&explain::ExplainRequest {
+            model,
+            columns: &refs,
+            rows,
+            background: &[],
+            deadline: None,
+            seed: 0,
+        })
+    };
+    let rows: Vec<usize> = (0..64.min(raw.height()))
+        .map(|i| i * 5 % raw.height())
+        .collect();
+    let together = request(&rows);
+    assert_eq!(together.rows.len(), rows.len(), "{name}");
+    for (i, &r) in rows.iter().enumerate() {
+        let alone = request(&[r]);
+        let (a, b) = (&together.rows[i], &alone.rows[0]);
+        for (x, y) in a
+            .shap
+            .iter()
+            .chain(&a.prediction)
+            .zip(b.shap.iter().chain(&b.prediction))
+        {
+            assert!(
+                (x - y).abs() <= 1e-9 * (1.0 + y.abs()),
+                "{name} row {r}: {x} together, {y} alone"
+            );
+        }
     }
 }
 

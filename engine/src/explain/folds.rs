@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use rayon::prelude::*;
 
+use super::shap_tables::ShapTable;
 use super::tree_models;
 use super::tree_shap::{Scratch, ShapTree};
 use super::{ExplainRequest, Explanation, Method, OutputSpace, RowShap};
@@ -14,8 +15,10 @@ use crate::automl::learners::{AnyModel, Task};
 use crate::automl::model::{CandidateModel, FoldModel};
 use crate::data::ProblemType;
 
-/// Rows explained at a time (each on its own thread).
-const CHUNK: usize = 8;
+/// Rows explained at a time at most, split among the threads.
+const CHUNK: usize = 512;
+/// Numbers (`f64`) the per-leaf tables of one explanation may hold: 64 MB.
+const TABLE_BUDGET: usize = 8 << 20;
 
 /// Trees whose leaves feed outputs `offset..offset + dim`.
 struct Group {
@@ -124,24 +127,32 @@ impl FoldExplainer {
         }
     }
 
-    /// (prediction per output, SHAP per transformed feature × output) for row `x`.
-    fn row(&self, x: &[f64], k: usize, scratch: &mut Scratch) -> (Vec<f64>, Vec<f64>) {
-        let p = x.len();
-        let mut pred = vec![f64::NAN; k];
-        let mut phi = vec![0.0; p * k];
+    /// (prediction per output, SHAP per transformed feature × output) for each row of
+    /// `xs`. Trees are taken one at a time over all the rows, so a tree (and its table)
+    /// stays in cache while it explains them; each row still sums its trees in order.
+    fn rows(&self, xs: &[Vec<f64>], k: usize, scratch: &mut Scratch) -> Vec<(Vec<f64>, Vec<f64>)> {
+        let p = xs.first().map_or(0, Vec::len);
+        let mut res: Vec<(Vec<f64>, Vec<f64>)> = xs
+            .iter()
+            .map(|_| (vec![f64::NAN; k], vec![0.0; p * k]))
+            .collect();
         match self {
             FoldExplainer::Trees(groups) => {
                 for g in groups.iter().flatten() {
-                    let mut local = vec![0.0; p * g.dim];
-                    let mut out = g.base.clone();
+                    let mut local = vec![vec![0.0; p * g.dim]; xs.len()];
+                    let mut out = vec![g.base.clone(); xs.len()];
                     for t in &g.trees {
-                        t.add_shap(x, &mut local, scratch);
-                        out.iter_mut().zip(t.predict(x)).for_each(|(a, v)| *a += v);
+                        t.add_shap_rows(xs, &mut local, scratch);
+                        for (x, out) in xs.iter().zip(&mut out) {
+                            out.iter_mut().zip(t.predict(x)).for_each(|(a, v)| *a += v);
+                        }
                     }
-                    pred[g.offset..g.offset + g.dim].copy_from_slice(&out);
-                    for j in 0..p {
-                        for d in 0..g.dim {
-                            phi[j * k + g.offset + d] = local[j * g.dim + d];
+                    for ((pred, phi), (local, out)) in res.iter_mut().zip(local.iter().zip(&out)) {
+                        pred[g.offset..g.offset + g.dim].copy_from_slice(out);
+                        for j in 0..p {
+                            for d in 0..g.dim {
+                                phi[j * k + g.offset + d] = local[j * g.dim + d];
+                            }
                         }
                     }
                 }
@@ -151,18 +162,46 @@ impl FoldExplainer {
                 intercept,
                 mean,
             } => {
-                for (o, (w, b)) in coef.iter().zip(intercept).enumerate() {
-                    let mut z = *b;
-                    for j in 0..p.min(w.len()) {
-                        z += w[j] * x[j];
-                        phi[j * k + o] = w[j] * (x[j] - mean[j]);
+                for (x, (pred, phi)) in xs.iter().zip(&mut res) {
+                    for (o, (w, b)) in coef.iter().zip(intercept).enumerate() {
+                        let mut z = *b;
+                        for j in 0..p.min(w.len()) {
+                            z += w[j] * x[j];
+                            phi[j * k + o] = w[j] * (x[j] - mean[j]);
+                        }
+                        pred[o] = z;
                     }
-                    pred[o] = z;
                 }
             }
         }
-        (pred, phi)
+        res
     }
+}
+
+/// Gives per-leaf tables to the trees they speed up for `rows` rows: a table costs about
+/// what `2^depth / 2` rows cost without one. Trees are taken in order while the tables fit
+/// `TABLE_BUDGET`, and built in parallel.
+fn use_tables(explainers: &mut [FoldExplainer], rows: usize) {
+    let mut budget = TABLE_BUDGET;
+    let mut chosen: Vec<&mut ShapTree> = vec![];
+    for e in explainers.iter_mut() {
+        let FoldExplainer::Trees(groups) = e else {
+            continue;
+        };
+        for t in groups.iter_mut().flatten().flat_map(|g| g.trees.iter_mut()) {
+            let worth = t.depth() < usize::BITS as usize - 1 && 1usize << t.depth() <= 2 * rows;
+            match worth.then(|| ShapTable::size(t)).flatten() {
+                Some(b) if b <= budget => {
+                    budget -= b;
+                    chosen.push(t);
+                }
+                _ => {}
+            }
+        }
+    }
+    chosen.par_iter_mut().for_each(|t| {
+        t.use_table();
+    });
 }
 
 pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
@@ -181,6 +220,8 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
         .iter()
         .map(|f| fold_explainer(req, f).expect("method_for chose a method the folds support"))
         .collect();
+    let mut explainers = explainers;
+    use_tables(&mut explainers, req.rows.len());
     let sources: Vec<Vec<usize>> = model
         .folds
         .iter()
@@ -203,7 +244,7 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
     let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
     // Chunks of rows, every fold model each. The first chunk, always explained, is one row
     // per thread; each next one holds as many rows as the time left allows at the pace
-    // measured so far (at most CHUNK), so the deadline is kept to about one row.
+    // measured so far (at most CHUNK), so the deadline is kept to about one row's time.
     let threads = rayon::current_num_threads().max(1);
     let started = Instant::now();
     let mut next = 0;
@@ -233,10 +274,12 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
             .collect();
         for ((fold, e), src) in model.folds.iter().zip(&explainers).zip(&sources) {
             let x = fold.pipeline.transform(req.columns, chunk);
-            acc.par_iter_mut()
-                .enumerate()
-                .for_each_init(Scratch::default, |scratch, (i, out)| {
-                    let (pred, phi) = e.row(&x.row(i), k, scratch);
+            // The chunk's rows split evenly among the threads.
+            let per = chunk.len().div_ceil(threads).max(1);
+            acc.par_chunks_mut(per).enumerate().for_each(|(b, outs)| {
+                let xs: Vec<Vec<f64>> = (b * per..b * per + outs.len()).map(|i| x.row(i)).collect();
+                let results = e.rows(&xs, k, &mut Scratch::default());
+                for (out, (pred, phi)) in outs.iter_mut().zip(results) {
                     out.prediction
                         .iter_mut()
                         .zip(pred)
@@ -249,7 +292,8 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
                             out.shap[s * k + o] += w * phi[j * k + o];
                         }
                     }
-                });
+                }
+            });
         }
         rows.extend(acc);
     }

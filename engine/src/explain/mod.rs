@@ -15,6 +15,7 @@
 
 mod folds;
 mod sampling;
+mod shap_tables;
 mod tree_models;
 mod tree_shap;
 

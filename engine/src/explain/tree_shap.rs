@@ -7,6 +7,8 @@
 //! so the expected value (cover-weighted mean of the leaves) plus the SHAP values adds
 //! up to the tree's output exactly, whatever rounding the learner's own covers carry.
 
+use super::shap_tables::ShapTable;
+
 /// How a split sends a present value: `x <= threshold` (the forests) or `x < threshold`
 /// (forust) goes left. A missing value takes `missing`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +33,8 @@ pub struct ShapTree {
     pub rule: Rule,
     depth: usize,
     expected: Vec<f64>,
+    /// Per-leaf tables (`shap_tables.rs`), for a tree that explains many rows.
+    table: Option<ShapTable>,
 }
 
 impl ShapTree {
@@ -77,6 +81,7 @@ impl ShapTree {
             rule,
             depth: 0,
             expected: vec![],
+            table: None,
         };
         // Children before parents: covers bottom-up, depth top-down, without recursion.
         let mut order = Vec::with_capacity(n);
@@ -129,12 +134,26 @@ impl ShapTree {
         &self.expected
     }
 
-    fn leaf(&self, i: usize) -> &[f64] {
+    /// Steps from the root to the deepest leaf.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Explain with per-leaf tables from now on (`shap_tables.rs`): worth it when a tree
+    /// explains more rows than about half its `2^depth`. Returns the numbers it holds.
+    pub fn use_table(&mut self) -> usize {
+        let table = ShapTable::new(self);
+        let len = table.numbers();
+        self.table = Some(table);
+        len
+    }
+
+    pub(super) fn leaf(&self, i: usize) -> &[f64] {
         &self.value[i * self.dim..(i + 1) * self.dim]
     }
 
     /// The child row `x` goes to at split `i`.
-    fn child(&self, i: usize, x: &[f64]) -> usize {
+    pub(super) fn child(&self, i: usize, x: &[f64]) -> usize {
         let v = x[self.feature[i] as usize];
         if v.is_nan() {
             return self.missing[i];
@@ -159,6 +178,19 @@ impl ShapTree {
         self.leaf(i)
     }
 
+    /// Add this tree's SHAP values for each row of `xs` to its entry of `phis`: from the
+    /// tree's table if it has one, else row by row.
+    pub fn add_shap_rows(&self, xs: &[Vec<f64>], phis: &mut [Vec<f64>], scratch: &mut Scratch) {
+        match &self.table {
+            Some(table) => table.add_shap(self, xs, phis, &mut scratch.rows),
+            None => {
+                for (x, phi) in xs.iter().zip(phis) {
+                    self.add_shap(x, phi, scratch);
+                }
+            }
+        }
+    }
+
     /// Add this tree's SHAP values for row `x` to `phi` (`features × dim`, feature-major).
     /// `scratch` is reused between calls.
     pub fn add_shap(&self, x: &[f64], phi: &mut [f64], scratch: &mut Scratch) {
@@ -180,10 +212,12 @@ impl ShapTree {
 #[derive(Default)]
 pub struct Scratch {
     path: Vec<PathElement>,
+    /// For tables: each row's child at each split, and each row's pattern.
+    rows: (Vec<u32>, Vec<usize>),
 }
 
 #[derive(Debug, Clone, Copy, Default)]
-struct PathElement {
+pub(super) struct PathElement {
     feature: i64,
     zero_fraction: f64,
     one_fraction: f64,
@@ -254,7 +288,7 @@ impl Walk<'_> {
 // quantity done once (a multiplication by its reciprocal in the loop): the same values to
 // rounding, about twice as fast.
 
-fn extend(path: &mut [PathElement], d: usize, zero: f64, one: f64, feature: i64) {
+pub(super) fn extend(path: &mut [PathElement], d: usize, zero: f64, one: f64, feature: i64) {
     path[d] = PathElement {
         feature,
         zero_fraction: zero,
@@ -296,7 +330,7 @@ fn unwind(path: &mut [PathElement], d: usize, k: usize) {
     }
 }
 
-fn unwound_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
+pub(super) fn unwound_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
     let one = path[k].one_fraction;
     let zero = path[k].zero_fraction;
     let df = d as f64;
@@ -450,6 +484,23 @@ mod tests {
             let want = brute_force(&t, &x, p);
             for (a, b) in phi.iter().zip(&want) {
                 assert!((a - b).abs() < 1e-12, "case {case}: {phi:?} vs {want:?}");
+            }
+            // The same values from per-leaf tables, row after row through one scratch.
+            let mut tabled = t.clone();
+            assert_eq!(tabled.use_table(), ShapTable::size(&t).unwrap());
+            let mut scratch = Scratch::default();
+            for rows in [1, 3] {
+                let xs = vec![x.clone(); rows];
+                let mut phis = vec![vec![0.0; p * dim]; rows];
+                tabled.add_shap_rows(&xs, &mut phis, &mut scratch);
+                for phi2 in &phis {
+                    for (a, b) in phi2.iter().zip(&want) {
+                        assert!(
+                            (a - b).abs() < 1e-12,
+                            "case {case}, tables: {phi2:?} vs {want:?}"
+                        );
+                    }
+                }
             }
             // Additivity: expected + Σ φ = prediction, per output.
             for d in 0..dim {
