@@ -4,6 +4,7 @@
 //! (as in training), so chunking changes no prediction. Gzip and Parquet files are read
 //! whole. Errors name the file, the line and the column.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::Path;
 
@@ -115,47 +116,88 @@ pub fn score_file(
         return Ok(n);
     };
     let delimiter = head.delimiter.unwrap_or(',') as u8;
-    let mut reader = csv::ReaderBuilder::new()
+    let reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .from_path(file)
         .with_context(|| format!("reading {}", file.display()))?;
-    let mut done = 0;
-    let mut first = true;
-    let chunk = chunk_rows();
-    let mut records = Vec::with_capacity(chunk);
-    let mut lines = Vec::with_capacity(chunk);
-    let mut rec = csv::StringRecord::new();
-    loop {
-        let more = reader.read_record(&mut rec).map_err(|e| {
-            let line = e.position().map(|p| p.line()).unwrap_or(0);
-            anyhow::anyhow!("{file_name} line {line}: {e}")
-        })?;
-        if more {
-            lines.push(rec.position().map(|p| p.line()).unwrap_or(0));
-            records.push(rec.clone());
-        }
-        if records.len() == chunk || (!more && (!records.is_empty() || first)) {
-            let raw = chunk_table(&file_name, &head.names, &records, read)
-                .map_err(|e| relocate(e, &lines))?;
+    // Two stages on two threads: this one reads and types the next chunk while the
+    // caller's predicts and writes the last one. At most two chunks wait between them.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<anyhow::Result<(RawTable, Vec<u64>)>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(|| read_chunks(reader, &file_name, &head.names, read, tx));
+        let mut done = 0;
+        let mut first = true;
+        // Ends when the reader has sent its last chunk, or at the first error (dropping
+        // `rx`, which stops the reader at its next send).
+        for chunk in rx {
+            let (raw, lines) = chunk?;
             write_chunk(model, &raw, &mut w, join_input, first).map_err(|e| {
                 match e.downcast::<EngineError>() {
                     Ok(e) => relocate(e, &lines),
                     Err(e) => e,
                 }
             })?;
-            done += records.len();
+            done += raw.height();
             progress(done);
             first = false;
-            records.clear();
-            lines.clear();
+        }
+        w.flush()?;
+        Ok(done)
+    })
+}
+
+/// Reads `reader`'s records in chunks and sends each typed, with its rows' file lines;
+/// a file without rows sends one empty chunk. Stops at the first error, which it sends,
+/// or when nobody receives.
+fn read_chunks(
+    mut reader: csv::Reader<std::fs::File>,
+    file_name: &str,
+    names: &[String],
+    read: &ReadOptions,
+    tx: std::sync::mpsc::SyncSender<anyhow::Result<(RawTable, Vec<u64>)>>,
+) {
+    let chunk = chunk_rows();
+    // Records are read into slots kept from chunk to chunk; `used` of them hold this one.
+    let mut records: Vec<csv::StringRecord> = Vec::with_capacity(chunk);
+    let mut used = 0;
+    let mut lines = Vec::with_capacity(chunk);
+    let mut first = true;
+    loop {
+        if used == records.len() {
+            records.push(csv::StringRecord::new());
+        }
+        let more = match reader.read_record(&mut records[used]) {
+            Ok(more) => more,
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                let _ = tx.send(Err(anyhow::anyhow!("{file_name} line {line}: {e}")));
+                return;
+            }
+        };
+        if more {
+            lines.push(records[used].position().map(|p| p.line()).unwrap_or(0));
+            used += 1;
+        }
+        if used == chunk || (!more && (used > 0 || first)) {
+            let sent = match chunk_table(file_name, names, &records[..used], read) {
+                Ok(raw) => tx.send(Ok((raw, std::mem::take(&mut lines)))),
+                Err(e) => {
+                    let _ = tx.send(Err(relocate(e, &lines)));
+                    return;
+                }
+            };
+            if sent.is_err() {
+                return;
+            }
+            first = false;
+            used = 0;
+            lines = Vec::with_capacity(chunk);
         }
         if !more {
-            break;
+            return;
         }
     }
-    w.flush()?;
-    Ok(done)
 }
 
 /// A chunk's rows as a table the engine types (cell by cell, no second parse).
@@ -165,11 +207,7 @@ fn chunk_table(
     records: &[csv::StringRecord],
     _read: &ReadOptions,
 ) -> Result<RawTable, EngineError> {
-    let rows: Vec<Vec<String>> = records
-        .iter()
-        .map(|r| r.iter().map(str::to_string).collect())
-        .collect();
-    RawTable::from_rows(file_name, names, &rows)
+    RawTable::from_rows(file_name, names, records)
 }
 
 /// An error about a chunk's line L (the header is line 1) told at the file's line.
@@ -217,10 +255,34 @@ fn write_chunk<W: Write>(
     } else {
         vec![]
     };
-    for (row, rec) in prediction_records(model, &preds).into_iter().enumerate() {
-        let mut full: Vec<&str> = inputs.iter().map(|col| col[row].unwrap_or("")).collect();
-        full.extend(rec.iter().map(String::as_str));
-        w.write_record(&full)?;
+    // Field by field, each number formatted into one reused buffer: the cells
+    // `prediction_records` gives, without a string per cell.
+    let mut buf = String::new();
+    let mut number = |w: &mut csv::Writer<W>, x: f64| {
+        buf.clear();
+        write!(buf, "{x}").expect("writing to a String");
+        w.write_field(&buf)
+    };
+    let classes = match &preds {
+        Predictions::Proba { .. } => preds.classes(),
+        Predictions::Values(_) => vec![],
+    };
+    for row in 0..raw.height() {
+        for col in &inputs {
+            w.write_field(col[row].unwrap_or(""))?;
+        }
+        match &preds {
+            Predictions::Values(v) => number(w, v[row])?,
+            Predictions::Proba { p, k } => {
+                let (p, cls) = (&p[row * k..(row + 1) * k], classes[row]);
+                w.write_field(&model.classes[cls])?;
+                number(w, p[cls])?;
+                for &x in p {
+                    number(w, x)?;
+                }
+            }
+        }
+        w.write_record(None::<&[u8]>)?;
     }
     Ok(())
 }

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::key_counts::{self, KeyCountState, KEY_ROWS};
 use super::matrix::Matrix;
 pub use super::pipeline::{pipeline_or_none, CategoricalEncoding, Pipeline, PipelineSpec};
+use crate::data::table::MISSING_CODE;
 use crate::data::{Column, ColumnKind, Values};
 
 pub const MISSING_CATEGORY: &str = "__missing__";
@@ -173,6 +174,24 @@ fn label(col: &Column, i: usize) -> Option<&str> {
         Values::Categorical { .. } => col.values.label(i),
         Values::Text(t) => t[i].as_deref(),
         _ => None,
+    }
+}
+
+/// `f` of each row's label: once per level of a categorical column (and once for a
+/// missing value) rather than once per row; once per row for text.
+fn map_labels<T: Copy>(col: &Column, rows: &[usize], f: impl Fn(Option<&str>) -> T) -> Vec<T> {
+    match &col.values {
+        Values::Categorical { codes, levels } => {
+            let per_level: Vec<T> = levels.iter().map(|l| f(Some(l))).collect();
+            let missing = f(None);
+            rows.iter()
+                .map(|&r| match codes[r] {
+                    MISSING_CODE => missing,
+                    code => per_level[code as usize],
+                })
+                .collect()
+        }
+        _ => rows.iter().map(|&r| f(label(col, r))).collect(),
     }
 }
 
@@ -547,21 +566,21 @@ impl FittedPipeline {
                         None if infrequent.contains(l) => c.categories.len() as f64,
                         None => -1.0,
                     };
-                    out.push(
-                        rows.iter()
-                            .map(|&r| label(col, r).map_or(-1.0, code))
-                            .collect(),
-                    );
+                    out.push(map_labels(col, rows, |l| l.map_or(-1.0, code)));
                 }
                 CategoricalEncoding::OneHot => {
                     let width = c.categories.len() + usize::from(!c.infrequent.is_empty());
                     let mut block = vec![vec![0.0; rows.len()]; width];
-                    for (i, &r) in rows.iter().enumerate() {
-                        let l = label(col, r).unwrap_or(MISSING_CATEGORY);
-                        match index.get(l) {
-                            Some(&j) => block[j][i] = 1.0,
-                            None if !c.infrequent.is_empty() => block[width - 1][i] = 1.0,
-                            None => {}
+                    let hot = map_labels(col, rows, |l| {
+                        match index.get(l.unwrap_or(MISSING_CATEGORY)) {
+                            Some(&j) => Some(j),
+                            None if !c.infrequent.is_empty() => Some(width - 1),
+                            None => None,
+                        }
+                    });
+                    for (i, j) in hot.into_iter().enumerate() {
+                        if let Some(j) = j {
+                            block[j][i] = 1.0;
                         }
                     }
                     out.extend(block);

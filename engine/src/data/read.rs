@@ -134,14 +134,14 @@ impl RawTable {
     /// A table of rows given cell by cell (an endpoint's request, a chunk of a file), as
     /// the CSV reader would have read them: names as given, empty cells null, row `r` on
     /// line `r + 2` (after a header line). `rows` must each have `names.len()` cells.
-    pub fn from_rows(file_name: &str, names: &[String], rows: &[Vec<String>]) -> Result<RawTable> {
+    pub fn from_rows<R: Cells>(file_name: &str, names: &[String], rows: &[R]) -> Result<RawTable> {
         let columns: Vec<Column> = names
             .iter()
             .enumerate()
             .map(|(i, _)| {
                 let cells: Vec<Option<&str>> = rows
                     .iter()
-                    .map(|r| r.get(i).map(String::as_str).filter(|c| !c.is_empty()))
+                    .map(|r| r.cell(i).filter(|c| !c.is_empty()))
                     .collect();
                 Series::new(format!("c{i}").into(), cells).into_column()
             })
@@ -164,6 +164,24 @@ impl RawTable {
     /// The line of the file on which data row `row` (0-based) starts, where known.
     pub fn line_of_row(&self, row: usize) -> Option<u64> {
         self.row_lines.get(row).copied()
+    }
+}
+
+/// A row given cell by cell, for `RawTable::from_rows`.
+pub trait Cells {
+    /// Cell `i`, if the row has one.
+    fn cell(&self, i: usize) -> Option<&str>;
+}
+
+impl Cells for Vec<String> {
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i).map(String::as_str)
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn cell(&self, i: usize) -> Option<&str> {
+        self.get(i)
     }
 }
 
