@@ -48,17 +48,75 @@ pub fn predicted_labels(model: &CandidateModel, preds: &Predictions) -> Vec<Stri
 
 /// One record per row: the prediction columns' cells.
 pub fn prediction_records(model: &CandidateModel, preds: &Predictions) -> Vec<Vec<String>> {
-    match preds {
-        Predictions::Values(v) => v.iter().map(|x| vec![x.to_string()]).collect(),
-        Predictions::Proba { p, k } => p
-            .chunks(*k)
-            .zip(preds.classes())
-            .map(|(row, cls)| {
-                let mut rec = vec![model.classes[cls].clone(), row[cls].to_string()];
-                rec.extend(row.iter().map(|x| x.to_string()));
-                rec
-            })
-            .collect(),
+    let cells = PredictionCells::new(model, preds);
+    let mut buf = String::new();
+    (0..cells.rows())
+        .map(|row| {
+            let mut rec = Vec::new();
+            let Ok(()) = cells.each(row, &mut buf, |c| {
+                rec.push(c.to_string());
+                Ok::<_, std::convert::Infallible>(())
+            });
+            rec
+        })
+        .collect()
+}
+
+/// Each row's prediction cells, in `prediction_header`'s order: the label, then for
+/// classes the label's probability and each class's. Numbers are written as `{}` writes
+/// an `f64` (the shortest text that reads back the same).
+pub struct PredictionCells<'a> {
+    model: &'a CandidateModel,
+    preds: &'a Predictions,
+    /// Each row's class, for class predictions.
+    classes: Vec<usize>,
+}
+
+impl<'a> PredictionCells<'a> {
+    pub fn new(model: &'a CandidateModel, preds: &'a Predictions) -> Self {
+        let classes = match preds {
+            Predictions::Proba { .. } => preds.classes(),
+            Predictions::Values(_) => vec![],
+        };
+        PredictionCells {
+            model,
+            preds,
+            classes,
+        }
+    }
+
+    pub fn rows(&self) -> usize {
+        match self.preds {
+            Predictions::Values(v) => v.len(),
+            Predictions::Proba { .. } => self.classes.len(),
+        }
+    }
+
+    /// Hands row `row`'s cells to `cell` in order, numbers formatted in `buf` (no string
+    /// per cell).
+    pub fn each<E>(
+        &self,
+        row: usize,
+        buf: &mut String,
+        mut cell: impl FnMut(&str) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut number = |cell: &mut dyn FnMut(&str) -> Result<(), E>, x: f64| {
+            buf.clear();
+            write!(buf, "{x}").expect("writing to a String");
+            cell(buf)
+        };
+        match self.preds {
+            Predictions::Values(v) => number(&mut cell, v[row]),
+            Predictions::Proba { p, k } => {
+                let (p, cls) = (&p[row * k..(row + 1) * k], self.classes[row]);
+                cell(&self.model.classes[cls])?;
+                number(&mut cell, p[cls])?;
+                for &x in p {
+                    number(&mut cell, x)?;
+                }
+                Ok(())
+            }
+        }
     }
 }
 
@@ -255,33 +313,14 @@ fn write_chunk<W: Write>(
     } else {
         vec![]
     };
-    // Field by field, each number formatted into one reused buffer: the cells
-    // `prediction_records` gives, without a string per cell.
+    // Field by field: no string per cell.
+    let cells = PredictionCells::new(model, &preds);
     let mut buf = String::new();
-    let mut number = |w: &mut csv::Writer<W>, x: f64| {
-        buf.clear();
-        write!(buf, "{x}").expect("writing to a String");
-        w.write_field(&buf)
-    };
-    let classes = match &preds {
-        Predictions::Proba { .. } => preds.classes(),
-        Predictions::Values(_) => vec![],
-    };
     for row in 0..raw.height() {
         for col in &inputs {
             w.write_field(col[row].unwrap_or(""))?;
         }
-        match &preds {
-            Predictions::Values(v) => number(w, v[row])?,
-            Predictions::Proba { p, k } => {
-                let (p, cls) = (&p[row * k..(row + 1) * k], classes[row]);
-                w.write_field(&model.classes[cls])?;
-                number(w, p[cls])?;
-                for &x in p {
-                    number(w, x)?;
-                }
-            }
-        }
+        cells.each(row, &mut buf, |c| w.write_field(c))?;
         w.write_record(None::<&[u8]>)?;
     }
     Ok(())

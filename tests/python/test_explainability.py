@@ -158,6 +158,26 @@ def test_fold_model_shap_matches_the_shap_package(run, method):
     assert checked >= 1, f"no {method} candidate"
 
 
+def exact_shapley(cand, columns, classes, frame, row, background, label):
+    """Exact interventional Shapley values of one row with shap's KernelExplainer, every
+    coalition evaluated, on `background`. shap's explainer works on numbers, so columns are
+    codes into [row, background...]: code i is the value of pool row i in that column."""
+    m = len(columns)
+    pool = pd.concat([frame.iloc[[row]], background], ignore_index=True)
+
+    def f(Z):
+        idx = np.asarray(Z, dtype=int)
+        X = pd.DataFrame({c: pool[c].to_numpy()[idx[:, j]] for j, c in enumerate(columns)})
+        p = np.asarray(cand.predict(X))
+        return p[:, classes.index(label)] if classes else p
+
+    bg_codes = np.tile(np.arange(1, len(pool)), (m, 1)).T.astype(float)
+    e = shap.KernelExplainer(f, bg_codes)
+    # l1_reg=False: shap's default keeps 10 columns at most (l1_reg="num_features(10)").
+    phi = e.shap_values(np.zeros((1, m)), nsamples=2 ** m, l1_reg=False, silent=True)
+    return np.asarray(phi).reshape(-1)[:m], float(np.atleast_1d(e.expected_value)[0])
+
+
 def test_exact_shap_matches_the_kernel_explainer(run):
     out, path, target = run
     checked = 0
@@ -166,33 +186,53 @@ def test_exact_shap_matches_the_kernel_explainer(run):
         if report["method"] != "ExactSHAP":
             continue
         columns = [f["name"] for f in doc["features"]]
-        m = len(columns)
         frame = data(doc, path, target)
-        classes = doc["classes"]
         background = frame.iloc[report["background_rows"]].reset_index(drop=True)
         for r in report["rows"][:3]:
-            row = frame.iloc[[r["row"]]].reset_index(drop=True)
-            pool = pd.concat([row, background], ignore_index=True)
-
-            # Columns as codes into `pool` (shap's explainer works on numbers): code i is
-            # the value of pool row i in that column.
-            def f(Z):
-                idx = np.asarray(Z, dtype=int)
-                X = pd.DataFrame({c: pool[c].to_numpy()[idx[:, j]] for j, c in enumerate(columns)})
-                p = np.asarray(cand.predict(X))
-                return p[:, classes.index(r["label"])] if classes else p
-
-            bg_codes = np.tile(np.arange(1, len(pool)), (m, 1)).T.astype(float)
-            e = shap.KernelExplainer(f, bg_codes)
-            phi = e.shap_values(np.zeros((1, m)), nsamples=2 ** m, silent=True)
-            phi = np.asarray(phi).reshape(-1)[:m]
+            phi, base = exact_shapley(cand, columns, doc["classes"], frame, r["row"], background, r.get("label"))
             got = np.array([r["shap"][c] for c in columns])
             assert np.allclose(got, phi, atol=1e-6), (name, r["row"], got, phi)
             ev = report["expected_value"]
-            base = ev[r["label"]] if isinstance(ev, dict) else ev
-            assert abs(base - float(np.atleast_1d(e.expected_value)[0])) < 1e-9
+            assert abs((ev[r["label"]] if isinstance(ev, dict) else ev) - base) < 1e-9
         checked += 1
     assert checked >= 1
+
+
+def test_permutation_shap_is_near_the_exact_values(tmp_path):
+    """Past 10 columns, kNN and MLP are explained by antithetic permutation sampling (1,024
+    coalitions a row). On wine (13 columns) the values are compared with shap's exact
+    ones (KernelExplainer over all 8,192 coalitions, same 10 background rows): they add up
+    to the same total exactly; each row's largest error is under 15% of its largest |value|,
+    and the error vector under 10% of the values' length. Measured at seed 3: largest
+    errors 5–10% of the largest value, L2 errors 4–7%, on about 67 permutations a row."""
+    out = tmp_path / "wine"
+    r = subprocess.run([str(glassbox_binary()), "run", str(dataset("sklearn_wine.csv")), "--target", "target",
+                        "--out", str(out), "--max-candidates", "2", "--algorithms", "knn,mlp", "--seed", "3"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    path = dataset("sklearn_wine.csv")
+    checked = 0
+    for name in candidates(out):
+        report, doc, cand = load(out, name)
+        assert report["method"] == "PermutationSHAP", (name, report["method"])
+        columns = [f["name"] for f in doc["features"]]
+        assert len(columns) == 13
+        frame = data(doc, path, "target")
+        background = frame.iloc[report["background_rows"]].reset_index(drop=True)
+        assert len(background) == 10
+        for rr in report["rows"][:2]:
+            exact, base = exact_shapley(cand, columns, doc["classes"], frame, rr["row"], background, rr.get("label"))
+            got = np.array([rr["shap"][c] for c in columns])
+            ev = report["expected_value"]
+            assert abs((ev[rr["label"]] if isinstance(ev, dict) else ev) - base) < 1e-9
+            assert abs(got.sum() - exact.sum()) < 1e-9, (name, got.sum(), exact.sum())
+            scale, err = np.abs(exact).max(), np.abs(got - exact).max()
+            rel = np.linalg.norm(got - exact) / np.linalg.norm(exact)
+            print(f"{name} row {rr['row']}: largest error {err:.2e} of largest |value| {scale:.2e}, "
+                  f"relative L2 error {rel:.3f}")
+            assert err < 0.15 * scale and rel < 0.1, (name, rr["row"], got, exact)
+        checked += 1
+    assert checked >= 2
 
 
 def test_predict_explain_gives_the_reports_values(run, tmp_path):
