@@ -215,12 +215,11 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
         .enumerate()
         .map(|(i, f)| (f.name.as_str(), i))
         .collect();
-    let explainers: Vec<FoldExplainer> = model
+    let mut explainers: Vec<FoldExplainer> = model
         .folds
         .iter()
         .map(|f| fold_explainer(req, f).expect("method_for chose a method the folds support"))
         .collect();
-    let mut explainers = explainers;
     use_tables(&mut explainers, req.rows.len());
     let sources: Vec<Vec<usize>> = model
         .folds
