@@ -621,7 +621,9 @@ class _Model:
             by_distance = m["params"]["weights"] == "distance"
             rows = []
             for q in X:
-                d = ((train - q) ** 2).sum(axis=1)
+                # Summed in column order, as Glassbox sums (numpy's sum adds pairwise): the
+                # same distances bit for bit, so near-ties order the same.
+                d = np.cumsum((train - q) ** 2, axis=1)[:, -1] if train.shape[1] else np.zeros(len(y))
                 near = np.lexsort((np.arange(len(d)), d))[:kk]
                 dn = d[near]
                 if not by_distance:

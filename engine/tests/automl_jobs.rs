@@ -97,6 +97,7 @@ fn tables_explain_as_row_by_row(model: &CandidateModel, raw: &RawTable, name: &s
             rows,
             background: &[],
             deadline: None,
+            first_row_deadline: None,
             seed: 0,
         })
     };

@@ -87,6 +87,7 @@ pub(crate) fn shap_columns(
         rows: &rows,
         background: &background,
         deadline: None,
+        first_row_deadline: None,
         seed: 0,
     });
     let positive = model

@@ -82,12 +82,12 @@ def test_every_candidate_has_an_additive_explanation(run):
     for name in candidates(out):
         report, doc, cand = load(out, name)
         assert report["rows_explained"] == len(report["rows"])
-        if not report["rows"]:
-            # Only the model-agnostic methods may run out of time before their first row
-            # (each row costs a prediction per coalition and background row); they say so.
-            assert report["method"] in ("ExactSHAP", "PermutationSHAP"), name
+        # Every report holds a row: a model-agnostic method's costly first row (a
+        # prediction per coalition and background row; about 1.8 s for titanic's kNN on
+        # TF-IDF terms) may run past the explanation budget, and the note says so.
+        assert report["rows"], (name, report["method"], report.get("note"))
+        if report["rows_explained"] < report["rows_available"]:
             assert "glassbox predict --explain" in report["note"], name
-            continue
         kinds.add(report["method"])
         columns = [f["name"] for f in doc["features"]]
         assert sorted(g["feature"] for g in report["global"]) == sorted(columns)

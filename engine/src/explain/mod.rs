@@ -68,6 +68,10 @@ pub struct ExplainRequest<'a> {
     pub rows: &'a [usize],
     pub background: &'a [usize],
     pub deadline: Option<Instant>,
+    /// How long a model-agnostic method's first row may run on past `deadline` (`None`: no
+    /// limit), so a report holds a row whenever one fits here. The fold-model methods always
+    /// explain their first rows.
+    pub first_row_deadline: Option<Instant>,
     pub seed: u64,
 }
 
@@ -136,8 +140,8 @@ fn sampled(model: &CandidateModel) -> Method {
 }
 
 /// Explain `req.rows`, as many as the deadline allows: the fold-model methods always
-/// explain their first few rows; the model-agnostic ones, whose rows are costly, stop even
-/// before the first one.
+/// explain their first few rows; the model-agnostic ones, whose rows are costly, explain
+/// their first row within `first_row_deadline`, and stop even before it past that.
 pub fn explain(req: &ExplainRequest) -> Explanation {
     let model = req.model;
     let features: Vec<String> = model.features.iter().map(|f| f.name.clone()).collect();

@@ -71,12 +71,17 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
     let mut coalitions = 0;
     // Unlike the fold-model methods, a row here can take long (a coalition is a prediction
     // per background row): the deadline is checked between batches of coalitions, and a
-    // row it interrupts is not kept — the first row included.
-    for &r in req.rows {
-        if req.deadline.is_some_and(|d| Instant::now() >= d) {
+    // row it interrupts is not kept. The first row has until `first_row_deadline`.
+    for (i, &r) in req.rows.iter().enumerate() {
+        let deadline = if i == 0 {
+            req.first_row_deadline
+        } else {
+            req.deadline
+        };
+        if deadline.is_some_and(|d| Instant::now() >= d) {
             break;
         }
-        let v = |masks: &[Vec<bool>]| game.values(r, masks, req.deadline);
+        let v = |masks: &[Vec<bool>]| game.values(r, masks, deadline);
         let done = match method {
             Method::ExactSHAP => exact(&v, m, k),
             _ => permutations(&v, m, k, req.seed ^ (r as u64).wrapping_mul(0x9E37)),

@@ -222,9 +222,10 @@ pub fn explainability(input: &ExplainabilityInput) -> Explainability {
         seconds: input.seconds,
         note: (e.rows.len() < input.rows_available).then(|| {
             format!(
-                "{} of {} rows were explained in the {:.1} s allowed (explanations take at most a fifth of the job's time); `glassbox predict --explain` computes any rows without a limit",
+                "{} of {} rows were explained in {:.1} s, with {:.1} s allowed (explanations take at most a fifth of the job's time; a costly first row may run past it); `glassbox predict --explain` computes any rows without a limit",
                 e.rows.len(),
                 input.rows_available,
+                input.seconds,
                 input.allowed_seconds.unwrap_or(input.seconds)
             )
         }),

@@ -102,8 +102,9 @@ pub(super) fn write_quality(
     Ok(report)
 }
 
-/// `reports/explainability.json` for a candidate, explaining rows until `deadline`, and its
-/// background rows as `explain_background.csv`.
+/// `reports/explainability.json` for a candidate, explaining rows until `deadline` (the
+/// first row of a model-agnostic method until `first_row_deadline`), and its background
+/// rows as `explain_background.csv`.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn write_explainability(
     folder: &JobFolder,
@@ -114,6 +115,7 @@ pub(super) fn write_explainability(
     model: &CandidateModel,
     preds: &Predictions,
     deadline: Instant,
+    first_row_deadline: Instant,
 ) -> anyhow::Result<reports::Explainability> {
     let columns: Vec<&Column> = model
         .features
@@ -127,6 +129,7 @@ pub(super) fn write_explainability(
         rows: &scored.explain,
         background: &scored.background,
         deadline: Some(deadline),
+        first_row_deadline: Some(first_row_deadline),
         seed: 0,
     });
     // The class each row is explained for is the explained model's own prediction (the

@@ -223,9 +223,13 @@ impl FolderWriter<'_> {
         self.obs
             .on_status(SecondaryStatus::GeneratingExplainabilityReport, progress);
         let began = Instant::now();
+        // A model-agnostic method's first row may take the most any explanation may, so
+        // no report is left without a row when one costs more than the budget.
+        let mut first_row = began + EXPLAIN_MAX;
         let mut until = began + explain_budget(self.started.elapsed(), self.explaining);
         if let Some(wall) = self.deadline {
             until = until.min(wall);
+            first_row = first_row.min(wall);
         }
         let explained = candidate_reports::write_explainability(
             self.folder,
@@ -236,6 +240,7 @@ impl FolderWriter<'_> {
             model,
             preds,
             until,
+            first_row,
         );
         self.explaining += began.elapsed();
         let explained = explained.context("the explanation")?;
@@ -292,10 +297,14 @@ impl JobObserver for FolderWriter<'_> {
     }
 }
 
+/// The longest one candidate's explanation may take: a stop request waits for the
+/// explanation under way.
+const EXPLAIN_MAX: std::time::Duration = std::time::Duration::from_secs(20);
+
 /// The time a candidate's explanation may take, so that explanations stay within a fifth
 /// of the job's wall time: what is left of that fifth so far (explanations that took less
-/// leave more to later ones), at least one second, at most 20 seconds (a stop request
-/// waits for the explanation under way). The caller also stops at the job's wall.
+/// leave more to later ones), at least one second, at most `EXPLAIN_MAX`. The caller also
+/// stops at the job's wall.
 fn explain_budget(
     elapsed: std::time::Duration,
     explaining: std::time::Duration,
@@ -303,7 +312,7 @@ fn explain_budget(
     let other = elapsed.saturating_sub(explaining).as_secs_f64();
     // explaining ≤ 0.2 · (other + explaining)  ⇔  explaining ≤ other / 4
     let left = other / 4.0 - explaining.as_secs_f64();
-    std::time::Duration::from_secs_f64(left.clamp(1.0, 20.0))
+    std::time::Duration::from_secs_f64(left.clamp(1.0, EXPLAIN_MAX.as_secs_f64()))
 }
 
 /// Save one trained candidate: `model.json` (everything `predict` needs), `result.json`
