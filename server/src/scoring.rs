@@ -100,19 +100,19 @@ impl<'a> PredictionCells<'a> {
         buf: &mut String,
         mut cell: impl FnMut(&str) -> Result<(), E>,
     ) -> Result<(), E> {
-        let mut number = |cell: &mut dyn FnMut(&str) -> Result<(), E>, x: f64| {
+        fn number(buf: &mut String, x: f64) -> &str {
             buf.clear();
             write!(buf, "{x}").expect("writing to a String");
-            cell(buf)
-        };
+            buf
+        }
         match self.preds {
-            Predictions::Values(v) => number(&mut cell, v[row]),
+            Predictions::Values(v) => cell(number(buf, v[row])),
             Predictions::Proba { p, k } => {
                 let (p, cls) = (&p[row * k..(row + 1) * k], self.classes[row]);
                 cell(&self.model.classes[cls])?;
-                number(&mut cell, p[cls])?;
+                cell(number(buf, p[cls]))?;
                 for &x in p {
-                    number(&mut cell, x)?;
+                    cell(number(buf, x))?;
                 }
                 Ok(())
             }
@@ -183,7 +183,7 @@ pub fn score_file(
     // caller's predicts and writes the last one. At most two chunks wait between them.
     let (tx, rx) = std::sync::mpsc::sync_channel::<anyhow::Result<(RawTable, Vec<u64>)>>(1);
     std::thread::scope(|scope| {
-        scope.spawn(|| read_chunks(reader, &file_name, &head.names, read, tx));
+        scope.spawn(|| read_chunks(reader, &file_name, &head.names, tx));
         let mut done = 0;
         let mut first = true;
         // Ends when the reader has sent its last chunk, or at the first error (dropping
@@ -212,7 +212,6 @@ fn read_chunks(
     mut reader: csv::Reader<std::fs::File>,
     file_name: &str,
     names: &[String],
-    read: &ReadOptions,
     tx: std::sync::mpsc::SyncSender<anyhow::Result<(RawTable, Vec<u64>)>>,
 ) {
     let chunk = chunk_rows();
@@ -238,7 +237,8 @@ fn read_chunks(
             used += 1;
         }
         if used == chunk || (!more && (used > 0 || first)) {
-            let sent = match chunk_table(file_name, names, &records[..used], read) {
+            // Typed cell by cell, with no second parse.
+            let sent = match RawTable::from_rows(file_name, names, &records[..used]) {
                 Ok(raw) => tx.send(Ok((raw, std::mem::take(&mut lines)))),
                 Err(e) => {
                     let _ = tx.send(Err(relocate(e, &lines)));
@@ -256,16 +256,6 @@ fn read_chunks(
             return;
         }
     }
-}
-
-/// A chunk's rows as a table the engine types (cell by cell, no second parse).
-fn chunk_table(
-    file_name: &str,
-    names: &[String],
-    records: &[csv::StringRecord],
-    _read: &ReadOptions,
-) -> Result<RawTable, EngineError> {
-    RawTable::from_rows(file_name, names, records)
 }
 
 /// An error about a chunk's line L (the header is line 1) told at the file's line.
