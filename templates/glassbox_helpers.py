@@ -18,10 +18,12 @@ Only what scikit-learn lacks exactly lives here:
 Everything else in the notebook is plain scikit-learn.
 """
 
+import base64
 import json
 import math
 import os
 import tempfile
+import zlib
 from collections import Counter
 
 import numpy as np
@@ -503,6 +505,46 @@ def _binary(z):
     return np.column_stack([1.0 - q, q])
 
 
+def _unpack(a):
+    """An array model.json holds: packed (``{"dtype", "len", "zlib"}``: little-endian numbers
+    in the smallest exact type, their bytes grouped by position, zlib, base64), or a list.
+    Integers come back as int64, the rest as float64: every number exactly as written."""
+    if not isinstance(a, dict):
+        return np.asarray(a, dtype="float64")
+    dt = np.dtype("<" + a["dtype"])
+    raw = zlib.decompress(base64.b64decode(a["zlib"]))
+    if len(raw) != dt.itemsize * a["len"]:
+        raise ValueError(f"a packed array holds {len(raw)} bytes, not {a['len']} {a['dtype']} numbers")
+    x = np.frombuffer(raw, np.uint8).reshape(dt.itemsize, a["len"]).T.copy().view(dt).ravel()
+    return x.astype(np.int64 if dt.kind in "iu" else "float64")
+
+
+def _tree_list(trees):
+    """The trees of a forest or booster, one dict of arrays each: model.json packs every
+    tree's arrays end to end (with the trees' sizes, and arrays per node, per split or per
+    leaf); older files list the trees."""
+    if not isinstance(trees, dict):
+        return trees
+    sizes = _unpack(trees["tree_sizes"])
+    if not len(sizes):
+        return []
+    feature = _unpack(trees["per_node"]["feature"])
+    ends = np.cumsum(sizes)
+    inner = np.concatenate([[0], np.cumsum(feature >= 0)])
+    counts = {"per_node": ends, "per_split": inner[ends], "per_leaf": ends - inner[ends]}
+    out = [{} for _ in sizes]
+    for group, arrays in trees.items():
+        if group not in counts:
+            continue
+        for name, packed in arrays.items():
+            x = feature if name == "feature" else _unpack(packed)
+            total = counts[group][-1]
+            width = len(x) // total if total else 1  # a leaf's values: `dim` numbers
+            for t, part in enumerate(np.split(x, counts[group][:-1] * width)):
+                out[t][name] = part
+    return out
+
+
 def _is_arrays(trees):
     return not trees or "feature" in trees[0]
 
@@ -542,10 +584,11 @@ class _Booster:
 
     def __init__(self, b):
         self.base_score = float(b["base_score"])
-        self.covers = [np.asarray(t.get("cover", []), dtype="float64") for t in b["trees"]]
+        trees = _tree_list(b["trees"])
+        self.covers = [np.asarray(t.get("cover", []), dtype="float64") for t in trees]
         self.trees = [(np.asarray(t["feature"], dtype=np.int64), np.asarray(t["value"], dtype="float64"),
                        np.asarray(t["left"], dtype=np.int64), np.asarray(t["right"], dtype=np.int64),
-                       np.asarray(t["missing"], dtype=np.int64)) for t in b["trees"]]
+                       np.asarray(t["missing"], dtype=np.int64)) for t in trees]
 
     def predict(self, X):
         X = np.asarray(X, dtype="float64")
@@ -587,13 +630,14 @@ class _Model:
             # Each tree as arrays: feature (-1 at a leaf), threshold, children, leaf value;
             # and the training weight that reached each node (for TreeSHAP).
             dim = max(self.k, 1)
-            trees = m.pop("trees")
+            trees = _tree_list(m.pop("trees"))
             self.covers = [np.asarray(t.get("cover", []), dtype="float64") if isinstance(t, dict)
                            else np.zeros(0) for t in trees]
             self.trees = [_forest_tree(tree, dim) for tree in trees]
         if m["algorithm"] == "gbdt":
             self.boosters = [None if b is None else
-                             _Booster(b) if "base_score" in b and _is_arrays(b["trees"])
+                             _Booster(b) if "base_score" in b and (isinstance(b["trees"], dict)
+                                                                   or _is_arrays(b["trees"]))
                              else _forust_booster(b)
                              for b in m.pop("boosters")]
 
@@ -614,8 +658,8 @@ class _Model:
             out = np.maximum(X @ w1 + np.array(m["b1"]), 0.0) @ w2 + np.array(m["b2"])
             return out[:, 0] * m["y_scale"] + m["y_mean"] if k == 0 else _softmax(out)
         if a == "knn":
-            train = np.array(m["x"]).reshape(-1, m["cols"])
-            y = np.array(m["y"])
+            train = _unpack(m["x"]).astype("float64").reshape(-1, m["cols"])
+            y = _unpack(m["y"])
             # model.json holds the complete, resolved hyperparameters: no defaults here.
             kk = min(max(int(m["params"]["n_neighbors"]), 1), len(y))
             by_distance = m["params"]["weights"] == "distance"

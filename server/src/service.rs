@@ -581,9 +581,13 @@ pub fn internal_failure(doing: &str, e: tokio::task::JoinError) -> String {
     format!("an internal error stopped {doing}: {what}")
 }
 
+/// The extension of a file `write_json` is still writing; one left behind by a crash is
+/// removed at the next start (`sweep_debris`).
+pub const HALF_WRITTEN: &str = "tmp";
+
 /// Write JSON atomically: to a temporary file first, then renamed into place.
 pub fn write_json<T: serde::Serialize>(path: &Path, value: &T) -> std::io::Result<()> {
-    let tmp = path.with_extension("json.tmp");
+    let tmp = path.with_extension(format!("json.{HALF_WRITTEN}"));
     let f = std::fs::File::create(&tmp)?;
     serde_json::to_writer(std::io::BufWriter::new(f), value)?;
     std::fs::rename(tmp, path)

@@ -1,7 +1,7 @@
 //! The data folder's health: checked writable at start, swept of what a crash left
 //! behind, and its free space reported (the status page, and uploads that cannot fit).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use axum::http::StatusCode;
 use glassbox_app::model::ServerStatus;
@@ -117,7 +117,46 @@ impl Service {
                 }
             }
         }
+        let roots = [data_dir.join("datasets"), data_dir.join("jobs")];
+        let half = tokio::task::spawn_blocking(move || {
+            let mut found = Vec::new();
+            for root in &roots {
+                remove_half_written(root, &mut found);
+            }
+            found
+        })
+        .await
+        .unwrap_or_default();
+        for path in half {
+            let shown = path.strip_prefix(data_dir).unwrap_or(&path).display();
+            done.push(format!(
+                "removed {shown}, a file the crash left half-written"
+            ));
+        }
         Ok(done)
+    }
+}
+
+/// Remove, under `dir`, every file `write_json` had not finished (it renames a finished one
+/// into place); pushes each removed path.
+fn remove_half_written(dir: &Path, removed: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let path = e.path();
+        match e.file_type() {
+            Ok(t) if t.is_dir() => remove_half_written(&path, removed),
+            Ok(t) if t.is_file() => {
+                let half = path
+                    .extension()
+                    .is_some_and(|x| x == crate::service::HALF_WRITTEN);
+                if half && std::fs::remove_file(&path).is_ok() {
+                    removed.push(path);
+                }
+            }
+            _ => {}
+        }
     }
 }
 

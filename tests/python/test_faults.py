@@ -157,6 +157,9 @@ def test_kill_during_profiling_and_training(tmp_path):
         wait_for("three finished candidates", done, 120)
     finally:
         kill9(s)
+    # A file the crash left half-written (write_json had not renamed it into place yet);
+    # the kill may or may not have caught one, so one is planted too.
+    (tmp_path / "jobs" / "killed" / "profile.json.tmp").write_text('{"Columns": [')
 
     s2 = Server(tmp_path)
     try:

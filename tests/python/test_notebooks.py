@@ -196,6 +196,14 @@ def test_candidate_notebook_reproduces_the_leaderboard(tmp_path, name, target, a
     line = printed(nb, "scored ")
     assert line.startswith(f"scored {len(trained)} saved models"), line
     assert float(line.rsplit(" ", 1)[1]) <= 1e-9
+    # ... from packed trees: each tree model's arrays are the compact form, not JSON lists.
+    for c in trained:
+        doc = json.loads((out / "candidates" / c["CandidateName"] / "model.json").read_text())
+        for fold in doc["folds"]:
+            m = fold["model"]
+            trees = m.get("trees") or next((b["trees"] for b in m.get("boosters", []) if b), None)
+            if trees is not None:
+                assert set(trees["tree_sizes"]) == {"dtype", "len", "zlib"}, c["CandidateName"]
 
 
 def test_hostile_names_in_the_candidate_notebook(tmp_path):

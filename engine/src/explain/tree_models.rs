@@ -6,7 +6,7 @@
 use forust_ml::GradientBooster;
 
 use super::tree_shap::{Rule, ShapTree};
-use crate::automl::learners::tree_format::prediction_trees;
+use crate::automl::learners::booster_format::prediction_trees;
 use crate::automl::learners::{ForestModel, Node, Task};
 
 /// A forest's trees, each leaf's values divided by the number of trees (the forest

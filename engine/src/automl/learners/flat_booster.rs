@@ -13,7 +13,7 @@
 use forust_ml::GradientBooster;
 use rayon::prelude::*;
 
-use super::tree_format::prediction_trees;
+use super::booster_format::prediction_trees;
 use crate::automl::matrix::Matrix;
 
 /// Rows handed to a thread at a time when a prediction is spread over threads.

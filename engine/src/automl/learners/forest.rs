@@ -2,7 +2,8 @@
 //! split on features binned into at most 255 quantile bins, smaller nodes on exact values
 //! (thresholds are real values, so prediction needs no binning). Random forest: bootstrap
 //! rows, best split among `max_features` features. Extra trees: all rows, one threshold per
-//! candidate feature drawn uniformly between its smallest and largest value in the node.
+//! candidate feature drawn uniformly between its smallest and largest value in the node
+//! (the nearest `f32` when that splits the node the same: `single_precision`).
 //! Gini impurity for classes, squared error for numbers; leaves hold class frequencies or
 //! means. Trees grow in parallel; the deadline is checked between trees and the forest
 //! keeps the trees it has.
@@ -113,6 +114,19 @@ fn bin_features(x: &Matrix) -> Binned {
         b.range.push(range);
     }
     b
+}
+
+/// A drawn threshold `t` in `[lo, hi)` as the nearest `f32`, when that still lies in
+/// `[lo, hi)` (so it splits the node's rows as `t` does, and `model.json` stores it in half
+/// the bytes: scikit-learn compares `f32` features, so its thresholds are no finer); else
+/// `t` itself.
+fn single_precision(t: f64, lo: f64, hi: f64) -> f64 {
+    let near = t as f32 as f64;
+    if near >= lo && near < hi {
+        near
+    } else {
+        t
+    }
 }
 
 /// Nodes with at most this many rows split on exact values (sorted), as scikit-learn does
@@ -350,7 +364,7 @@ impl Grower<'_> {
             if hi <= lo {
                 return None;
             }
-            let t = lo + self.rng.next_f64() * (hi - lo);
+            let t = single_precision(lo + self.rng.next_f64() * (hi - lo), lo, hi);
             for &(v, r) in &vals {
                 if v.is_nan() || v <= t {
                     add(self, &mut left, &mut lw, r as usize);

@@ -26,9 +26,9 @@ pub struct GbdtModel {
     pub task: Task,
     pub params: GbdtParams,
     /// One booster (binary, regression) or one per class, in forust's own serde form:
-    /// stored compactly (`tree_format`). `None` for a class absent from the training rows
+    /// stored compactly (`booster_format`). `None` for a class absent from the training rows
     /// (a fold can lack a rare class): its probability is zero.
-    #[serde(with = "super::tree_format::gbdt_boosters")]
+    #[serde(with = "super::booster_format::gbdt_boosters")]
     pub boosters: Vec<Option<GradientBooster>>,
     pub n_features: usize,
     /// The boosters laid out for predicting, made at the first prediction: `None` for one

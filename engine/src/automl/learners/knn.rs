@@ -15,7 +15,9 @@ pub struct KnnModel {
     pub task: Task,
     pub params: KnnParams,
     /// Training rows, row-major.
+    #[serde(with = "super::packed::floats")]
     pub x: Vec<f64>,
+    #[serde(with = "super::packed::floats")]
     pub y: Vec<f64>,
     pub cols: usize,
 }

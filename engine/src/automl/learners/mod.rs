@@ -9,12 +9,14 @@
 //! | `knn` | own brute force, Euclidean | `KNeighborsClassifier/Regressor` |
 //! | `mlp` | own: one ReLU hidden layer, Adam, scikit-learn's stopping rule | `MLPClassifier/Regressor` (randomized) |
 
+pub mod booster_format;
 mod flat_booster;
 mod forest;
 mod gbdt;
 mod knn;
 mod linear;
 mod mlp;
+pub mod packed;
 pub mod params;
 pub mod tree_format;
 
@@ -294,7 +296,7 @@ pub fn portfolio(algo: Algorithm, task: Task, n_features: usize) -> Vec<Params> 
             }
         }
         Algorithm::RandomForest => vec![p(&[
-            ("n_estimators", 200.into()),
+            ("n_estimators", 100.into()),
             (
                 "max_features",
                 (if classification { sqrt_frac } else { 0.5 }).into(),
@@ -303,7 +305,7 @@ pub fn portfolio(algo: Algorithm, task: Task, n_features: usize) -> Vec<Params> 
             ("max_depth", 30.into()),
         ])],
         Algorithm::ExtraTrees => vec![p(&[
-            ("n_estimators", 200.into()),
+            ("n_estimators", 100.into()),
             (
                 "max_features",
                 (if classification { sqrt_frac } else { 0.7 }).into(),

@@ -106,7 +106,9 @@ impl Default for LinearParams {
     }
 }
 
-/// Random forests and extra trees.
+/// Random forests and extra trees. 100 trees, as scikit-learn's default: on california
+/// (3 folds) 200 trees cut scikit-learn's RMSE by only 0.2–0.3% (random forest) and 0.3%
+/// (extra trees), for twice the time and twice the model file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ForestParams {
@@ -124,7 +126,7 @@ pub struct ForestParams {
 impl Default for ForestParams {
     fn default() -> Self {
         ForestParams {
-            n_estimators: 200,
+            n_estimators: 100,
             max_features: 1.0,
             min_samples_leaf: 1,
             max_depth: 30,

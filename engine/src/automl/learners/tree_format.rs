@@ -1,21 +1,20 @@
-//! How trees are stored in `model.json`: one object of parallel arrays per tree, instead
-//! of one JSON object per node. A forest tree is `{"feature", "threshold", "right",
-//! "value", "cover"}` (`cover`: the leaves' training weights, for TreeSHAP): `feature` per node (-1 at a leaf), `threshold` and `right` per split, the
-//! left child being the next node, and `value` the leaves' values (`dim` numbers each). A gradient-boosting booster is `{"base_score",
-//! "trees"}`, each tree `{"feature", "value", "left", "right", "missing"}`: `value` is the
-//! split value at a split and the leaf weight at a leaf (forust's `f32`, written as the
-//! exact `f64` it is), and only the trees forust predicts with are kept (early stopping's
-//! extra rounds are dropped). Numbers keep every digit, so Python's reader
-//! (`glassbox_helpers.py`) predicts exactly as the engine does.
+//! How a forest's trees are stored in `model.json`: as a few long arrays of numbers, every
+//! tree's end to end, each array packed (`packed.rs`: exact, byte-shuffled, zlib, base64),
+//! with the trees' sizes in nodes (boosters: `booster_format.rs`):
+//! `{"tree_sizes", "per_node": {"feature"}, "per_split": {"threshold", "right"}, "per_leaf":
+//! {"value", "cover"}}`. `feature` is -1 at a leaf, `x <= threshold` goes left, the left
+//! child is the next node (else `per_split.left` says), child indices count from the tree's
+//! first node; a leaf has `dim` values, and `cover` is its training weight (TreeSHAP's; a
+//! split's is the sum of its leaves', so it is not stored).
 //!
-//! Files written before this format (forest nodes as objects, boosters in forust's own
-//! serde form) still load.
+//! Every number comes back bit for bit, so Python's reader (`glassbox_helpers.py`) predicts
+//! exactly as the engine does. Files written before packing (a list of trees, each as JSON
+//! arrays, or older still one object per node) still load.
 
-use forust_ml::tree::Tree as ForustTree;
-use forust_ml::GradientBooster;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::forest::Node;
+use super::packed::{part, to_u32, Packed};
 
 #[derive(Serialize, Deserialize)]
 struct ForestTree {
@@ -144,196 +143,175 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
         .collect()
 }
 
+/// A forest as written now: every tree's arrays end to end, packed (`packed.rs`), with the
+/// trees' sizes in nodes. Each group of arrays says what it has one entry (or, for a leaf's
+/// values, `dim` entries) for: every node, every split, every leaf, in node order; child
+/// indices count from the tree's own first node.
+#[derive(Serialize, Deserialize)]
+struct PackedForest {
+    tree_sizes: Packed,
+    per_node: ForestPerNode,
+    per_split: ForestPerSplit,
+    per_leaf: ForestPerLeaf,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ForestPerNode {
+    feature: Packed,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ForestPerSplit {
+    threshold: Packed,
+    right: Packed,
+    /// Only when some left child is not the next node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    left: Option<Packed>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ForestPerLeaf {
+    value: Packed,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    cover: Option<Packed>,
+}
+
+fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
+    let arrays: Vec<ForestTree> = trees.iter().map(|t| forest_tree(t)).collect();
+    let explicit_left = arrays.iter().any(|t| t.left.is_some());
+    let mut feature = Vec::new();
+    let (mut threshold, mut right, mut left) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut value, mut cover) = (Vec::new(), Vec::new());
+    for t in &arrays {
+        feature.extend(t.feature.iter().map(|&f| i64::from(f)));
+        threshold.extend(&t.threshold);
+        right.extend(t.right.iter().map(|&r| i64::from(r)));
+        if explicit_left {
+            match &t.left {
+                Some(l) => left.extend(l.iter().map(|&l| i64::from(l))),
+                None => left.extend(
+                    (0..t.feature.len())
+                        .filter(|&i| t.feature[i] >= 0)
+                        .map(|i| i as i64 + 1),
+                ),
+            }
+        }
+        value.extend(&t.value);
+        cover.extend(t.cover.iter().map(|c| c.0));
+    }
+    let sizes: Vec<i64> = arrays.iter().map(|t| t.feature.len() as i64).collect();
+    PackedForest {
+        tree_sizes: Packed::integers(&sizes),
+        per_node: ForestPerNode {
+            feature: Packed::integers(&feature),
+        },
+        per_split: ForestPerSplit {
+            threshold: Packed::floats(&threshold),
+            right: Packed::integers(&right),
+            left: explicit_left.then(|| Packed::integers(&left)),
+        },
+        per_leaf: ForestPerLeaf {
+            value: Packed::floats(&value),
+            // Every tree has its covers, or (written before covers were kept) none has.
+            cover: (!cover.is_empty()).then(|| Packed::floats(&cover)),
+        },
+    }
+}
+
+fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
+    let sizes = p.tree_sizes.to_integers()?;
+    let feature = p.per_node.feature.to_integers()?;
+    let threshold = p.per_split.threshold.to_floats()?;
+    let right = to_u32(&p.per_split.right.to_integers()?, "right child")?;
+    let left = match p.per_split.left {
+        Some(l) => Some(to_u32(&l.to_integers()?, "left child")?),
+        None => None,
+    };
+    let value = p.per_leaf.value.to_floats()?;
+    let cover = match p.per_leaf.cover {
+        Some(c) => c.to_floats()?,
+        None => Vec::new(),
+    };
+    let leaves = feature.iter().filter(|&&f| f < 0).count();
+    if sizes.is_empty() && feature.is_empty() && value.is_empty() {
+        return Ok(Vec::new());
+    }
+    if leaves == 0 || !value.len().is_multiple_of(leaves) {
+        return Err("a forest's leaf values do not divide among its leaves".into());
+    }
+    let dim = value.len() / leaves;
+    let (mut node_at, mut split_at, mut leaf_at) = (0, 0, 0);
+    let mut trees = Vec::with_capacity(sizes.len());
+    for &n in &sizes {
+        let n = usize::try_from(n).map_err(|_| format!("a tree's size {n} is negative"))?;
+        let nodes = part(&feature, node_at, n, "feature")?;
+        let splits = nodes.iter().filter(|&&f| f >= 0).count();
+        let tree = ForestTree {
+            feature: nodes
+                .iter()
+                .map(|&f| {
+                    i32::try_from(f).map_err(|_| format!("a split's feature {f} is out of range"))
+                })
+                .collect::<Result<_, _>>()?,
+            threshold: part(&threshold, split_at, splits, "threshold")?.to_vec(),
+            right: part(&right, split_at, splits, "right child")?.to_vec(),
+            left: match &left {
+                Some(l) => Some(part(l, split_at, splits, "left child")?.to_vec()),
+                None => None,
+            },
+            value: part(&value, leaf_at * dim, (n - splits) * dim, "value")?.to_vec(),
+            cover: match cover.is_empty() {
+                true => Vec::new(),
+                false => part(&cover, leaf_at, n - splits, "cover")?
+                    .iter()
+                    .map(|&c| Number(c))
+                    .collect(),
+            },
+        };
+        node_at += n;
+        split_at += splits;
+        leaf_at += n - splits;
+        trees.push(forest_nodes::<serde_json::Error>(tree).map_err(|e| e.to_string())?);
+    }
+    if node_at != feature.len() || split_at != threshold.len() || split_at != right.len() {
+        return Err("a forest's arrays are longer than its trees".into());
+    }
+    Ok(trees)
+}
+
 /// `#[serde(with)]` for `ForestModel::trees`.
 pub mod forest_trees {
     use super::*;
 
     pub fn serialize<S: Serializer>(trees: &[Vec<Node>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(trees.iter().map(|t| forest_tree(t)))
+        pack_forest(trees).serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<Node>>, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
-        enum Stored {
+        enum Tree {
             Arrays(ForestTree),
             Nodes(Vec<Node>),
         }
-        Vec::<Stored>::deserialize(d)?
-            .into_iter()
-            .map(|t| match t {
-                Stored::Arrays(t) => forest_nodes(t),
-                Stored::Nodes(n) => Ok(n),
-            })
-            .collect()
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct BoosterTree {
-    feature: Vec<i64>,
-    value: Vec<f64>,
-    left: Vec<u32>,
-    right: Vec<u32>,
-    missing: Vec<u32>,
-    /// Per node: forust's hessian sum (its cover, as TreeSHAP needs; absent in older files).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    cover: Vec<f64>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct Booster {
-    base_score: f64,
-    trees: Vec<BoosterTree>,
-}
-
-/// The trees a booster predicts with (early stopping's extra rounds left out).
-pub fn prediction_trees(b: &GradientBooster) -> &[ForustTree] {
-    let used = b
-        .prediction_iteration
-        .unwrap_or(b.trees.len())
-        .min(b.trees.len());
-    &b.trees[..used]
-}
-
-fn compact_booster(b: &GradientBooster) -> Booster {
-    let trees = prediction_trees(b)
-        .iter()
-        .map(|tree| {
-            let n = tree.nodes.len();
-            let mut t = BoosterTree {
-                feature: Vec::with_capacity(n),
-                value: Vec::with_capacity(n),
-                left: Vec::with_capacity(n),
-                right: Vec::with_capacity(n),
-                missing: Vec::with_capacity(n),
-                cover: Vec::with_capacity(n),
-            };
-            for node in &tree.nodes {
-                t.cover.push(node.hessian_sum as f64);
-                if node.is_leaf {
-                    t.feature.push(-1);
-                    t.value.push(node.weight_value as f64);
-                    t.left.push(0);
-                    t.right.push(0);
-                    t.missing.push(0);
-                } else {
-                    t.feature.push(node.split_feature as i64);
-                    t.value.push(node.split_value);
-                    t.left.push(node.left_child as u32);
-                    t.right.push(node.right_child as u32);
-                    t.missing.push(node.missing_node as u32);
-                }
-            }
-            t
-        })
-        .collect();
-    Booster {
-        base_score: b.base_score,
-        trees,
-    }
-}
-
-/// forust's `Node`, field for field (its serde form).
-#[derive(Serialize)]
-struct NodeForm {
-    num: usize,
-    weight_value: f32,
-    hessian_sum: f32,
-    depth: usize,
-    split_value: f64,
-    split_feature: usize,
-    split_gain: f32,
-    missing_node: usize,
-    left_child: usize,
-    right_child: usize,
-    is_leaf: bool,
-}
-
-#[derive(Serialize)]
-struct TreeForm {
-    nodes: Vec<NodeForm>,
-}
-
-fn forust_booster<E: serde::de::Error>(c: Booster) -> Result<GradientBooster, E> {
-    let mut trees = Vec::with_capacity(c.trees.len());
-    for t in c.trees {
-        let n = t.feature.len();
-        if [t.value.len(), t.left.len(), t.right.len(), t.missing.len()]
-            .iter()
-            .any(|l| *l != n)
-            || (!t.cover.is_empty() && t.cover.len() != n)
-        {
-            return Err(E::custom("a booster tree's arrays differ in length"));
-        }
-        // forust's `Node` type is private to its crate: a tree is made from its serde form.
-        let mut nodes = Vec::with_capacity(n);
-        for i in 0..n {
-            let leaf = t.feature[i] < 0;
-            let (left, right, missing) = (
-                t.left[i] as usize,
-                t.right[i] as usize,
-                t.missing[i] as usize,
-            );
-            if !leaf && (left >= n || right >= n || missing >= n) {
-                return Err(E::custom("a booster tree's child index is out of range"));
-            }
-            nodes.push(NodeForm {
-                num: i,
-                weight_value: if leaf { t.value[i] as f32 } else { 0.0 },
-                hessian_sum: t.cover.get(i).map_or(0.0, |c| *c as f32),
-                depth: 0,
-                split_value: if leaf { 0.0 } else { t.value[i] },
-                split_feature: if leaf { 0 } else { t.feature[i] as usize },
-                split_gain: 0.0,
-                missing_node: missing,
-                left_child: left,
-                right_child: right,
-                is_leaf: leaf,
-            });
-        }
-        let tree = serde_json::to_value(TreeForm { nodes })
-            .and_then(ForustTree::deserialize)
-            .map_err(E::custom)?;
-        trees.push(tree);
-    }
-    let mut b = GradientBooster::default();
-    b.base_score = c.base_score;
-    b.trees = trees;
-    b.prediction_iteration = None;
-    b.missing = f64::NAN;
-    b.evaluation_history = None;
-    Ok(b)
-}
-
-/// `#[serde(with)]` for `GbdtModel::boosters`.
-pub mod gbdt_boosters {
-    use super::*;
-
-    pub fn serialize<S: Serializer>(
-        boosters: &[Option<GradientBooster>],
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        s.collect_seq(boosters.iter().map(|b| b.as_ref().map(compact_booster)))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<Vec<Option<GradientBooster>>, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
         enum Stored {
-            Compact(Booster),
-            Forust(Box<GradientBooster>),
+            Packed(Box<PackedForest>),
+            /// Files written before packing: a list of trees, each as arrays or (older
+            /// still) as one object per node.
+            List(Vec<Tree>),
         }
-        Vec::<Option<Stored>>::deserialize(d)?
-            .into_iter()
-            .map(|b| match b {
-                None => Ok(None),
-                Some(Stored::Compact(c)) => forust_booster(c).map(Some),
-                Some(Stored::Forust(b)) => Ok(Some(*b)),
-            })
-            .collect()
+        match Stored::deserialize(d)? {
+            Stored::Packed(p) => unpack_forest(*p).map_err(serde::de::Error::custom),
+            Stored::List(trees) => trees
+                .into_iter()
+                .map(|t| match t {
+                    Tree::Arrays(t) => forest_nodes(t),
+                    Tree::Nodes(n) => Ok(n),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -370,7 +348,7 @@ mod tests {
     }
 
     #[test]
-    fn forest_trees_round_trip_as_arrays_and_old_files_still_load() {
+    fn forest_trees_round_trip_packed_and_old_files_still_load() {
         let depth_first = vec![
             split(2, 0.1 + 0.2, 1, 4),
             split(0, -1.5, 2, 3),
@@ -384,18 +362,59 @@ mod tests {
             trees: vec![depth_first, other],
         };
         let text = serde_json::to_string(&forest).unwrap();
-        assert!(text.starts_with(r#"{"trees":[{"feature":[2,0,-1,-1,-1],"threshold":[0.30000000000000004,-1.5],"right":[4,3],"value":"#), "{text}");
-        assert!(text.contains(r#""left":[2]"#), "{text}");
-        // Leaves' covers only, whole numbers without ".0".
-        assert!(text.contains(r#""cover":[5,5,5]"#), "{text}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let packed =
+            |p: &serde_json::Value| -> Packed { serde_json::from_value(p.clone()).unwrap() };
+        let t = &v["trees"];
+        assert_eq!(packed(&t["tree_sizes"]).to_integers().unwrap(), [5, 3]);
+        assert_eq!(
+            packed(&t["per_node"]["feature"]).to_integers().unwrap(),
+            [2, 0, -1, -1, -1, 1, -1, -1]
+        );
+        assert_eq!(
+            packed(&t["per_split"]["threshold"]).to_floats().unwrap(),
+            [0.1 + 0.2, -1.5, 7.0]
+        );
+        assert_eq!(
+            packed(&t["per_split"]["right"]).to_integers().unwrap(),
+            [4, 3, 1]
+        );
+        assert_eq!(
+            packed(&t["per_split"]["left"]).to_integers().unwrap(),
+            [1, 2, 2]
+        );
+        assert_eq!(
+            packed(&t["per_leaf"]["cover"]).to_integers().unwrap(),
+            [5; 5]
+        );
         let back: Forest = serde_json::from_str(&text).unwrap();
         assert!(same(&back.trees, &forest.trees));
-        // One object per node, as files were written before.
+        // A list of trees as arrays, as files were written before packing.
+        let arrays: Vec<ForestTree> = forest.trees.iter().map(|t| forest_tree(t)).collect();
+        let old = serde_json::json!({ "trees": arrays });
+        let back: Forest = serde_json::from_value(old).unwrap();
+        assert!(same(&back.trees, &forest.trees));
+        // One object per node, as files were written before that.
         let old = serde_json::json!({"trees": [forest.trees[0].iter().map(|n| serde_json::to_value(n).unwrap()).collect::<Vec<_>>()]});
         let back: Forest = serde_json::from_value(old).unwrap();
         assert!(same(&back.trees, &forest.trees[..1]));
         // A damaged file is an error, not a panic.
         let bad = r#"{"trees":[{"feature":[0,-1],"threshold":[1.0],"right":[9],"value":[1.0]}]}"#;
         assert!(serde_json::from_str::<Forest>(bad).is_err());
+        let mut cut = v.clone();
+        cut["trees"]["tree_sizes"] = serde_json::to_value(Packed::integers(&[5, 4])).unwrap();
+        let e = serde_json::from_value::<Forest>(cut)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("feature array is too short"), "{e}");
+        let mut far = v;
+        far["trees"]["per_split"]["right"] =
+            serde_json::to_value(Packed::integers(&[4, 3, 9])).unwrap();
+        let e = serde_json::from_value::<Forest>(far)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("out of range"), "{e}");
     }
 }
