@@ -35,7 +35,7 @@ def unpacked(v):
     """The model document with every packed array written out as a list, and packed trees
     as a list of trees: the format before packing."""
     if isinstance(v, dict):
-        if set(v) == {"dtype", "len", "zlib"}:
+        if {"dtype", "len", "zlib"} <= set(v):
             return gh._unpack(v).tolist()
         if "tree_sizes" in v:
             return [{k: np.asarray(a).tolist() for k, a in t.items()} for t in gh._tree_list(v)]

@@ -507,10 +507,13 @@ def _binary(z):
 
 def _unpack(a):
     """An array model.json holds: packed (``{"dtype", "len", "zlib"}``: little-endian numbers
-    in the smallest exact type, their bytes grouped by position, zlib, base64), or a list.
+    in the smallest exact type, their bytes grouped by position, zlib, base64; with
+    ``values``, places in that table of distinct numbers), or a list.
     Integers come back as int64, the rest as float64: every number exactly as written."""
     if not isinstance(a, dict):
         return np.asarray(a, dtype="float64")
+    if "values" in a:  # each number's place in a sorted table of the distinct ones
+        return _unpack(a["values"])[_unpack({k: v for k, v in a.items() if k != "values"})]
     dt = np.dtype("<" + a["dtype"])
     raw = zlib.decompress(base64.b64decode(a["zlib"]))
     if len(raw) != dt.itemsize * a["len"]:
@@ -519,10 +522,24 @@ def _unpack(a):
     return x.astype(np.int64 if dt.kind in "iu" else "float64")
 
 
+def _depth_first_rights(feature):
+    """Each split's right child (as a node index of the whole array) in trees laid out depth
+    first, whose left child is the next node: the next node at the same level, counting +1
+    for a split and -1 for a leaf before it (the node after the left subtree)."""
+    step = np.where(feature >= 0, 1, -1)
+    level = np.cumsum(step) - step
+    if len(level) and -32768 <= level.min() and level.max() < 32768:
+        level = level.astype(np.int16)  # a stable sort of 16-bit keys is a radix sort
+    order = np.argsort(level, kind="stable")
+    following = np.full(len(level), -1, dtype=np.int64)
+    following[order[:-1]] = order[1:]
+    return following[feature >= 0]
+
+
 def _tree_list(trees):
     """The trees of a forest or booster, one dict of arrays each: model.json packs every
     tree's arrays end to end (with the trees' sizes, and arrays per node, per split or per
-    leaf); older files list the trees."""
+    leaf; a forest laid out depth first stores no children); older files list the trees."""
     if not isinstance(trees, dict):
         return trees
     sizes = _unpack(trees["tree_sizes"])
@@ -532,13 +549,15 @@ def _tree_list(trees):
     ends = np.cumsum(sizes)
     inner = np.concatenate([[0], np.cumsum(feature >= 0)])
     counts = {"per_node": ends, "per_split": inner[ends], "per_leaf": ends - inner[ends]}
+    groups = {g: {name: feature if name == "feature" else _unpack(a) for name, a in arrays.items()}
+              for g, arrays in trees.items() if g in counts}
+    if "per_split" in groups and "right" not in groups["per_split"]:
+        splits = np.diff(np.concatenate([[0], counts["per_split"]]))
+        groups["per_split"]["right"] = _depth_first_rights(feature) - np.repeat(ends - sizes, splits)
     out = [{} for _ in sizes]
-    for group, arrays in trees.items():
-        if group not in counts:
-            continue
-        for name, packed in arrays.items():
-            x = feature if name == "feature" else _unpack(packed)
-            total = counts[group][-1]
+    for group, arrays in groups.items():
+        total = counts[group][-1]
+        for name, x in arrays.items():
             width = len(x) // total if total else 1  # a leaf's values: `dim` numbers
             for t, part in enumerate(np.split(x, counts[group][:-1] * width)):
                 out[t][name] = part

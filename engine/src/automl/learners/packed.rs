@@ -3,7 +3,9 @@
 //! little-endian type that holds every one of them bit for bit (`u1`, `u2`, `u4`, `i1`, `i2`,
 //! `i4`, `i8`, `f4`, else `f8`), their bytes grouped by position (every number's first byte,
 //! then every second byte, …, as HDF5's shuffle filter does, so zlib finds the repeats),
-//! compressed with zlib and written in base64. Python reads one back with
+//! compressed with zlib and written in base64. An array of few distinct numbers (at most
+//! half its length) is stored as each number's place in a sorted table of them, `values`,
+//! itself packed. Python reads one back with
 //! `np.frombuffer(raw, np.uint8).reshape(itemsize, len).T.copy().view(dtype)`
 //! (`glassbox_helpers._unpack`). A forest or booster written as JSON numbers takes about 4×
 //! the space and 20× the time to read.
@@ -19,7 +21,17 @@ pub struct Packed {
     dtype: String,
     len: usize,
     zlib: String,
+    /// When few numbers repeat often (a forest's midpoint thresholds and leaf values): the
+    /// distinct numbers, sorted, and the array holds each number's place among them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    values: Option<Box<Packed>>,
 }
+
+/// Arrays this long or longer, whose distinct numbers are at most this share of them, are
+/// stored as places in a table of their distinct numbers (on california's random forest
+/// that halves the thresholds; extra trees' drawn thresholds are nearly all distinct).
+const TABLE_MIN_LEN: usize = 64;
+const TABLE_MAX_SHARE: f64 = 0.5;
 
 /// The stored types, smallest first, with their byte widths.
 const INTEGERS: [(&str, usize, i64, i64); 7] = [
@@ -44,6 +56,21 @@ impl Packed {
         let ints: Option<Vec<i64>> = xs.iter().map(|&x| as_integer(x)).collect();
         if let Some(ints) = ints.filter(|i| !i.is_empty()) {
             return Packed::integers(&ints);
+        }
+        if xs.len() >= TABLE_MIN_LEN {
+            let mut distinct = xs.to_vec();
+            distinct.sort_unstable_by(f64::total_cmp);
+            distinct.dedup_by(|a, b| a.to_bits() == b.to_bits());
+            if distinct.len() as f64 <= TABLE_MAX_SHARE * xs.len() as f64 {
+                let places: Vec<i64> = xs
+                    .iter()
+                    .map(|x| distinct.binary_search_by(|d| d.total_cmp(x)).unwrap_or(0) as i64)
+                    .collect();
+                return Packed {
+                    values: Some(Box::new(Packed::floats(&distinct))),
+                    ..Packed::integers(&places)
+                };
+            }
         }
         let single = xs.iter().all(|&x| (x as f32) as f64 == x);
         let bytes: Vec<u8> = if single {
@@ -84,6 +111,7 @@ impl Packed {
             dtype: dtype.to_string(),
             len,
             zlib: base64::engine::general_purpose::STANDARD.encode(compressed),
+            values: None,
         }
     }
 
@@ -127,6 +155,24 @@ impl Packed {
 
     /// The numbers, as `f64` (exactly the ones packed).
     pub fn to_floats(&self) -> Result<Vec<f64>, String> {
+        if let Some(values) = &self.values {
+            let values = values.to_floats()?;
+            return self
+                .stored_integers()?
+                .into_iter()
+                .map(|i| {
+                    usize::try_from(i)
+                        .ok()
+                        .and_then(|i| values.get(i).copied())
+                        .ok_or_else(|| {
+                            format!(
+                                "a packed array's place {i} is past its {} numbers",
+                                values.len()
+                            )
+                        })
+                })
+                .collect();
+        }
         let (bytes, width) = self.bytes()?;
         Ok(match self.dtype.as_str() {
             "f4" => bytes
@@ -146,7 +192,7 @@ impl Packed {
 
     /// The numbers, as integers: an error if the array holds fractions.
     pub fn to_integers(&self) -> Result<Vec<i64>, String> {
-        if self.dtype.starts_with('f') {
+        if self.dtype.starts_with('f') || self.values.is_some() {
             return self
                 .to_floats()?
                 .into_iter()
@@ -154,6 +200,17 @@ impl Packed {
                     as_integer(x).ok_or_else(|| format!("a packed array of integers holds {x}"))
                 })
                 .collect();
+        }
+        self.stored_integers()
+    }
+
+    /// The stored integers themselves (for a table's places too).
+    fn stored_integers(&self) -> Result<Vec<i64>, String> {
+        if self.dtype.starts_with('f') {
+            return Err(format!(
+                "a packed array of places has the type {}",
+                self.dtype
+            ));
         }
         let (bytes, width) = self.bytes()?;
         Ok(integers_of(&self.dtype, &bytes, width))
@@ -260,6 +317,24 @@ mod tests {
         // Many numbers, mixed widths: the shuffle's planes line up.
         let many: Vec<f64> = (0..10_001).map(|i| (i as f64).sqrt() * 1e3).collect();
         assert_eq!(bits(&round_trip(&many).1), bits(&many));
+        // Few distinct numbers, often repeated: a table of them (-0.0, 0.0 and NaN apart).
+        let repeated: Vec<f64> = (0..1_000)
+            .map(|i| {
+                [0.1, -0.0, 0.0, f64::NAN, 2.5e-7, 0.3][i % 6] * if i % 7 == 0 { 3.0 } else { 1.0 }
+            })
+            .collect();
+        let p = Packed::floats(&repeated);
+        let distinct: std::collections::HashSet<u64> =
+            repeated.iter().map(|x| x.to_bits()).collect();
+        assert_eq!(
+            (p.dtype.as_str(), p.values.as_ref().map(|v| v.len)),
+            ("u1", Some(distinct.len()))
+        );
+        assert_eq!(bits(&round_trip(&repeated).1), bits(&repeated));
+        assert!(
+            Packed::floats(&many).values.is_none(),
+            "all distinct: no table"
+        );
         let ints: Vec<i64> = (-600..70_000).collect();
         let p = Packed::integers(&ints);
         assert_eq!(p.dtype, "i4");
@@ -286,6 +361,12 @@ mod tests {
             dtype: "c16".into(),
             ..Packed::floats(&[1.0])
         };
+        let past = Packed {
+            values: Some(Box::new(Packed::floats(&[0.5, 0.25]))),
+            ..Packed::integers(&[0, 1, 2])
+        };
+        let e = past.to_floats().unwrap_err();
+        assert!(e.contains("place 2 is past its 2 numbers"), "{e}");
         assert!(unknown
             .to_floats()
             .unwrap_err()

@@ -1,11 +1,13 @@
 //! How a forest's trees are stored in `model.json`: as a few long arrays of numbers, every
 //! tree's end to end, each array packed (`packed.rs`: exact, byte-shuffled, zlib, base64),
 //! with the trees' sizes in nodes (boosters: `booster_format.rs`):
-//! `{"tree_sizes", "per_node": {"feature"}, "per_split": {"threshold", "right"}, "per_leaf":
-//! {"value", "cover"}}`. `feature` is -1 at a leaf, `x <= threshold` goes left, the left
-//! child is the next node (else `per_split.left` says), child indices count from the tree's
-//! first node; a leaf has `dim` values, and `cover` is its training weight (TreeSHAP's; a
-//! split's is the sum of its leaves', so it is not stored).
+//! `{"tree_sizes", "per_node": {"feature"}, "per_split": {"threshold"}, "per_leaf": {"value",
+//! "cover"}}`. `feature` is -1 at a leaf and `x <= threshold` goes left. Trees are laid out
+//! depth first, so the children are not stored: a split's left child is the next node, its
+//! right child the node after its left subtree (`depth_first_rights`). A forest laid out
+//! otherwise also has `per_split.right` (and `left`), counting from the tree's first node. A
+//! leaf has `dim` values, and `cover` is its training weight (TreeSHAP's; a split's is the
+//! sum of its leaves', so it is not stored).
 //!
 //! Every number comes back bit for bit, so Python's reader (`glassbox_helpers.py`) predicts
 //! exactly as the engine does. Files written before packing (a list of trees, each as JSON
@@ -163,10 +165,49 @@ struct ForestPerNode {
 #[derive(Serialize, Deserialize)]
 struct ForestPerSplit {
     threshold: Packed,
-    right: Packed,
-    /// Only when some left child is not the next node.
+    /// Only when some tree is not laid out depth first (`depth_first_rights`), with `left`
+    /// only when some left child is not the next node.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    right: Option<Packed>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     left: Option<Packed>,
+}
+
+/// Each split's right child in a tree laid out depth first (a split's left child is the
+/// next node, its right child the node after its left subtree), from which nodes are
+/// splits alone: the first later node at the same level, counting +1 for a split and −1 for
+/// a leaf before it (Python: the next node at the same level, by a stable sort). An error
+/// when the nodes are not one whole tree.
+fn depth_first_rights(is_split: impl ExactSizeIterator<Item = bool>) -> Result<Vec<u32>, String> {
+    let n = is_split.len();
+    let mut rights = Vec::new();
+    // Per level, the split (its place in `rights`) still waiting for its right child.
+    let mut waiting: Vec<Option<usize>> = Vec::new();
+    let mut level = 0;
+    for (k, split) in is_split.enumerate() {
+        if level == usize::MAX {
+            return Err(format!("a tree ends at node {} of {n}", k - 1));
+        }
+        if let Some(s) = waiting.get_mut(level).and_then(Option::take) {
+            rights[s] = k as u32;
+        }
+        if split {
+            if waiting.len() <= level {
+                waiting.resize(level + 1, None);
+            }
+            waiting[level] = Some(rights.len());
+            rights.push(0);
+            level += 1;
+        } else {
+            level = level.wrapping_sub(1);
+        }
+    }
+    if level != usize::MAX {
+        return Err(format!(
+            "a tree of {n} nodes has splits without a right child"
+        ));
+    }
+    Ok(rights)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -179,6 +220,10 @@ struct ForestPerLeaf {
 fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
     let arrays: Vec<ForestTree> = trees.iter().map(|t| forest_tree(t)).collect();
     let explicit_left = arrays.iter().any(|t| t.left.is_some());
+    let depth_first = !explicit_left
+        && arrays.iter().all(|t| {
+            depth_first_rights(t.feature.iter().map(|&f| f >= 0)).is_ok_and(|r| r == t.right)
+        });
     let mut feature = Vec::new();
     let (mut threshold, mut right, mut left) = (Vec::new(), Vec::new(), Vec::new());
     let (mut value, mut cover) = (Vec::new(), Vec::new());
@@ -207,7 +252,7 @@ fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
         },
         per_split: ForestPerSplit {
             threshold: Packed::floats(&threshold),
-            right: Packed::integers(&right),
+            right: (!depth_first).then(|| Packed::integers(&right)),
             left: explicit_left.then(|| Packed::integers(&left)),
         },
         per_leaf: ForestPerLeaf {
@@ -222,7 +267,10 @@ fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
     let sizes = p.tree_sizes.to_integers()?;
     let feature = p.per_node.feature.to_integers()?;
     let threshold = p.per_split.threshold.to_floats()?;
-    let right = to_u32(&p.per_split.right.to_integers()?, "right child")?;
+    let right = match p.per_split.right {
+        Some(r) => Some(to_u32(&r.to_integers()?, "right child")?),
+        None => None,
+    };
     let left = match p.per_split.left {
         Some(l) => Some(to_u32(&l.to_integers()?, "left child")?),
         None => None,
@@ -254,7 +302,10 @@ fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
                 })
                 .collect::<Result<_, _>>()?,
             threshold: part(&threshold, split_at, splits, "threshold")?.to_vec(),
-            right: part(&right, split_at, splits, "right child")?.to_vec(),
+            right: match &right {
+                Some(r) => part(r, split_at, splits, "right child")?.to_vec(),
+                None => depth_first_rights(nodes.iter().map(|&f| f >= 0))?,
+            },
             left: match &left {
                 Some(l) => Some(part(l, split_at, splits, "left child")?.to_vec()),
                 None => None,
@@ -273,7 +324,10 @@ fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
         leaf_at += n - splits;
         trees.push(forest_nodes::<serde_json::Error>(tree).map_err(|e| e.to_string())?);
     }
-    if node_at != feature.len() || split_at != threshold.len() || split_at != right.len() {
+    if node_at != feature.len()
+        || split_at != threshold.len()
+        || right.is_some_and(|r| r.len() != split_at)
+    {
         return Err("a forest's arrays are longer than its trees".into());
     }
     Ok(trees)
@@ -348,6 +402,30 @@ mod tests {
     }
 
     #[test]
+    fn right_children_follow_from_a_depth_first_layout() {
+        let rights = |nodes: &[bool]| depth_first_rights(nodes.iter().copied());
+        assert_eq!(rights(&[true, true, false, false, false]).unwrap(), [4, 3]);
+        assert_eq!(rights(&[true, false, true, false, false]).unwrap(), [2, 4]);
+        assert_eq!(rights(&[false]).unwrap(), Vec::<u32>::new());
+        let e = rights(&[true, false]).unwrap_err();
+        assert!(e.contains("splits without a right child"), "{e}");
+        let e = rights(&[false, false]).unwrap_err();
+        assert!(e.contains("a tree ends at node 0 of 2"), "{e}");
+        // A packed forest whose sizes cut a tree short is an error, not a panic.
+        let text = serde_json::to_string(&Forest {
+            trees: vec![vec![split(0, 1.0, 1, 2), leaf(&[1.0]), leaf(&[2.0])]],
+        })
+        .unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        v["trees"]["tree_sizes"] = serde_json::to_value(Packed::integers(&[2, 1])).unwrap();
+        let e = serde_json::from_value::<Forest>(v)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.contains("without a right child"), "{e}");
+    }
+
+    #[test]
     fn forest_trees_round_trip_packed_and_old_files_still_load() {
         let depth_first = vec![
             split(2, 0.1 + 0.2, 1, 4),
@@ -389,6 +467,16 @@ mod tests {
         );
         let back: Forest = serde_json::from_str(&text).unwrap();
         assert!(same(&back.trees, &forest.trees));
+        // Trees laid out depth first (as the grower lays them out) store no children.
+        let usual = Forest {
+            trees: vec![forest.trees[0].clone(), vec![leaf(&[1.0, 0.0])]],
+        };
+        let text = serde_json::to_string(&usual).unwrap();
+        let w: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let splits = w["trees"]["per_split"].as_object().unwrap();
+        assert_eq!(splits.keys().collect::<Vec<_>>(), ["threshold"]);
+        let back: Forest = serde_json::from_str(&text).unwrap();
+        assert!(same(&back.trees, &usual.trees));
         // A list of trees as arrays, as files were written before packing.
         let arrays: Vec<ForestTree> = forest.trees.iter().map(|t| forest_tree(t)).collect();
         let old = serde_json::json!({ "trees": arrays });
