@@ -310,7 +310,7 @@ mod tests {
     #[test]
     fn boosters_round_trip_packed_bit_for_bit_and_old_files_still_load() {
         use crate::automl::learners::params::GbdtParams;
-        use crate::automl::learners::{GbdtModel, Learner, Task, TrainData};
+        use crate::automl::learners::{GbdtModel, Learner};
         use crate::automl::matrix::Matrix;
 
         let (rows, cols) = (300, 3);
@@ -328,17 +328,7 @@ mod tests {
             max_depth: 4,
             ..GbdtParams::default()
         };
-        let mut model = GbdtModel::new(Task::Regression, params);
-        model
-            .fit(&TrainData {
-                x: &m,
-                y: &y,
-                weights: &vec![1.0; rows],
-                eval: None,
-                deadline: None,
-                seed: 1,
-            })
-            .unwrap();
+        let model = GbdtModel::trained(params, &m, &y, 1);
         let want = model.predict(&m);
         let text = serde_json::to_string(&model).unwrap();
         assert!(

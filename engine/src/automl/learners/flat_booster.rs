@@ -176,7 +176,7 @@ mod tests {
 
     use super::*;
     use crate::automl::learners::params::GbdtParams;
-    use crate::automl::learners::{GbdtModel, Learner, Task, TrainData};
+    use crate::automl::learners::GbdtModel;
     use crate::common::Rng;
 
     #[test]
@@ -205,17 +205,7 @@ mod tests {
             max_depth: 5,
             ..GbdtParams::default()
         };
-        let mut model = GbdtModel::new(Task::Regression, params);
-        model
-            .fit(&TrainData {
-                x: &m,
-                y: &y,
-                weights: &vec![1.0; rows],
-                eval: None,
-                deadline: None,
-                seed: 3,
-            })
-            .unwrap();
+        let mut model = GbdtModel::trained(params, &m, &y, 3);
         let mut b = model.boosters[0].take().unwrap();
         let want = b.predict(&FMatrix::new(&m.data, rows, cols), false);
         let flat = FlatBooster::of(&b).unwrap();

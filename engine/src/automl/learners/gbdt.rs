@@ -106,6 +106,26 @@ impl GbdtModel {
     }
 }
 
+#[cfg(test)]
+impl GbdtModel {
+    /// A regression booster trained as a job trains one fold: every row weighing 1, no
+    /// deadline, no early stopping (for tests of what is done with a trained booster).
+    pub(crate) fn trained(params: GbdtParams, x: &Matrix, y: &[f64], seed: u64) -> GbdtModel {
+        let mut model = GbdtModel::new(Task::Regression, params);
+        model
+            .fit(&TrainData {
+                x,
+                y,
+                weights: &vec![1.0; x.rows],
+                eval: None,
+                deadline: None,
+                seed,
+            })
+            .expect("a booster trains");
+        model
+    }
+}
+
 impl Learner for GbdtModel {
     fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
         self.n_features = d.x.cols;
