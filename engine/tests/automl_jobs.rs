@@ -127,6 +127,7 @@ fn tables_explain_as_row_by_row(model: &CandidateModel, raw: &RawTable, name: &s
 fn every_candidate_round_trips() {
     let t = table("penguins.csv", "species");
     let mut spec = JobSpec::new("species");
+    // The portfolio's first seven: every algorithm at least once.
     spec.max_candidates = Some(7);
     let mut obs = RoundTrip {
         table: &t,
@@ -142,6 +143,7 @@ fn every_candidate_round_trips() {
         Algorithm::RandomForest,
         Algorithm::ExtraTrees,
         Algorithm::Knn,
+        Algorithm::Mlp,
     ] {
         assert!(obs.algorithms.contains(&Some(a)), "{a:?} was tried");
     }

@@ -3,6 +3,8 @@
 //! at the deadline, the out-of-fold predictions, the metrics and the feature importance.
 
 use std::collections::HashMap;
+
+use rayon::prelude::*;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
@@ -177,53 +179,56 @@ impl<'a> Trainer<'a> {
         let (task, seed, algo) = (self.prep.task, self.spec.seed, def.algorithm);
         let worker_data = data.clone();
         std::thread::spawn(move || {
-            let fit_all = || -> std::result::Result<Vec<(AnyModel, Predictions)>, FitError> {
-                worker_data
-                    .iter()
-                    .map(|f| {
-                        // Lower fidelity (successive halving): a seeded share of the training rows.
-                        let subset = (fraction < 1.0).then(|| {
-                            let n = f.train.rows;
-                            let mut idx: Vec<usize> = (0..n).collect();
-                            let mut rng = Rng::new(seed ^ 0xF1DE);
-                            for i in (1..n).rev() {
-                                idx.swap(i, rng.below(i + 1));
-                            }
-                            idx.truncate(((n as f64 * fraction).ceil() as usize).max(2).min(n));
-                            idx.sort_unstable();
-                            (
-                                f.train.select_rows(&idx),
-                                idx.iter().map(|&i| f.y_train[i]).collect::<Vec<f64>>(),
-                            )
-                        });
-                        let (x, y) = match &subset {
-                            Some((x, y)) => (x, y.as_slice()),
-                            None => (&f.train, f.y_train.as_slice()),
-                        };
-                        let w = sample_weights(params.class_weight(), task, y);
-                        let mut m = AnyModel::new(&params, task, x.cols);
-                        m.fit(&TrainData {
-                            x,
-                            y,
-                            weights: &w,
-                            eval: Some((&f.valid, &f.y_valid)),
-                            deadline,
-                            seed,
-                        })?;
-                        let p = m.predict(&f.valid);
-                        let finite = match &p {
-                            Predictions::Proba { p, .. } | Predictions::Values(p) => {
-                                p.iter().all(|v| v.is_finite())
-                            }
-                        };
-                        if !finite {
-                            return Err(
-                                "the model diverged: its predictions are not finite numbers".into(),
-                            );
+            let fit_fold =
+                |f: &FoldData| -> std::result::Result<(AnyModel, Predictions), FitError> {
+                    // Lower fidelity (successive halving): a seeded share of the training rows.
+                    let subset = (fraction < 1.0).then(|| {
+                        let n = f.train.rows;
+                        let mut idx: Vec<usize> = (0..n).collect();
+                        let mut rng = Rng::new(seed ^ 0xF1DE);
+                        for i in (1..n).rev() {
+                            idx.swap(i, rng.below(i + 1));
                         }
-                        Ok((m, p))
-                    })
-                    .collect()
+                        idx.truncate(((n as f64 * fraction).ceil() as usize).max(2).min(n));
+                        idx.sort_unstable();
+                        (
+                            f.train.select_rows(&idx),
+                            idx.iter().map(|&i| f.y_train[i]).collect::<Vec<f64>>(),
+                        )
+                    });
+                    let (x, y) = match &subset {
+                        Some((x, y)) => (x, y.as_slice()),
+                        None => (&f.train, f.y_train.as_slice()),
+                    };
+                    let w = sample_weights(params.class_weight(), task, y);
+                    let mut m = AnyModel::new(&params, task, x.cols);
+                    m.fit(&TrainData {
+                        x,
+                        y,
+                        weights: &w,
+                        eval: Some((&f.valid, &f.y_valid)),
+                        deadline,
+                        seed,
+                    })?;
+                    let p = m.predict(&f.valid);
+                    let finite = match &p {
+                        Predictions::Proba { p, .. } | Predictions::Values(p) => {
+                            p.iter().all(|v| v.is_finite())
+                        }
+                    };
+                    if !finite {
+                        return Err(
+                            "the model diverged: its predictions are not finite numbers".into()
+                        );
+                    }
+                    Ok((m, p))
+                };
+            let fit_all = || -> std::result::Result<Vec<(AnyModel, Predictions)>, FitError> {
+                if algo.folds_side_by_side() {
+                    worker_data.par_iter().map(fit_fold).collect()
+                } else {
+                    worker_data.iter().map(fit_fold).collect()
+                }
             };
             // A learner's panic is a bug, but it fails this candidate, never the job.
             let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(fit_all))

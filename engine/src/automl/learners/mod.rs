@@ -98,6 +98,12 @@ impl Algorithm {
         matches!(self, Algorithm::Linear | Algorithm::Knn | Algorithm::Gbdt)
     }
 
+    /// Whether its learner keeps one core busy at most (or little more), so a candidate's
+    /// folds train side by side; the others spread one fold over every core themselves.
+    pub fn folds_side_by_side(self) -> bool {
+        matches!(self, Algorithm::Mlp | Algorithm::Linear)
+    }
+
     /// The pipeline this algorithm works best on.
     pub fn pipelines(self) -> &'static [Pipeline] {
         match self {
