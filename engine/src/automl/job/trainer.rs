@@ -3,10 +3,10 @@
 //! at the deadline, the out-of-fold predictions, the metrics and the feature importance.
 
 use std::collections::HashMap;
-
-use rayon::prelude::*;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
 
 use super::importance;
 use super::prepare::Prepared;

@@ -98,8 +98,10 @@ impl Algorithm {
         matches!(self, Algorithm::Linear | Algorithm::Knn | Algorithm::Gbdt)
     }
 
-    /// Whether its learner keeps one core busy at most (or little more), so a candidate's
-    /// folds train side by side; the others spread one fold over every core themselves.
+    /// Whether its learner leaves cores idle while it trains (the MLP runs on one core; a
+    /// linear model runs much of each step on one), so a candidate's folds train side by
+    /// side, sharing rayon's pool with the learner's own parallel parts. The other learners
+    /// spread one fold over every core themselves.
     pub fn folds_side_by_side(self) -> bool {
         matches!(self, Algorithm::Mlp | Algorithm::Linear)
     }
