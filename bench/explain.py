@@ -25,6 +25,7 @@ import shap
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "templates"))
 import glassbox_helpers as gh  # noqa: E402
+import glassbox_models as gm  # noqa: E402
 
 
 BIN = os.environ.get("GLASSBOX_BIN", "glassbox")
@@ -57,14 +58,14 @@ def main():
                         for _ in range(5))
         ours = explained - plain
         doc = json.loads((folder / "model.json").read_text())
-        cand = gh.load_candidate(str(folder))
+        cand = gm.load_candidate(str(folder))
         features = [(f["name"], f["kind"], f["date_format"]) for f in doc["features"]]
         X, _ = gh.read_data(str(sample), features, "income")
         trees, theirs = 0, 0.0
         for pipeline, model in cand.folds:
             Z = pipeline.transform(X)
             for b in model.boosters:
-                d = gh.shap_booster(b)
+                d = gm.shap_booster(b)
                 trees += len(d["trees"])
                 e = shap.TreeExplainer(d, feature_perturbation="tree_path_dependent")
                 t = time.perf_counter()

@@ -3,7 +3,7 @@
 1. An AutoML job on a data set (california by default: two full-depth forests), every
    algorithm: each candidate's model.json as written (packed arrays), beside the same
    model written with every array as a JSON list (the format before packing, rebuilt from
-   the file), and the time Python takes to load it (`glassbox_helpers.load_candidate`).
+   the file), and the time Python takes to load it (`glassbox_models.load_candidate`).
 2. The candidates folder against the target: at most 50 x the data file or 100 MB,
    whichever is larger; and the best candidate's load time against 2 s.
 3. The peer: scikit-learn's forest with the same hyperparameters, one per fold on the
@@ -24,6 +24,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "templates"))
 import glassbox_helpers as gh  # noqa: E402
+import glassbox_models as gm  # noqa: E402
 
 BIN = os.environ.get("GLASSBOX_BIN", "glassbox")
 DATA = ROOT.parent / "shared" / "datasets"
@@ -36,9 +37,9 @@ def unpacked(v):
     as a list of trees: the format before packing."""
     if isinstance(v, dict):
         if {"dtype", "len", "zlib"} <= set(v):
-            return gh._unpack(v).tolist()
+            return gm._unpack(v).tolist()
         if "tree_sizes" in v:
-            return [{k: np.asarray(a).tolist() for k, a in t.items()} for t in gh._tree_list(v)]
+            return [{k: np.asarray(a).tolist() for k, a in t.items()} for t in gm._tree_list(v)]
         return {k: unpacked(x) for k, x in v.items()}
     if isinstance(v, list):
         return [unpacked(x) for x in v]
@@ -49,7 +50,7 @@ def load_seconds(folder):
     best = float("inf")
     for _ in range(3):
         t = time.perf_counter()
-        gh.load_candidate(str(folder))
+        gm.load_candidate(str(folder))
         best = min(best, time.perf_counter() - t)
     return best
 
@@ -67,7 +68,7 @@ def sklearn_forest_bytes(doc, folder, data, target):
     features = [(f["name"], f["kind"], f["date_format"]) for f in doc["features"]]
     X, y = gh.read_data(str(data), features, target)
     splits = json.loads((folder.parent.parent / "notebooks" / "splits.json").read_text())["folds"]
-    cand = gh.load_candidate(str(folder))
+    cand = gm.load_candidate(str(folder))
     total = 0
     for (pipeline, _), (train, _) in zip(cand.folds, splits):
         Z = pipeline.transform(X.iloc[train])

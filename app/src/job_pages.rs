@@ -327,7 +327,7 @@ fn notebooks_card(links: &JobLinks) -> impl IntoView {
     view! {
         <section class="card" id="notebooks">
             <h2>"Notebooks"</h2>
-            <p class="muted small">"They run offline on a laptop and reproduce this page's numbers: pip install -r requirements.txt, keep glassbox_helpers.py and splits.json beside them."</p>
+            <p class="muted small">"They run offline on a laptop and reproduce this page's numbers: pip install -r requirements.txt, keep glassbox_helpers.py, glassbox_models.py and splits.json beside them."</p>
             <ul class="downloads">
                 {notebook("data-exploration", "Data exploration", "recomputes every number of the data set's dashboard")}
                 {notebook("candidate-definition", "Candidate definitions", "every candidate as scikit-learn code; retrains them and scores the saved models")}
@@ -336,6 +336,7 @@ fn notebooks_card(links: &JobLinks) -> impl IntoView {
             <p>
                 <a href=file("requirements.txt") download="">"requirements.txt"</a>" · "
                 <a href=file("glassbox_helpers.py") download="">"glassbox_helpers.py"</a>" · "
+                <a href=file("glassbox_models.py") download="">"glassbox_models.py"</a>" · "
                 <a href=file("splits.json") download="">"splits.json"</a>
                 {zip}
             </p>

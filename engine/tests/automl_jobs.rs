@@ -9,7 +9,7 @@ use glassbox_engine::automl::job::{
 };
 use glassbox_engine::automl::learners::Algorithm;
 use glassbox_engine::automl::metrics::Predictions;
-use glassbox_engine::automl::model::CandidateModel;
+use glassbox_engine::automl::model::{CandidateModel, Member};
 use glassbox_engine::data::{read_file, Column, RawTable, ReadOptions, Table, TypeOverrides};
 use glassbox_engine::explain;
 
@@ -44,17 +44,36 @@ impl JobObserver for RoundTrip<'_> {
         let Some(model) = model else {
             return;
         };
-        let cols: Vec<&Column> = self.table.columns.iter().collect();
-        let rows: Vec<usize> = (0..self.table.n_rows()).collect();
-        let before = model.predict_columns(&cols, &rows).unwrap();
         let json = serde_json::to_string(model).unwrap();
-        let mut loaded: CandidateModel = serde_json::from_str(&json).unwrap();
         let saved = &self.saved;
-        loaded
-            .resolve_members(|n| {
+        let load = |json: &str| {
+            let mut m: CandidateModel = serde_json::from_str(json).unwrap();
+            m.resolve_members(|n| {
                 Ok(serde_json::from_str(saved.get(n).expect("members are saved first")).unwrap())
             })
             .unwrap();
+            m
+        };
+        // An ensemble comes naming its members, candidates given before it.
+        let resolved;
+        let model = if model.members.is_empty() {
+            model
+        } else {
+            assert!(
+                model
+                    .members
+                    .iter()
+                    .all(|(_, m)| matches!(m, Member::Named(_))),
+                "{}: an ensemble names its members, it does not hold them",
+                result.name
+            );
+            resolved = load(&json);
+            &resolved
+        };
+        let cols: Vec<&Column> = self.table.columns.iter().collect();
+        let rows: Vec<usize> = (0..self.table.n_rows()).collect();
+        let before = model.predict_columns(&cols, &rows).unwrap();
+        let loaded = load(&json);
         assert_eq!(
             loaded.predict_columns(&cols, &rows).unwrap(),
             before,

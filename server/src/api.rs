@@ -500,7 +500,7 @@ pub(crate) async fn model_response(
         .into_response())
 }
 
-#[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb, candidate-definition.ipynb, requirements.txt, glassbox_helpers.py, splits.json, or notebooks.zip (all of them with the candidates' model files and the data)")), responses((status = 200, description = "The file: a notebook (nbformat 4.5 JSON), text, or a zip", content_type = "application/x-ipynb+json"), (status = 404, description = "Unknown job or file, or not generated yet", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/automl-jobs/{name}/notebooks/{file}", tag = "automl-jobs", params(("name" = String, Path, description = "AutoMLJobName"), ("file" = String, Path, description = "data-exploration.ipynb, candidate-definition.ipynb, model-insights.ipynb, requirements.txt, glassbox_helpers.py, glassbox_models.py, splits.json, or notebooks.zip (all of them with the candidates' model files and the data)")), responses((status = 200, description = "The file: a notebook (nbformat 4.5 JSON), text, or a zip", content_type = "application/x-ipynb+json"), (status = 404, description = "Unknown job or file, or not generated yet", body = ErrorBody)))]
 async fn notebook(
     State(svc): State<Service>,
     Path((name, file)): Path<(String, String)>,

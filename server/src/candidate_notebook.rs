@@ -22,6 +22,8 @@ use crate::notebooks::{cells, environment, notebook, python_literal, REQUIREMENT
 
 const TEMPLATE: &str = include_str!("../../templates/candidate_definition.ipynb.j2");
 pub const HELPERS: &str = include_str!("../../templates/glassbox_helpers.py");
+/// The notebooks' reader of model files (imports `glassbox_helpers`).
+pub const MODELS: &str = include_str!("../../templates/glassbox_models.py");
 
 /// Where the job's data came from, as the notebook reads it again.
 pub struct DataSource {
@@ -391,6 +393,7 @@ pub fn write_candidate_definition(
         serde_json::to_vec_pretty(&nb)?,
     )?;
     std::fs::write(folder.notebook(NotebookFile::Helpers), HELPERS)?;
+    std::fs::write(folder.notebook(NotebookFile::Models), MODELS)?;
     std::fs::write(
         folder.notebook(NotebookFile::Splits),
         serde_json::to_vec(&outcome.split)?,

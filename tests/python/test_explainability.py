@@ -1,6 +1,6 @@
 """Every candidate writes `reports/explainability.json`: SHAP values on its input columns.
 They are checked against the `shap` package, computed independently from the saved model
-files (read with the notebooks' `glassbox_helpers.py`):
+files (read with the notebooks' `glassbox_models.py`):
 
 - trees: shap's `TreeExplainer(feature_perturbation="tree_path_dependent")` on the trees
   exported in shap's dict format, fold by fold, summed back to input columns (to 1e-9);
@@ -27,6 +27,7 @@ from conftest import dataset, glassbox_binary
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "templates"))
 import glassbox_helpers as gh  # noqa: E402
+import glassbox_models as gm  # noqa: E402
 
 JOBS = [
     # Binary: every algorithm; ensembles too.
@@ -60,7 +61,7 @@ def load(out, name):
     folder = out / "candidates" / name
     report = json.loads((folder / "reports" / "explainability.json").read_text())
     doc = json.loads((folder / "model.json").read_text())
-    return report, doc, gh.load_candidate(str(folder))
+    return report, doc, gm.load_candidate(str(folder))
 
 
 def data(doc, path, target):
@@ -147,7 +148,7 @@ def test_fold_model_shap_matches_the_shap_package(run, method):
         background = frame.iloc[report["background_rows"]] if method == "LinearSHAP" else None
         if method == "LinearSHAP":
             assert len(report["background_rows"]) == min(100, len(frame))
-        phi, expected = gh.shap_by_column(cand, X, background)
+        phi, expected = gm.shap_by_column(cand, X, background)
         got = report_matrix(report, columns)
         ev = report["expected_value"]
         for i, (r, (o, sign)) in enumerate(zip(report["rows"], shown_output(report, doc["classes"], phi.shape[2]))):

@@ -149,7 +149,7 @@ def test_a_server_job_folder_holds_what_a_cli_run_writes(server, titanic, tmp_pa
     for f in ["job.json", "leaderboard.json", "profile.json", "splits.json", "candidate_definitions.json",
               "candidates/best", "candidates/NAME/model.json", "candidates/NAME/result.json",
               "notebooks/data_exploration.ipynb", "notebooks/candidate_definition.ipynb",
-              "notebooks/glassbox_helpers.py", "notebooks/requirements.txt", "notebooks/splits.json"]:
+              "notebooks/glassbox_helpers.py", "notebooks/glassbox_models.py", "notebooks/requirements.txt", "notebooks/splits.json"]:
         assert f in served, f
 
 
@@ -259,7 +259,7 @@ def test_a_job_outlives_its_data_set_and_can_be_deleted(server, tmp_path):
     assert z.status_code == 200 and z.headers["content-type"] == "application/zip", z.text
     away = tmp_path / "away"
     zipfile.ZipFile(io.BytesIO(z.content)).extractall(away)
-    assert {"README.txt", "glassbox_helpers.py", "requirements.txt"} <= set(os.listdir(away))
+    assert {"README.txt", "glassbox_helpers.py", "glassbox_models.py", "requirements.txt"} <= set(os.listdir(away))
     preds = []
     for model in [away / "candidates" / best, server.data_dir / "jobs" / "iris-lifecycle" / "candidates" / best]:
         out = tmp_path / f"p{len(preds)}.csv"

@@ -179,7 +179,8 @@ def test_candidate_notebook_reproduces_the_leaderboard(tmp_path, name, target, a
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     nbdir = out / "notebooks"
-    for f in ["candidate_definition.ipynb", "glassbox_helpers.py", "splits.json", "requirements.txt"]:
+    for f in ["candidate_definition.ipynb", "glassbox_helpers.py", "glassbox_models.py", "splits.json",
+              "requirements.txt"]:
         assert (nbdir / f).exists(), f
     assert "forust==" in (nbdir / "requirements.txt").read_text()
     raw = json.loads((nbdir / "candidate_definition.ipynb").read_text())

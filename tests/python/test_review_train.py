@@ -107,8 +107,8 @@ def test_candidates_only_review_then_train(server, penguins, tmp_path):
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     z = zipfile.ZipFile(io.BytesIO(r.content))
     files = set(z.namelist())
-    for f in ["candidate_definition.ipynb", "data_exploration.ipynb", "glassbox_helpers.py", "splits.json",
-              "requirements.txt"]:
+    for f in ["candidate_definition.ipynb", "data_exploration.ipynb", "glassbox_helpers.py", "glassbox_models.py",
+              "splits.json", "requirements.txt"]:
         assert f"penguins-review/notebooks/{f}" in files, files
     assert "penguins-review/data/penguins.csv" in files
     assert all(f"penguins-review/candidates/{n}/model.json" in files for n in names)
@@ -130,7 +130,7 @@ def test_candidates_only_review_then_train(server, penguins, tmp_path):
         r = requests.get(f"{server.url}/jobs/penguins-review/notebooks/{kind}", timeout=10)
         assert r.status_code == 200 and 'id="notebook"' in r.text
     assert requests.get(f"{server.url}/jobs/penguins-review/notebooks/other", timeout=10).status_code == 404
-    for f in ["glassbox_helpers.py", "requirements.txt", "splits.json"]:
+    for f in ["glassbox_helpers.py", "glassbox_models.py", "requirements.txt", "splits.json"]:
         r = notebook_file(server, "penguins-review", f)
         assert r.status_code == 200 and r.content, f
     assert json.loads(notebook_file(server, "penguins-review", "splits.json").text)["folds"]

@@ -24,16 +24,18 @@ pub enum NotebookFile {
     ModelInsights,
     Requirements,
     Helpers,
+    Models,
     Splits,
 }
 
 impl NotebookFile {
-    pub const ALL: [NotebookFile; 6] = [
+    pub const ALL: [NotebookFile; 7] = [
         NotebookFile::DataExploration,
         NotebookFile::CandidateDefinition,
         NotebookFile::ModelInsights,
         NotebookFile::Requirements,
         NotebookFile::Helpers,
+        NotebookFile::Models,
         NotebookFile::Splits,
     ];
 
@@ -45,6 +47,7 @@ impl NotebookFile {
             NotebookFile::ModelInsights => "model_insights.ipynb",
             NotebookFile::Requirements => "requirements.txt",
             NotebookFile::Helpers => "glassbox_helpers.py",
+            NotebookFile::Models => "glassbox_models.py",
             NotebookFile::Splits => "splits.json",
         }
     }

@@ -5,6 +5,7 @@
 
 mod candidate_reports;
 mod folder;
+mod freed_memory;
 mod validation_file;
 
 use std::path::{Path, PathBuf};
@@ -264,6 +265,8 @@ impl JobObserver for FolderWriter<'_> {
     }
 
     fn on_training(&mut self, def: &CandidateDefinition, fraction: f64) {
+        // The last candidate's model is gone by now (the engine keeps no model).
+        freed_memory::release();
         self.obs.on_training(def, fraction);
     }
 
@@ -284,7 +287,15 @@ impl JobObserver for FolderWriter<'_> {
         self.obs.on_candidate(result);
         if let Some((model, preds)) = fitted {
             let (status, progress) = self.status;
-            if let Err(e) = self.write_reports(result, model, preds, progress) {
+            // An ensemble names its members, saved before it: read them back to explain it.
+            let reported = if model.members.is_empty() {
+                self.write_reports(result, model, preds, progress)
+            } else {
+                CandidateModel::load(&self.folder.model_json(&result.name))
+                    .map_err(anyhow::Error::from)
+                    .and_then(|m| self.write_reports(result, &m, preds, progress))
+            };
+            if let Err(e) = reported {
                 self.errors
                     .push(format!("reporting on {}: {e:#}", result.name));
             }
@@ -349,6 +360,7 @@ pub fn run(
     started: Instant,
     obs: &mut dyn RunObserver,
 ) -> anyhow::Result<JobOutcome> {
+    let _release = freed_memory::ReleaseOnDrop;
     obs.on_status(SecondaryStatus::AnalyzingData, 0.0);
     let Loaded {
         table,

@@ -148,8 +148,13 @@ fn zip_candidate(
             &format!("copy it from the server's data folder (jobs/{job}/candidates/{c}/)."),
         )?;
     }
-    zip.start_file("glassbox_helpers.py", zip_options())?;
-    zip.write_all(crate::candidate_notebook::HELPERS.as_bytes())?;
+    for (name, text) in [
+        ("glassbox_helpers.py", crate::candidate_notebook::HELPERS),
+        ("glassbox_models.py", crate::candidate_notebook::MODELS),
+    ] {
+        zip.start_file(name, zip_options())?;
+        zip.write_all(text.as_bytes())?;
+    }
     zip.start_file("requirements.txt", zip_options())?;
     zip.write_all(crate::notebooks::REQUIREMENTS.as_bytes())?;
     zip.start_file("README.txt", zip_options())?;
@@ -157,8 +162,8 @@ fn zip_candidate(
         zip,
         "Candidate {candidate} of the Glassbox job {job}.\n\n\
          In Python (pip install -r requirements.txt):\n\
-         \x20   import glassbox_helpers as gb\n\
-         \x20   model = gb.load_candidate(\"candidates/{candidate}\")\n\n\
+         \x20   import glassbox_models as gm\n\
+         \x20   model = gm.load_candidate(\"candidates/{candidate}\")\n\n\
          With the glassbox binary:\n\
          \x20   glassbox predict --model candidates/{candidate} NEW_DATA.csv --out predictions.csv\n"
     )?;

@@ -113,7 +113,7 @@ pub(super) fn finish(
         let yv: Vec<f64> = trainer.valid_rows.iter().map(|&r| prep.y[r]).collect();
         let yc: Vec<usize> = yv.iter().map(|&v| v as usize).collect();
         let truth = truth_of(prep, &yc, &yv);
-        let preds: Vec<&Predictions> = kept.iter().map(|k| &k.1).collect();
+        let preds: Vec<&Predictions> = kept.iter().map(|k| &k.oof).collect();
         if let Some(counts) = caruana(&preds, &truth, prep.resolved.metric, 25) {
             let blended = weighted(&preds, &counts);
             let total: usize = counts.iter().sum();
@@ -134,17 +134,16 @@ pub(super) fn finish(
             };
             trainer.score(&mut result, &blended);
             let mut members = Vec::new();
-            for ((model, _, _), c) in kept.into_iter().zip(&counts) {
+            let mut deterministic = true;
+            for (k, c) in kept.into_iter().zip(&counts) {
                 if *c > 0 {
                     let w = *c as f64 / total as f64;
-                    result.members.push((model.name.clone(), w));
-                    members.push((w, Member::Loaded(Box::new(model))));
+                    result.members.push((k.name.clone(), w));
+                    members.push((w, Member::Named(k.name)));
+                    deterministic &= k.algorithm.is_some_and(|a| a.deterministic());
                 }
             }
-            result.deterministic = members.iter().all(|(_, m)| match m {
-                Member::Loaded(m) => m.algorithm.is_some_and(|a| a.deterministic()),
-                Member::Named(_) => false,
-            });
+            result.deterministic = deterministic;
             result.hyperparameters.insert(
                 "members".into(),
                 Value::from(

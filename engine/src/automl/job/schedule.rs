@@ -16,11 +16,17 @@ use super::types::{
 use crate::automl::features::Pipeline;
 use crate::automl::learners::{search_space, Algorithm, Params};
 use crate::automl::metrics::Predictions;
-use crate::automl::model::CandidateModel;
 use crate::common::Rng;
 
-/// A finished candidate's model, its validation predictions and its score.
-pub(super) type Kept = (CandidateModel, Predictions, f64);
+/// A finished candidate the ensemble may choose: its name, algorithm, validation
+/// predictions and score. Not its model: the observer has it (a job folder saves it), and
+/// ten fitted forests held to the end would be most of a job's memory.
+pub(super) struct Kept {
+    pub name: String,
+    pub algorithm: Option<Algorithm>,
+    pub oof: Predictions,
+    pub score: f64,
+}
 
 /// How long a candidate may train: until the job's wall, and at most the per-candidate
 /// limit: the one given, or else a quarter of the job's budget (at least 5 s) once some
@@ -49,10 +55,10 @@ const KEPT: usize = 10;
 const KEPT_PER_ALGORITHM: usize = 4;
 
 fn keep_for_ensemble(kept: &mut Vec<Kept>) {
-    kept.sort_by(|a, b| b.2.total_cmp(&a.2));
+    kept.sort_by(|a, b| b.score.total_cmp(&a.score));
     let mut per_algorithm: BTreeMap<Option<Algorithm>, usize> = BTreeMap::new();
     kept.retain(|k| {
-        let n = per_algorithm.entry(k.0.algorithm).or_default();
+        let n = per_algorithm.entry(k.algorithm).or_default();
         *n += 1;
         *n <= KEPT_PER_ALGORITHM
     });
@@ -244,7 +250,12 @@ pub(super) fn train_definitions(
                 score,
             });
             obs.on_candidate(&result, Some((&model, &oof)));
-            kept.push((model, oof, score));
+            kept.push(Kept {
+                name: result.name.clone(),
+                algorithm: result.algorithm,
+                oof,
+                score,
+            });
             keep_for_ensemble(&mut kept);
         } else {
             obs.on_candidate(&result, None);

@@ -169,7 +169,9 @@ pub trait JobObserver {
     fn on_training(&mut self, _def: &CandidateDefinition, _fraction: f64) {}
     /// Every candidate as it ends: with its model and its validation predictions (in
     /// `split.validation_rows()` order) when it completed, without when it failed or was
-    /// stopped.
+    /// stopped. An ensemble's model names its members (`Member::Named`), candidates this
+    /// observer was given before: it resolves them (`CandidateModel::resolve_members`) to
+    /// predict with it.
     fn on_candidate(
         &mut self,
         _result: &CandidateResult,

@@ -35,11 +35,16 @@ pub enum Node {
         cover: f64,
     },
     Leaf {
-        value: Vec<f64>,
+        value: LeafValue,
         #[serde(default)]
         cover: f64,
     },
 }
+
+/// A leaf's mean or class frequencies, in the node itself for up to two numbers (a
+/// regression or a binary forest): a forest has millions of leaves, and a heap block for
+/// each took a third of its memory.
+pub type LeafValue = smallvec::SmallVec<[f64; 2]>;
 
 impl Node {
     pub fn cover(&self) -> f64 {
@@ -180,7 +185,7 @@ impl Grower<'_> {
 
     fn leaf(&mut self, s: &[f64], w: f64) -> u32 {
         let value = if self.k == 0 {
-            vec![s[0] / w]
+            smallvec::smallvec![s[0] / w]
         } else {
             s.iter().map(|c| c / w).collect()
         };
@@ -288,7 +293,7 @@ impl Grower<'_> {
         }
         let idx = self.nodes.len();
         self.nodes.push(Node::Leaf {
-            value: vec![],
+            value: LeafValue::new(),
             cover: w,
         });
         let (l, r) = rows.split_at_mut(i);

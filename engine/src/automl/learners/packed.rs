@@ -7,7 +7,7 @@
 //! half its length) is stored as each number's place in a sorted table of them, `values`,
 //! itself packed. Python reads one back with
 //! `np.frombuffer(raw, np.uint8).reshape(itemsize, len).T.copy().view(dtype)`
-//! (`glassbox_helpers._unpack`). A forest or booster written as JSON numbers takes about 4×
+//! (`glassbox_models._unpack`). A forest or booster written as JSON numbers takes about 4×
 //! the space and 20× the time to read.
 
 use std::io::{Read, Write};

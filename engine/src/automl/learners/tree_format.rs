@@ -9,7 +9,7 @@
 //! leaf has `dim` values, and `cover` is its training weight (TreeSHAP's; a split's is the
 //! sum of its leaves', so it is not stored).
 //!
-//! Every number comes back bit for bit, so Python's reader (`glassbox_helpers.py`) predicts
+//! Every number comes back bit for bit, so Python's reader (`glassbox_models.py`) predicts
 //! exactly as the engine does. Files written before packing (a list of trees, each as JSON
 //! arrays, or older still one object per node) still load.
 
@@ -122,7 +122,7 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
     (0..n)
         .map(|i| {
             if t.feature[i] < 0 {
-                let value = values.next().unwrap_or_default().to_vec();
+                let value = values.next().unwrap_or_default().into();
                 let cover = covers.next().map_or(0.0, |c| c.0);
                 return Ok(Node::Leaf { value, cover });
             }
@@ -392,13 +392,25 @@ mod tests {
 
     fn leaf(value: &[f64]) -> Node {
         Node::Leaf {
-            value: value.to_vec(),
+            value: value.into(),
             cover: 2.5 * value.len() as f64,
         }
     }
 
     fn same(a: &[Vec<Node>], b: &[Vec<Node>]) -> bool {
         format!("{a:?}") == format!("{b:?}")
+    }
+
+    #[test]
+    fn a_node_holds_a_regression_or_binary_leaf_without_a_heap_block() {
+        // A forest's memory is its node count times this (california: millions of nodes).
+        assert_eq!(std::mem::size_of::<Node>(), 40);
+        for dim in [1, 2] {
+            let Node::Leaf { value, .. } = leaf(&vec![0.5; dim]) else {
+                unreachable!()
+            };
+            assert!(!value.spilled(), "{dim} value(s) in the node itself");
+        }
     }
 
     #[test]
