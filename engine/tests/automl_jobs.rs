@@ -45,17 +45,15 @@ impl JobObserver for RoundTrip<'_> {
             return;
         };
         let json = serde_json::to_string(model).unwrap();
+        let mut loaded: CandidateModel = serde_json::from_str(&json).unwrap();
         let saved = &self.saved;
-        let load = |json: &str| {
-            let mut m: CandidateModel = serde_json::from_str(json).unwrap();
-            m.resolve_members(|n| {
+        loaded
+            .resolve_members(|n| {
                 Ok(serde_json::from_str(saved.get(n).expect("members are saved first")).unwrap())
             })
             .unwrap();
-            m
-        };
-        // An ensemble comes naming its members, candidates given before it.
-        let resolved;
+        // An ensemble comes naming its members, candidates given before it: it predicts
+        // once they are read back (each member's own round trip was checked as it came).
         let model = if model.members.is_empty() {
             model
         } else {
@@ -67,13 +65,11 @@ impl JobObserver for RoundTrip<'_> {
                 "{}: an ensemble names its members, it does not hold them",
                 result.name
             );
-            resolved = load(&json);
-            &resolved
+            &loaded
         };
         let cols: Vec<&Column> = self.table.columns.iter().collect();
         let rows: Vec<usize> = (0..self.table.n_rows()).collect();
         let before = model.predict_columns(&cols, &rows).unwrap();
-        let loaded = load(&json);
         assert_eq!(
             loaded.predict_columns(&cols, &rows).unwrap(),
             before,

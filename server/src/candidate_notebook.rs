@@ -21,9 +21,19 @@ use crate::job_run::{JobFolder, NotebookFile};
 use crate::notebooks::{cells, environment, notebook, python_literal, REQUIREMENTS};
 
 const TEMPLATE: &str = include_str!("../../templates/candidate_definition.ipynb.j2");
-pub const HELPERS: &str = include_str!("../../templates/glassbox_helpers.py");
-/// The notebooks' reader of model files (imports `glassbox_helpers`).
-pub const MODELS: &str = include_str!("../../templates/glassbox_models.py");
+/// The Python modules that go with the notebooks and with a model taken away: the steps
+/// scikit-learn lacks (`glassbox_helpers.py`) and the reader of model files
+/// (`glassbox_models.py`, which imports the former).
+pub const PYTHON_MODULES: [(NotebookFile, &str); 2] = [
+    (
+        NotebookFile::Helpers,
+        include_str!("../../templates/glassbox_helpers.py"),
+    ),
+    (
+        NotebookFile::Models,
+        include_str!("../../templates/glassbox_models.py"),
+    ),
+];
 
 /// Where the job's data came from, as the notebook reads it again.
 pub struct DataSource {
@@ -392,8 +402,9 @@ pub fn write_candidate_definition(
         folder.notebook(NotebookFile::CandidateDefinition),
         serde_json::to_vec_pretty(&nb)?,
     )?;
-    std::fs::write(folder.notebook(NotebookFile::Helpers), HELPERS)?;
-    std::fs::write(folder.notebook(NotebookFile::Models), MODELS)?;
+    for (file, text) in PYTHON_MODULES {
+        std::fs::write(folder.notebook(file), text)?;
+    }
     std::fs::write(
         folder.notebook(NotebookFile::Splits),
         serde_json::to_vec(&outcome.split)?,

@@ -148,11 +148,8 @@ fn zip_candidate(
             &format!("copy it from the server's data folder (jobs/{job}/candidates/{c}/)."),
         )?;
     }
-    for (name, text) in [
-        ("glassbox_helpers.py", crate::candidate_notebook::HELPERS),
-        ("glassbox_models.py", crate::candidate_notebook::MODELS),
-    ] {
-        zip.start_file(name, zip_options())?;
+    for (file, text) in crate::candidate_notebook::PYTHON_MODULES {
+        zip.start_file(file.stored_name(), zip_options())?;
         zip.write_all(text.as_bytes())?;
     }
     zip.start_file("requirements.txt", zip_options())?;
