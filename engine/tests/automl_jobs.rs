@@ -190,7 +190,7 @@ fn regression_with_missing_values_and_categories() {
         .value;
     assert!(r2 > 0.75, "R² {r2}");
     // A regression target is not stratified, and the name says so.
-    assert_eq!(out.resolved.validation, "3-fold");
+    assert_eq!(out.resolved.validation, "5-fold");
 }
 
 #[test]
@@ -212,6 +212,34 @@ fn hpo_mode_uses_successive_halving() {
     spec.mode = Mode::Ensembling;
     let out = run_job(&t, &spec, None, &mut Quiet).unwrap();
     assert_eq!(out.low_fidelity_trials, 0);
+}
+
+/// The portfolio's order: where each algorithm first appears among the definitions.
+fn first_places(name: &str, target: &str) -> Vec<(Algorithm, usize)> {
+    use glassbox_engine::automl::job::{prepare, run_prepared, Quiet};
+    let t = table(name, target);
+    let mut spec = JobSpec::new(target);
+    spec.candidates_only = true;
+    let prep = prepare(&t, &spec, None).unwrap();
+    let defs = run_prepared(&t, &spec, &prep, None, None, &mut Quiet).definitions;
+    let mut seen: Vec<(Algorithm, usize)> = vec![];
+    for (i, d) in defs.iter().enumerate() {
+        if !seen.iter().any(|(a, _)| *a == d.algorithm) {
+            seen.push((d.algorithm, i));
+        }
+    }
+    seen
+}
+
+#[test]
+fn on_large_data_the_mlp_trains_after_the_boosters_second_round() {
+    let place = |seen: &[(Algorithm, usize)], a| seen.iter().find(|(b, _)| *b == a).unwrap().1;
+    // Adult: 39k training rows per fold (kNN is left out as too slow there).
+    let adult = first_places("adult.csv", "income");
+    assert_eq!(place(&adult, Algorithm::Mlp), 8, "{adult:?}");
+    // Penguins: every algorithm in the first round, the MLP last of it.
+    let penguins = first_places("penguins.csv", "species");
+    assert_eq!(place(&penguins, Algorithm::Mlp), 6, "{penguins:?}");
 }
 
 #[test]

@@ -34,10 +34,17 @@ impl Split {
 /// validation fraction is not used; from it on, by a holdout of that fraction.
 pub const KFOLD_BELOW_ROWS: usize = 50_000;
 
-/// The number of folds for `rows` labelled rows, or `None` for a holdout.
+/// The number of folds for `rows` labelled rows, or `None` for a holdout. Five: each
+/// fold model learns from 80% of the rows, and a candidate predicts with the mean of five.
+/// Against three folds (LightGBM, the same seeded 80/20 splits as `bench/automl.sh`), the
+/// test score of the fold models' mean improved by 0.06% AUC on adult, 0.10% on bank and
+/// 0.6% RMSE on california, for 1.7–1.8× the training time.
 pub fn folds_for(rows: usize) -> Option<usize> {
-    (rows < KFOLD_BELOW_ROWS).then_some(if rows <= 5_000 { 5 } else { 3 })
+    (rows < KFOLD_BELOW_ROWS).then_some(FOLDS)
 }
+
+/// Folds of a k-fold cross-validation.
+const FOLDS: usize = 5;
 
 /// The validation a job on `rows` labelled rows gets, in words (the new-job form and the
 /// job page show it). Classes are stratified; a regression target is not.

@@ -181,22 +181,20 @@ impl FoldExplainer {
 /// Gives per-leaf tables to the trees they speed up for `rows` rows: a table costs about
 /// what `2^depth / 2` rows cost without one. Trees are taken in order while the tables fit
 /// `TABLE_BUDGET`, and built in parallel.
-fn use_tables(explainers: &mut [FoldExplainer], rows: usize) {
+fn use_tables(explainer: &mut FoldExplainer, rows: usize) {
+    let FoldExplainer::Trees(groups) = explainer else {
+        return;
+    };
     let mut budget = TABLE_BUDGET;
     let mut chosen: Vec<&mut ShapTree> = vec![];
-    for e in explainers.iter_mut() {
-        let FoldExplainer::Trees(groups) = e else {
-            continue;
-        };
-        for t in groups.iter_mut().flatten().flat_map(|g| g.trees.iter_mut()) {
-            let worth = t.depth() < usize::BITS as usize - 1 && 1usize << t.depth() <= 2 * rows;
-            match worth.then(|| ShapTable::size(t)).flatten() {
-                Some(b) if b <= budget => {
-                    budget -= b;
-                    chosen.push(t);
-                }
-                _ => {}
+    for t in groups.iter_mut().flatten().flat_map(|g| g.trees.iter_mut()) {
+        let worth = t.depth() < usize::BITS as usize - 1 && 1usize << t.depth() <= 2 * rows;
+        match worth.then(|| ShapTable::size(t)).flatten() {
+            Some(b) if b <= budget => {
+                budget -= b;
+                chosen.push(t);
             }
+            _ => {}
         }
     }
     chosen.par_iter_mut().for_each(|t| {
@@ -204,77 +202,32 @@ fn use_tables(explainers: &mut [FoldExplainer], rows: usize) {
     });
 }
 
-pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
-    let model = req.model;
-    let (outputs, output_space) = outputs(model);
-    let k = outputs.len();
-    let m = model.features.len();
-    let index: HashMap<&str, usize> = model
-        .features
-        .iter()
-        .enumerate()
-        .map(|(i, f)| (f.name.as_str(), i))
-        .collect();
-    let mut explainers: Vec<FoldExplainer> = model
-        .folds
-        .iter()
-        .map(|f| fold_explainer(req, f).expect("method_for chose a method the folds support"))
-        .collect();
-    use_tables(&mut explainers, req.rows.len());
-    let sources: Vec<Vec<usize>> = model
-        .folds
-        .iter()
-        .map(|f| {
-            f.pipeline
-                .output_sources()
-                .iter()
-                .map(|s| index.get(s.as_str()).copied().unwrap_or(usize::MAX))
-                .collect()
-        })
-        .collect();
-    let w = 1.0 / explainers.len().max(1) as f64;
-    let mut expected = vec![0.0; k];
-    for e in &explainers {
-        expected
-            .iter_mut()
-            .zip(e.expected(k))
-            .for_each(|(a, v)| *a += w * v);
-    }
-    let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
-    // Chunks of rows, every fold model each. The first chunk, always explained, is one row
-    // per thread; each next one holds as many rows as the time left allows at the pace
-    // measured so far (at most CHUNK), so the deadline is kept to about one row's time.
-    let threads = rayon::current_num_threads().max(1);
-    let started = Instant::now();
-    let mut next = 0;
-    while next < req.rows.len() {
-        let size = if rows.is_empty() {
-            threads
-        } else {
-            match req.deadline {
-                None => CHUNK,
-                Some(d) => {
-                    let per_row = started.elapsed().as_secs_f64() / rows.len() as f64;
-                    let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
-                    ((left / per_row.max(1e-9)) as usize).min(CHUNK)
-                }
-            }
-        };
-        if size == 0 {
-            break;
-        }
-        let chunk = &req.rows[next..(next + size).min(req.rows.len())];
-        next += chunk.len();
-        let mut acc: Vec<RowShap> = (0..chunk.len())
-            .map(|_| RowShap {
-                prediction: vec![0.0; k],
-                shap: vec![0.0; m * k],
-            })
+/// What is the same for every fold: the outputs, the candidate's features by name, and
+/// the weight of one fold (the candidate's prediction is the folds' mean).
+struct Explaining<'a> {
+    req: &'a ExplainRequest<'a>,
+    k: usize,
+    m: usize,
+    index: HashMap<&'a str, usize>,
+    w: f64,
+    threads: usize,
+}
+
+impl Explaining<'_> {
+    /// Add fold `fold`'s share (its weight times its prediction and SHAP values, summed
+    /// back to input columns) to `acc`, one entry per row of `rows`, explained `CHUNK`
+    /// rows at a time, each chunk's rows split evenly among the threads.
+    fn add_fold(&self, fold: &FoldModel, e: &FoldExplainer, rows: &[usize], acc: &mut [RowShap]) {
+        let (k, w) = (self.k, self.w);
+        let src: Vec<usize> = fold
+            .pipeline
+            .output_sources()
+            .iter()
+            .map(|s| self.index.get(s.as_str()).copied().unwrap_or(usize::MAX))
             .collect();
-        for ((fold, e), src) in model.folds.iter().zip(&explainers).zip(&sources) {
-            let x = fold.pipeline.transform(req.columns, chunk);
-            // The chunk's rows split evenly among the threads.
-            let per = chunk.len().div_ceil(threads).max(1);
+        for (chunk, acc) in rows.chunks(CHUNK).zip(acc.chunks_mut(CHUNK)) {
+            let x = fold.pipeline.transform(self.req.columns, chunk);
+            let per = chunk.len().div_ceil(self.threads).max(1);
             acc.par_chunks_mut(per).enumerate().for_each(|(b, outs)| {
                 let xs: Vec<Vec<f64>> = (b * per..b * per + outs.len()).map(|i| x.row(i)).collect();
                 let results = e.rows(&xs, k, &mut Scratch::default());
@@ -294,7 +247,86 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
                 }
             });
         }
-        rows.extend(acc);
+    }
+
+    fn empty(&self, n: usize) -> Vec<RowShap> {
+        (0..n)
+            .map(|_| RowShap {
+                prediction: vec![0.0; self.k],
+                shap: vec![0.0; self.m * self.k],
+            })
+            .collect()
+    }
+}
+
+/// Explain fold by fold: one fold model's explainer (its trees as `ShapTree`s, with their
+/// tables) exists at a time, so memory holds one fold's copy, not all of them (five
+/// forests of 100 full trees on 13k rows are 13M nodes).
+///
+/// The first fold decides how many rows are explained: it takes chunks of rows while its
+/// share of the time left (one fold's) allows, at the pace measured so far (the first
+/// chunk, one row per thread, is always explained), so the deadline is kept to about one
+/// row's time per fold. The other folds explain the same rows. Each row's values are
+/// summed fold after fold, in the folds' order.
+pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
+    let model = req.model;
+    let (outputs, output_space) = outputs(model);
+    let k = outputs.len();
+    let folds = model.folds.len().max(1);
+    let ex = Explaining {
+        req,
+        k,
+        m: model.features.len(),
+        index: model
+            .features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (f.name.as_str(), i))
+            .collect(),
+        w: 1.0 / folds as f64,
+        threads: rayon::current_num_threads().max(1),
+    };
+    let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
+    let mut expected = vec![0.0; k];
+    for (i, fold) in model.folds.iter().enumerate() {
+        let began = Instant::now();
+        let mut e = fold_explainer(req, fold).expect("method_for chose a method the folds support");
+        use_tables(&mut e, req.rows.len());
+        expected
+            .iter_mut()
+            .zip(e.expected(k))
+            .for_each(|(a, v)| *a += ex.w * v);
+        if i > 0 {
+            let n = rows.len();
+            ex.add_fold(fold, &e, &req.rows[..n], &mut rows);
+            continue;
+        }
+        let share = req
+            .deadline
+            .map(|d| began + d.saturating_duration_since(began) / folds as u32);
+        let started = Instant::now();
+        while rows.len() < req.rows.len() {
+            let size = if rows.is_empty() {
+                ex.threads
+            } else {
+                match share {
+                    None => CHUNK,
+                    Some(d) => {
+                        let per_row = started.elapsed().as_secs_f64() / rows.len() as f64;
+                        let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
+                        ((left / per_row.max(1e-9)) as usize).min(CHUNK)
+                    }
+                }
+            };
+            if size == 0 {
+                break;
+            }
+            let next = rows.len();
+            let chunk = &req.rows[next..(next + size).min(req.rows.len())];
+            let mut acc = ex.empty(chunk.len());
+            ex.add_fold(fold, &e, chunk, &mut acc);
+            rows.extend(acc);
+        }
     }
     Explanation {
         method,

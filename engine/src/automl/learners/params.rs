@@ -285,7 +285,7 @@ mod tests {
     fn portfolio_entries_resolve_and_keep_their_values() {
         for algo in ALL_ALGORITHMS {
             for task in TASKS {
-                for p in portfolio(algo, task, 10) {
+                for p in portfolio(algo, task, 10, 1000) {
                     let r = resolve(algo, task, &p).unwrap();
                     for (k, v) in &p {
                         assert_eq!(r.get(k).and_then(Value::as_f64), v.as_f64(), "{algo:?} {k}");
@@ -293,6 +293,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_portfolio_mlp_makes_fewer_epochs_on_more_rows() {
+        let epochs = |rows| {
+            let p = &portfolio(Algorithm::Mlp, Task::Regression, 10, rows)[0];
+            p["max_iter"].as_u64().unwrap()
+        };
+        assert_eq!(epochs(1_000), 200, "scikit-learn's default on small data");
+        assert_eq!(epochs(31_000), 32);
+        assert_eq!(epochs(2_000_000), 20, "never fewer than 20");
     }
 
     #[test]
