@@ -286,21 +286,22 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
         w: 1.0 / folds as f64,
         threads: rayon::current_num_threads().max(1),
     };
-    let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
     let mut expected = vec![0.0; k];
-    for (i, fold) in model.folds.iter().enumerate() {
-        let began = Instant::now();
+    // One fold's explainer, with tables for the rows it will explain; its expected value
+    // added to the candidate's.
+    let mut explainer = |fold: &FoldModel, rows: usize| {
         let mut e = fold_explainer(req, fold).expect("method_for chose a method the folds support");
-        use_tables(&mut e, req.rows.len());
+        use_tables(&mut e, rows);
         expected
             .iter_mut()
             .zip(e.expected(k))
             .for_each(|(a, v)| *a += ex.w * v);
-        if i > 0 {
-            let n = rows.len();
-            ex.add_fold(fold, &e, &req.rows[..n], &mut rows);
-            continue;
-        }
+        e
+    };
+    let mut rows: Vec<RowShap> = Vec::with_capacity(req.rows.len());
+    if let Some((first, others)) = model.folds.split_first() {
+        let began = Instant::now();
+        let e = explainer(first, req.rows.len());
         let share = req
             .deadline
             .map(|d| began + d.saturating_duration_since(began) / folds as u32);
@@ -324,8 +325,15 @@ pub(super) fn explain(req: &ExplainRequest, method: Method) -> Explanation {
             let next = rows.len();
             let chunk = &req.rows[next..(next + size).min(req.rows.len())];
             let mut acc = ex.empty(chunk.len());
-            ex.add_fold(fold, &e, chunk, &mut acc);
+            ex.add_fold(first, &e, chunk, &mut acc);
             rows.extend(acc);
+        }
+        drop(e);
+        // The other folds explain the rows the first one did, with tables for that many.
+        let explained = &req.rows[..rows.len()];
+        for fold in others {
+            let e = explainer(fold, explained.len());
+            ex.add_fold(fold, &e, explained, &mut rows);
         }
     }
     Explanation {
