@@ -11,6 +11,8 @@ Only what scikit-learn lacks exactly lives here:
   ties broken alphabetically (scikit-learn breaks ties arbitrarily);
 * ``Forust``: the forust ``GradientBooster`` as Glassbox drives it (one booster per class
   for multiclass, early stopping on the validation fold);
+* ``SymmetricGbdt``: gradient boosting with symmetric (oblivious) trees, CatBoost's tree
+  shape, in numpy, step for step as Glassbox trains it;
 * ``score``: the leaderboard metrics with scikit-learn's definitions;
 * ``out_of_fold``, ``find_file``, ``find_models_dir``: the notebooks' folds and files.
 
@@ -351,6 +353,170 @@ class Forust(BaseEstimator):
             return np.column_stack([1.0 - q, q])
         p = np.column_stack([sigmoid(r) for r in raw])
         return p / p.sum(axis=1, keepdims=True)
+
+
+SYMMETRIC_MAX_BINS = 255
+
+
+def _borders(col):
+    """A column's split borders: its distinct values but the largest when there are at most
+    255, else the values at ranks n*k // 255 (k = 1..254) of its sorted values, distinct
+    and below the largest. Missing values take no part."""
+    v = np.sort(col[~np.isnan(col)])
+    if not len(v):
+        return v
+    u = np.unique(v)
+    if len(u) <= SYMMETRIC_MAX_BINS:
+        return u[:-1]
+    q = np.unique(v[(len(v) * np.arange(1, SYMMETRIC_MAX_BINS)) // SYMMETRIC_MAX_BINS])
+    return q[q < u[-1]]
+
+
+def _bins(X, borders):
+    """0 for a missing value, else 1 + the number of borders below the value."""
+    B = np.zeros(X.shape, dtype=np.int64)
+    for f, b in enumerate(borders):
+        col = X[:, f]
+        B[:, f] = np.where(np.isnan(col), 0, 1 + np.searchsorted(b, col, side="left"))
+    return B
+
+
+class _SymmetricBooster:
+    """One booster of symmetric trees: a tree is its level splits (column, bin b: bins <= b
+    go left) and its 2**depth leaf values; a row's leaf is its split outcomes read as
+    binary digits, the first split's the highest."""
+
+    def __init__(self, base_score, borders, trees):
+        self.base_score, self.borders, self.trees = base_score, borders, trees
+
+    def predict(self, X):
+        B = _bins(np.asarray(X, dtype="float64"), self.borders)
+        out = np.full(len(B), self.base_score)
+        for splits, values in self.trees:
+            leaf = np.zeros(len(B), dtype=np.int64)
+            for f, b in splits:
+                leaf = leaf * 2 + (B[:, f] > b)
+            out = out + values[leaf]
+        return out
+
+
+class SymmetricGbdt(Forust):
+    """Gradient boosting with symmetric (oblivious) trees as Glassbox trains it (its
+    `symmetric-gbdt`), summing in the same order so the numbers are the same: squared loss
+    for regression, log loss for two classes, one-vs-rest boosters for more; each level
+    of a tree takes the split (column, border) with the highest sum over the level's
+    leaves of GL^2/(HL + l2) + GR^2/(HR + l2); a leaf's value is -learning_rate * G /
+    (H + l2), kept as float32 as forust keeps leaf weights; training stops 50 rounds after
+    the lowest validation loss and drops those rounds."""
+
+    def __init__(self, n_classes=0, iterations=1000, learning_rate=0.1, depth=6, l2_leaf_reg=3.0):
+        super().__init__(n_classes=n_classes, iterations=iterations, learning_rate=learning_rate,
+                         depth=depth, l2_leaf_reg=l2_leaf_reg)
+
+    def _booster(self, objective, early_stopping):
+        raise NotImplementedError("SymmetricGbdt trains its own trees")
+
+    def fit(self, X, y, sample_weight=None, eval_set=None):
+        X = np.ascontiguousarray(X, dtype="float64")
+        y = np.asarray(y, dtype="float64")
+        w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype="float64")
+        borders = [_borders(X[:, f]) for f in range(X.shape[1])]
+        B = _bins(X, borders)
+        ev = None
+        if eval_set is not None:
+            ev = (_bins(np.asarray(eval_set[0], dtype="float64"), borders),
+                  np.asarray(eval_set[1], dtype="float64"))
+        if self.n_classes == 0:
+            self.boosters_ = [self._one(B, y, w, ev, borders, log=False)]
+        elif self.n_classes == 2:
+            self.boosters_ = [self._one(B, y, w, ev, borders, log=True)]
+        else:
+            self.boosters_ = [
+                self._one(B, (y == c).astype("float64"), w,
+                          None if ev is None else (ev[0], (ev[1] == c).astype("float64")),
+                          borders, log=True)
+                if (y == c).any() else None
+                for c in range(self.n_classes)
+            ]
+        return self
+
+    def _one(self, B, y, w, ev, borders, log):
+        p = self.params
+        lr, depth, l2 = p["learning_rate"], int(p["depth"]), p["l2_leaf_reg"]
+        n, F = B.shape
+        nb = np.array([len(b) + 2 for b in borders], dtype=np.int64)
+        # Columns are scored in groups by their number of bins rounded up to a power of two;
+        # the padding bins are empty, so the cumulative sums along a column's own bins are
+        # Glassbox's, and splits at or past the column's last bin are never chosen.
+        width = np.maximum(2, 2 ** np.ceil(np.log2(np.maximum(nb, 2)))).astype(np.int64)
+        groups = []
+        for k in np.unique(width):
+            cols = np.flatnonzero(width == k)
+            k, m = int(k), len(cols)
+            cells = np.ascontiguousarray(B[:, cols] + np.arange(m)[None, :] * k)
+            allowed = np.arange(k - 1)[None, :] < (nb[cols][:, None] - 1)
+            groups.append((cols, k, cells, allowed))
+        mean = np.cumsum(w * y)[-1] / np.cumsum(w)[-1]
+        base = math.log(mean / (1.0 - mean)) if log else float(mean)
+        Fx = np.full(n, base)
+        Fe = None if ev is None else np.full(len(ev[1]), base)
+        trees, best, best_round = [], np.inf, 0
+        for it in range(int(p["iterations"])):
+            if log:
+                q = 1.0 / (1.0 + np.exp(-Fx))
+                g, h = w * (q - y), w * q * (1.0 - q)
+            else:
+                g, h = w * (Fx - y), w
+            weights = [(np.repeat(g, len(c)), np.repeat(h, len(c))) for c, _, _, _ in groups]
+            leaf = np.zeros(n, dtype=np.int64)
+            splits = []
+            for level in range(depth):
+                L = 1 << level
+                best_score = np.full(F, -np.inf)
+                best_bin = np.zeros(F, dtype=np.int64)
+                for (cols, k, cells, allowed), (gw, hw) in zip(groups, weights):
+                    # Histograms per (leaf, column, bin); bincount adds in row order.
+                    m = len(cols)
+                    idx = (leaf[:, None] * (m * k) + cells).ravel()
+                    gh = np.bincount(idx, weights=gw, minlength=L * m * k).reshape(L, m, k)
+                    hh = np.bincount(idx, weights=hw, minlength=L * m * k).reshape(L, m, k)
+                    gl, hl = np.cumsum(gh, axis=2), np.cumsum(hh, axis=2)
+                    gr, hr = gl[:, :, -1:] - gl, hl[:, :, -1:] - hl
+                    score = np.zeros((m, k))
+                    for j in range(L):
+                        score += gl[j] ** 2 / (hl[j] + l2) + gr[j] ** 2 / (hr[j] + l2)
+                    score = np.where(allowed, score[:, :-1], -np.inf)
+                    best_bin[cols] = np.argmax(score, axis=1)
+                    best_score[cols] = score[np.arange(m), best_bin[cols]]
+                if not F:
+                    break
+                f = int(np.argmax(best_score))
+                b = int(best_bin[f])
+                splits.append((f, b))
+                leaf = leaf * 2 + (B[:, f] > b)
+            L = 1 << len(splits)
+            G = np.bincount(leaf, weights=g, minlength=L)
+            H = np.bincount(leaf, weights=h, minlength=L)
+            values = (-lr * G / (H + l2)).astype(np.float32).astype("float64")
+            Fx = Fx + values[leaf]
+            trees.append((splits, values))
+            if ev is not None:
+                le = np.zeros(len(ev[1]), dtype=np.int64)
+                for f, b in splits:
+                    le = le * 2 + (ev[0][:, f] > b)
+                Fe = Fe + values[le]
+                if log:
+                    pe = np.clip(1.0 / (1.0 + np.exp(-Fe)), 1e-15, 1 - 1e-15)
+                    loss = -np.cumsum(ev[1] * np.log(pe) + (1.0 - ev[1]) * np.log(1.0 - pe))[-1]
+                else:
+                    loss = np.cumsum((Fe - ev[1]) * (Fe - ev[1]))[-1]
+                if loss < best:
+                    best, best_round = loss, it + 1
+                if it + 1 - best_round >= 50:
+                    break
+        if ev is not None:
+            trees = trees[:best_round]
+        return _SymmetricBooster(base, borders, trees)
 
 
 def balanced_weights(y, n_classes):

@@ -23,6 +23,10 @@ import numpy as np
 from glassbox_helpers import (DATE_PARTS, MISSING_CATEGORY, DateParts, Forust, analyzer,
                               key_rows, sigmoid)
 
+# The algorithms whose model files hold boosters of forust prediction trees (forust grows
+# `gbdt`'s; Glassbox grows `symmetric-gbdt`'s symmetric trees and stores them the same way).
+BOOSTED = ("gbdt", "symmetric-gbdt")
+
 
 class _Pipeline:
     """A fitted Glassbox pipeline, read from model.json: the same transformation as the
@@ -265,7 +269,7 @@ class _Model:
             self.covers = [np.asarray(t.get("cover", []), dtype="float64") if isinstance(t, dict)
                            else np.zeros(0) for t in trees]
             self.trees = [_forest_tree(tree, dim) for tree in trees]
-        if m["algorithm"] == "gbdt":
+        if m["algorithm"] in BOOSTED:
             self.boosters = [None if b is None else
                              _Booster(b) if "base_score" in b and (isinstance(b["trees"], dict)
                                                                    or _is_arrays(b["trees"]))
@@ -274,7 +278,7 @@ class _Model:
 
     def predict(self, X):
         m, k, a = self.m, self.k, self.m["algorithm"]
-        if a == "gbdt":
+        if a in BOOSTED:
             f = Forust(n_classes=k)
             f.boosters_ = self.boosters
             return f.predict_output(X)
@@ -470,7 +474,7 @@ def shap_by_column(candidate, X, background=None):
         if a == "forest":
             e = shap.TreeExplainer(shap_forest(model), feature_perturbation="tree_path_dependent")
             phi, ev = np.asarray(e.shap_values(Z, check_additivity=False)), np.atleast_1d(e.expected_value)
-        elif a == "gbdt":
+        elif a in BOOSTED:
             parts, evs = [], []
             for b in model.boosters:
                 e = shap.TreeExplainer(shap_booster(b), feature_perturbation="tree_path_dependent")

@@ -106,6 +106,16 @@ pub fn estimator_source(params: &HyperParams, task: Task) -> (String, bool) {
             ),
             balanced,
         ),
+        HyperParams::SymmetricGbdt(p) => (
+            format!(
+                "gb.SymmetricGbdt(n_classes=K, iterations={}, learning_rate={}, depth={}, l2_leaf_reg={})",
+                p.iterations,
+                lit(p.learning_rate),
+                p.depth,
+                lit(p.l2_leaf_reg),
+            ),
+            balanced,
+        ),
         HyperParams::Linear(p) if classification => {
             let l1 = p.penalty == Penalty::L1;
             (
@@ -190,6 +200,7 @@ pub fn estimator_source(params: &HyperParams, task: Task) -> (String, bool) {
 fn algorithm_title(algo: Algorithm) -> &'static str {
     match algo {
         Algorithm::Gbdt => "Gradient-boosted trees (forust)",
+        Algorithm::SymmetricGbdt => "Gradient-boosted symmetric trees (CatBoost's tree shape)",
         Algorithm::Linear => "Linear model",
         Algorithm::RandomForest => "Random forest",
         Algorithm::ExtraTrees => "Extra trees",

@@ -252,7 +252,7 @@ test("review generated candidates, train the chosen ones, read the notebook", as
   assert.ok(offered.length >= 6, offered.join(","));
   // Keep a booster and a linear model only (the names come from the job); narrow the
   // booster's learning rate.
-  const booster = offered.find((n) => n.endsWith("-gbdt-dpp0"));
+  const booster = offered.find((n) => /^cand-\d+-gbdt-dpp0$/.test(n));
   const linear = offered.find((n) => n.includes("-linear-"));
   assert.ok(booster && linear, offered.join(","));
   for (const name of offered) {
@@ -287,7 +287,7 @@ test("review generated candidates, train the chosen ones, read the notebook", as
   );
   const names = await page.$$eval("#leaderboard tbody tr td:nth-child(2) a", (as) => as.map((a) => a.textContent));
   assert.ok(names.includes(booster) && names.includes(linear), names.join(","));
-  assert.ok(!names.some((n) => /random-forest|extra-trees|knn|mlp/.test(n)), `only chosen arms: ${names}`);
+  assert.ok(!names.some((n) => /symmetric-gbdt|random-forest|extra-trees|knn|mlp/.test(n)), `only chosen arms: ${names}`);
   assert.equal(await page.locator("#review-form").count(), 0, "the review is over");
 
   // Notebooks: view the candidate notebook in the browser; the download link serves it.

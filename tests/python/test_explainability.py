@@ -31,14 +31,15 @@ import glassbox_models as gm  # noqa: E402
 
 JOBS = [
     # Binary: every algorithm; ensembles too.
-    ("titanic.csv", "Survived", ["--max-candidates", "9", "--seed", "4", "--mode", "ENSEMBLING",
-                                 "--algorithms", "gbdt,random-forest,extra-trees,linear,knn,mlp"]),
+    ("titanic.csv", "Survived", ["--max-candidates", "10", "--seed", "4", "--mode", "ENSEMBLING",
+                                 "--algorithms",
+                                 "gbdt,symmetric-gbdt,random-forest,extra-trees,linear,knn,mlp"]),
     # Multiclass with few columns: exact enumeration for kNN and MLP.
-    ("penguins.csv", "species", ["--max-candidates", "7", "--seed", "5",
-                                 "--algorithms", "gbdt,random-forest,linear,knn,mlp"]),
+    ("penguins.csv", "species", ["--max-candidates", "8", "--seed", "5",
+                                 "--algorithms", "gbdt,symmetric-gbdt,random-forest,linear,knn,mlp"]),
     # Regression, 10 columns.
-    ("sklearn_diabetes.csv", "target", ["--max-candidates", "7", "--seed", "6",
-                                        "--algorithms", "gbdt,extra-trees,linear,knn,mlp"]),
+    ("sklearn_diabetes.csv", "target", ["--max-candidates", "8", "--seed", "6",
+                                        "--algorithms", "gbdt,symmetric-gbdt,extra-trees,linear,knn,mlp"]),
 ]
 
 

@@ -167,6 +167,9 @@ JOBS = [
     ("penguins.csv", "species", ["--max-candidates", "8", "--seed", "2"]),
     ("california_housing.csv", "median_house_value",
      ["--max-candidates", "4", "--seed", "3", "--algorithms", "gbdt,linear,random-forest"]),
+    # Regression with the symmetric booster (titanic and penguins train it for classes).
+    ("sklearn_diabetes.csv", "target",
+     ["--max-candidates", "3", "--seed", "5", "--algorithms", "symmetric-gbdt,linear"]),
     ("womens_clothing_ecommerce_reviews.csv", "Recommended IND",
      ["--max-candidates", "3", "--seed", "4", "--algorithms", "gbdt,linear"]),
 ]

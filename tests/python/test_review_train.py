@@ -41,7 +41,7 @@ def test_candidates_only_review_then_train(server, penguins, tmp_path):
     page = requests.get(f"{server.url}/jobs/penguins-review", timeout=10).text
     assert 'id="review-form"' in page and page.count('name="candidate"') >= 6
     offered = re.findall(r'data-candidate="([^"]+)"', page)
-    gbdt = next(n for n in offered if n.endswith("-gbdt-dpp0"))
+    gbdt = next(n for n in offered if re.fullmatch(r"cand-\d+-gbdt-dpp0", n))
     linear = next(n for n in offered if "-linear-" in n)
 
     # Both notebooks are there before any training; the candidate one lists the definitions.

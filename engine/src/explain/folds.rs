@@ -44,10 +44,14 @@ fn outputs(model: &CandidateModel) -> (Vec<Option<usize>>, OutputSpace) {
     let first = model.folds.first().map(|f| &f.model);
     match (model.problem_type, first) {
         (ProblemType::Regression, _) => (vec![None], OutputSpace::Raw),
-        (ProblemType::BinaryClassification, Some(AnyModel::Gbdt(_) | AnyModel::Linear(_))) => {
+        (ProblemType::BinaryClassification, Some(m))
+            if m.boosters().is_some() || matches!(m, AnyModel::Linear(_)) =>
+        {
             (vec![Some(1)], OutputSpace::LogOdds)
         }
-        (_, Some(AnyModel::Gbdt(_))) => ((0..k).map(Some).collect(), OutputSpace::LogOdds),
+        (_, Some(m)) if m.boosters().is_some() => {
+            ((0..k).map(Some).collect(), OutputSpace::LogOdds)
+        }
         (_, Some(AnyModel::Linear(_))) => ((0..k).map(Some).collect(), OutputSpace::Raw),
         _ => ((0..k).map(Some).collect(), OutputSpace::Probability),
     }
@@ -67,9 +71,10 @@ fn fold_explainer(req: &ExplainRequest, fold: &FoldModel) -> Option<FoldExplaine
                 trees: tree_models::forest(f)?,
             })]))
         }
-        AnyModel::Gbdt(g) => {
-            let groups = g
-                .boosters
+        AnyModel::Gbdt(_) | AnyModel::SymmetricGbdt(_) => {
+            let groups = fold
+                .model
+                .boosters()?
                 .iter()
                 .enumerate()
                 .map(|(c, b)| match b {

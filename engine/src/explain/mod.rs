@@ -118,9 +118,10 @@ pub fn method_for(model: &CandidateModel) -> Method {
         Method::LinearSHAP
     } else if all(|m| match m {
         AnyModel::Forest(f) => tree_models::forest(f).is_some(),
-        AnyModel::Gbdt(g) => g
-            .boosters
-            .iter()
+        AnyModel::Gbdt(_) | AnyModel::SymmetricGbdt(_) => m
+            .boosters()
+            .into_iter()
+            .flatten()
             .flatten()
             .all(|b| tree_models::booster(b).is_some()),
         _ => false,

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::search::round_to;
 use super::types::CandidateDefinition;
+use crate::automl::learners::params::{GbdtParams, SymmetricParams};
 use crate::automl::learners::{Algorithm, HyperParams};
 
 /// A candidate whose estimate exceeds the time it has by this factor is not started.
@@ -21,6 +22,17 @@ const SLACK: f64 = 1.25;
 /// definitions: the seconds per unit are measured.
 fn expected_rounds(iterations: usize, learning_rate: f64) -> f64 {
     (iterations as f64).min(50.0 + 20.0 / learning_rate.max(1e-3))
+}
+
+/// The algorithm whose measured rate stands in for `algo`'s until one of its own has
+/// ended: both boosters make one histogram pass over the rows per tree level, so a
+/// symmetric booster is not started blind (on 100k rows its first could take the whole
+/// per-candidate cap) and can be scaled down to the time there is.
+fn stand_in(algo: Algorithm) -> Option<Algorithm> {
+    match algo {
+        Algorithm::SymmetricGbdt => Some(Algorithm::Gbdt),
+        _ => None,
+    }
 }
 
 #[derive(Default)]
@@ -37,6 +49,10 @@ fn units(def: &CandidateDefinition) -> f64 {
                 * p.subsample
                 * p.colsample_bytree
         }
+        // One histogram pass over the rows per level.
+        Ok(HyperParams::SymmetricGbdt(p)) => {
+            expected_rounds(p.iterations, p.learning_rate) * p.depth.max(1) as f64
+        }
         Ok(HyperParams::RandomForest(p)) | Ok(HyperParams::ExtraTrees(p)) => {
             p.n_estimators as f64 * p.max_features.max(0.01)
         }
@@ -51,6 +67,7 @@ impl CostModel {
     pub(super) fn estimate(&self, def: &CandidateDefinition) -> Option<f64> {
         self.seconds_per_unit
             .get(&def.algorithm)
+            .or_else(|| self.seconds_per_unit.get(&stand_in(def.algorithm)?))
             .map(|r| r * units(def))
     }
 
@@ -89,11 +106,20 @@ impl CostModel {
             (m >= floor).then_some(m)
         };
         match HyperParams::read(def.algorithm, &def.hyperparameters).ok()? {
-            HyperParams::Gbdt(p) => {
-                let rate = (p.learning_rate / ratio).min(0.3);
+            HyperParams::Gbdt(GbdtParams {
+                iterations,
+                learning_rate,
+                ..
+            })
+            | HyperParams::SymmetricGbdt(SymmetricParams {
+                iterations,
+                learning_rate,
+                ..
+            }) => {
+                let rate = (learning_rate / ratio).min(0.3);
                 // Rounds at the larger rate: as many as the old rate's expected rounds
                 // need, scaled by the time there is.
-                let rounds = ((p.iterations as f64) * p.learning_rate / rate).ceil() as usize;
+                let rounds = ((iterations as f64) * learning_rate / rate).ceil() as usize;
                 h.insert("learning_rate".into(), Value::from(round_to(rate, 3)));
                 h.insert("iterations".into(), Value::from(rounds.max(50)));
             }
@@ -195,5 +221,27 @@ mod tests {
         assert!((m.estimate(&forest(100.0)).unwrap() - 2.0).abs() < 1e-9);
         m.observe(&forest(100.0), 5.0, false);
         assert!((m.estimate(&forest(100.0)).unwrap() - 5.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_symmetric_booster_borrows_the_forust_rate_until_its_own_is_measured() {
+        let symmetric = |iterations: f64| {
+            definition(
+                Algorithm::SymmetricGbdt,
+                &[
+                    ("iterations", iterations),
+                    ("learning_rate", 0.1),
+                    ("depth", 6.0),
+                ],
+            )
+        };
+        let mut m = CostModel::default();
+        assert!(m.estimate(&symmetric(2000.0)).is_none());
+        // 150 rounds × depth 6 (the default) in 0.9 s: 1e-3 s per unit.
+        m.observe(&gbdt(300.0, 0.2), 0.9, true);
+        // 250 expected rounds × depth 6.
+        assert!((m.estimate(&symmetric(2000.0)).unwrap() - 1.5).abs() < 1e-9);
+        m.observe(&symmetric(2000.0), 3.0, true);
+        assert!((m.estimate(&symmetric(2000.0)).unwrap() - 3.0).abs() < 1e-9);
     }
 }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::packed::{part, to_u32, Packed};
 
 #[derive(Serialize, Deserialize)]
-struct BoosterTree {
+pub(crate) struct BoosterTree {
     feature: Vec<i64>,
     value: Vec<f64>,
     left: Vec<u32>,
@@ -23,6 +23,38 @@ struct BoosterTree {
     /// Per node: forust's hessian sum (its cover, as TreeSHAP needs; absent in older files).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     cover: Vec<f64>,
+}
+
+impl BoosterTree {
+    pub(crate) fn with_capacity(n: usize) -> BoosterTree {
+        BoosterTree {
+            feature: Vec::with_capacity(n),
+            value: Vec::with_capacity(n),
+            left: Vec::with_capacity(n),
+            right: Vec::with_capacity(n),
+            missing: Vec::with_capacity(n),
+            cover: Vec::with_capacity(n),
+        }
+    }
+
+    pub(crate) fn push_leaf(&mut self, value: f64, cover: f64) {
+        self.feature.push(-1);
+        self.value.push(value);
+        self.left.push(0);
+        self.right.push(0);
+        self.missing.push(0);
+        self.cover.push(cover);
+    }
+
+    pub(crate) fn push_split(&mut self, feature: i64, value: f64, children: [u32; 3], cover: f64) {
+        let [left, right, missing] = children;
+        self.feature.push(feature);
+        self.value.push(value);
+        self.left.push(left);
+        self.right.push(right);
+        self.missing.push(missing);
+        self.cover.push(cover);
+    }
 }
 
 struct Booster {
@@ -159,29 +191,19 @@ fn compact_booster(b: &GradientBooster) -> Booster {
     let trees = prediction_trees(b)
         .iter()
         .map(|tree| {
-            let n = tree.nodes.len();
-            let mut t = BoosterTree {
-                feature: Vec::with_capacity(n),
-                value: Vec::with_capacity(n),
-                left: Vec::with_capacity(n),
-                right: Vec::with_capacity(n),
-                missing: Vec::with_capacity(n),
-                cover: Vec::with_capacity(n),
-            };
+            let mut t = BoosterTree::with_capacity(tree.nodes.len());
             for node in &tree.nodes {
-                t.cover.push(node.hessian_sum as f64);
+                let cover = node.hessian_sum as f64;
                 if node.is_leaf {
-                    t.feature.push(-1);
-                    t.value.push(node.weight_value as f64);
-                    t.left.push(0);
-                    t.right.push(0);
-                    t.missing.push(0);
+                    t.push_leaf(node.weight_value as f64, cover);
                 } else {
-                    t.feature.push(node.split_feature as i64);
-                    t.value.push(node.split_value);
-                    t.left.push(node.left_child as u32);
-                    t.right.push(node.right_child as u32);
-                    t.missing.push(node.missing_node as u32);
+                    let children = [node.left_child, node.right_child, node.missing_node];
+                    t.push_split(
+                        node.split_feature as i64,
+                        node.split_value,
+                        children.map(|c| c as u32),
+                        cover,
+                    );
                 }
             }
             t
@@ -265,7 +287,15 @@ fn forust_booster<E: serde::de::Error>(c: Booster) -> Result<GradientBooster, E>
     Ok(b)
 }
 
-/// `#[serde(with)]` for `GbdtModel::boosters`.
+/// A booster made of trees grown elsewhere (`symmetric.rs`), predicting as forust does.
+pub(crate) fn booster_from_trees(
+    base_score: f64,
+    trees: Vec<BoosterTree>,
+) -> Result<GradientBooster, String> {
+    forust_booster::<serde_json::Error>(Booster { base_score, trees }).map_err(|e| e.to_string())
+}
+
+/// `#[serde(with)]` for the boosters of `GbdtModel` and `SymmetricModel`.
 pub mod gbdt_boosters {
     use super::*;
 

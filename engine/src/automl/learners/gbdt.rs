@@ -193,40 +193,7 @@ impl Learner for GbdtModel {
     }
 
     fn predict(&self, m: &Matrix) -> Predictions {
-        // Threads are worth it for batches, but for an endpoint's few rows the hand-offs
-        // cost more than the trees. Either way each row's trees are summed in the same
-        // order: the same numbers.
-        let parallel = m.rows >= PARALLEL_ROWS;
-        let flat = self.flat.get_or_init(|| {
-            self.boosters
-                .iter()
-                .map(|b| b.as_ref().and_then(FlatBooster::of))
-                .collect()
-        });
-        // Raw scores; a class absent from training scores -inf (probability 0).
-        let raw: Vec<Vec<f64>> = self
-            .boosters
-            .iter()
-            .zip(flat)
-            .map(|(b, f)| match (b, f) {
-                (_, Some(f)) => f.predict(m, parallel),
-                (Some(b), None) => b.predict(&FMatrix::new(&m.data, m.rows, m.cols), parallel),
-                (None, None) => vec![f64::NEG_INFINITY; m.rows],
-            })
-            .collect();
-        match self.task {
-            Task::Regression => Predictions::Values(raw.into_iter().next().unwrap_or_default()),
-            Task::Classification { n_classes: 2 } => binary_proba(&raw[0]),
-            Task::Classification { n_classes } => {
-                let mut p = Vec::with_capacity(m.rows * n_classes);
-                for i in 0..m.rows {
-                    let row: Vec<f64> = raw.iter().map(|r| sigmoid(r[i])).collect();
-                    let s: f64 = row.iter().sum();
-                    p.extend(row.iter().map(|v| v / s));
-                }
-                Predictions::Proba { p, k: n_classes }
-            }
-        }
+        predict_boosters(self.task, &self.boosters, &self.flat, m)
     }
 
     fn feature_importance(&self) -> Vec<f64> {
@@ -239,5 +206,48 @@ impl Learner for GbdtModel {
             }
         }
         imp
+    }
+}
+
+/// What boosters predict: one raw score per booster (a class absent from training scores
+/// -inf, probability 0), as values, a binary probability or normalised one-vs-rest
+/// probabilities. `flat` holds the boosters laid out for predicting, made at the first call.
+pub(super) fn predict_boosters(
+    task: Task,
+    boosters: &[Option<GradientBooster>],
+    flat: &OnceLock<Vec<Option<FlatBooster>>>,
+    m: &Matrix,
+) -> Predictions {
+    // Threads are worth it for batches, but for an endpoint's few rows the hand-offs
+    // cost more than the trees. Either way each row's trees are summed in the same
+    // order: the same numbers.
+    let parallel = m.rows >= PARALLEL_ROWS;
+    let flat = flat.get_or_init(|| {
+        boosters
+            .iter()
+            .map(|b| b.as_ref().and_then(FlatBooster::of))
+            .collect()
+    });
+    let raw: Vec<Vec<f64>> = boosters
+        .iter()
+        .zip(flat)
+        .map(|(b, f)| match (b, f) {
+            (_, Some(f)) => f.predict(m, parallel),
+            (Some(b), None) => b.predict(&FMatrix::new(&m.data, m.rows, m.cols), parallel),
+            (None, None) => vec![f64::NEG_INFINITY; m.rows],
+        })
+        .collect();
+    match task {
+        Task::Regression => Predictions::Values(raw.into_iter().next().unwrap_or_default()),
+        Task::Classification { n_classes: 2 } => binary_proba(&raw[0]),
+        Task::Classification { n_classes } => {
+            let mut p = Vec::with_capacity(m.rows * n_classes);
+            for i in 0..m.rows {
+                let row: Vec<f64> = raw.iter().map(|r| sigmoid(r[i])).collect();
+                let s: f64 = row.iter().sum();
+                p.extend(row.iter().map(|v| v / s));
+            }
+            Predictions::Proba { p, k: n_classes }
+        }
     }
 }

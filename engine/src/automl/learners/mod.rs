@@ -3,6 +3,7 @@
 //! | algorithm | implementation | scikit-learn / Python counterpart in the notebook |
 //! |---|---|---|
 //! | `gbdt` | forust-ml 0.8 (XGBoost-style histogram GBM; one booster per class for multiclass) | `forust.GradientBooster` 0.8, same core |
+//! | `symmetric-gbdt` | own: symmetric (oblivious) trees, CatBoost's default shape, stored as forust prediction trees | `glassbox_helpers.SymmetricGbdt` (numpy, the same recipe) |
 //! | `linear` | own: L2 logistic regression (L-BFGS); Ridge (Cholesky); Lasso / ElasticNet (coordinate descent) | `LogisticRegression`, `Ridge`, `Lasso`, `ElasticNet` |
 //! | `random-forest` | own CART (255 quantile bins in large nodes, exact values in small ones), bootstrap | `RandomForestClassifier/Regressor` (randomized) |
 //! | `extra-trees` | own CART, thresholds uniform between the node's extremes, no bootstrap | `ExtraTreesClassifier/Regressor` (randomized) |
@@ -18,6 +19,7 @@ mod linear;
 mod mlp;
 pub mod packed;
 pub mod params;
+mod symmetric;
 pub mod tree_format;
 
 use std::collections::BTreeMap;
@@ -36,6 +38,7 @@ pub use knn::KnnModel;
 pub use linear::LinearModel;
 pub use mlp::MlpModel;
 pub use params::{resolve, ClassWeight, HyperParams};
+pub use symmetric::SymmetricModel;
 
 /// Hyperparameters by name, as they appear in the leaderboard and the notebook.
 pub type Params = BTreeMap<String, Value>;
@@ -50,6 +53,7 @@ pub enum Task {
 #[serde(rename_all = "kebab-case")]
 pub enum Algorithm {
     Gbdt,
+    SymmetricGbdt,
     Linear,
     RandomForest,
     ExtraTrees,
@@ -57,8 +61,9 @@ pub enum Algorithm {
     Mlp,
 }
 
-pub const ALL_ALGORITHMS: [Algorithm; 6] = [
+pub const ALL_ALGORITHMS: [Algorithm; 7] = [
     Algorithm::Gbdt,
+    Algorithm::SymmetricGbdt,
     Algorithm::Linear,
     Algorithm::RandomForest,
     Algorithm::ExtraTrees,
@@ -70,6 +75,7 @@ impl Algorithm {
     pub fn as_str(self) -> &'static str {
         match self {
             Algorithm::Gbdt => "gbdt",
+            Algorithm::SymmetricGbdt => "symmetric-gbdt",
             Algorithm::Linear => "linear",
             Algorithm::RandomForest => "random-forest",
             Algorithm::ExtraTrees => "extra-trees",
@@ -82,6 +88,7 @@ impl Algorithm {
         let s = s.trim().to_ascii_lowercase().replace('_', "-");
         let alias = match s.as_str() {
             "xgboost" | "lightgbm" | "gbm" | "gradient-boosting" => "gbdt",
+            "catboost" | "symmetric-trees" | "oblivious-trees" => "symmetric-gbdt",
             "linear-learner" | "logistic" | "ridge" => "linear",
             "randomforest" | "rf" => "random-forest",
             "extratrees" | "et" => "extra-trees",
@@ -95,7 +102,10 @@ impl Algorithm {
     /// Randomized learners give slightly different models in another library; the
     /// notebook reproduces them within a tolerance, the others exactly.
     pub fn deterministic(self) -> bool {
-        matches!(self, Algorithm::Linear | Algorithm::Knn | Algorithm::Gbdt)
+        matches!(
+            self,
+            Algorithm::Linear | Algorithm::Knn | Algorithm::Gbdt | Algorithm::SymmetricGbdt
+        )
     }
 
     /// Whether its learner leaves cores idle while it trains (the MLP runs on one core; a
@@ -110,7 +120,9 @@ impl Algorithm {
     pub fn pipelines(self) -> &'static [Pipeline] {
         match self {
             Algorithm::Gbdt => &[Pipeline::Dpp0, Pipeline::Dpp2],
-            Algorithm::RandomForest | Algorithm::ExtraTrees => &[Pipeline::Dpp0],
+            Algorithm::SymmetricGbdt | Algorithm::RandomForest | Algorithm::ExtraTrees => {
+                &[Pipeline::Dpp0]
+            }
             Algorithm::Linear | Algorithm::Knn | Algorithm::Mlp => &[Pipeline::Dpp1],
         }
     }
@@ -187,6 +199,12 @@ pub fn search_space(algo: Algorithm, task: Task) -> BTreeMap<String, Range> {
             s.insert("l2".into(), f(0.01, 10.0, true));
             s.insert("subsample".into(), f(0.5, 1.0, false));
             s.insert("colsample_bytree".into(), f(0.4, 1.0, false));
+        }
+        Algorithm::SymmetricGbdt => {
+            s.insert("iterations".into(), i(100, 3000, true));
+            s.insert("learning_rate".into(), f(0.02, 0.3, true));
+            s.insert("depth".into(), i(4, 8, false));
+            s.insert("l2_leaf_reg".into(), f(0.3, 30.0, true));
         }
         Algorithm::Linear => match task {
             Task::Classification { .. } => {
@@ -300,6 +318,13 @@ pub fn portfolio(algo: Algorithm, task: Task, n_features: usize, n_train: usize)
                 ("colsample_bytree", 0.6.into()),
             ]),
         ],
+        // CatBoost's defaults, bar the learning rate (early stopping picks the rounds).
+        Algorithm::SymmetricGbdt => vec![p(&[
+            ("iterations", 2000.into()),
+            ("learning_rate", 0.1.into()),
+            ("depth", 6.into()),
+            ("l2_leaf_reg", 3.0.into()),
+        ])],
         Algorithm::Linear => {
             if classification {
                 vec![p(&[("C", 1.0.into())]), p(&[("C", 0.05.into())])]
@@ -461,6 +486,7 @@ pub trait Learner {
 #[serde(tag = "algorithm", rename_all = "kebab-case")]
 pub enum AnyModel {
     Gbdt(GbdtModel),
+    SymmetricGbdt(SymmetricModel),
     Linear(LinearModel),
     Forest(ForestModel),
     Knn(KnnModel),
@@ -471,6 +497,7 @@ impl AnyModel {
     pub fn new(params: &HyperParams, task: Task, n_features: usize) -> AnyModel {
         match params.clone() {
             HyperParams::Gbdt(p) => AnyModel::Gbdt(GbdtModel::new(task, p)),
+            HyperParams::SymmetricGbdt(p) => AnyModel::SymmetricGbdt(SymmetricModel::new(task, p)),
             HyperParams::Linear(p) => AnyModel::Linear(LinearModel::new(task, p)),
             HyperParams::RandomForest(p) => {
                 AnyModel::Forest(ForestModel::new(task, p, false, n_features))
@@ -483,9 +510,19 @@ impl AnyModel {
         }
     }
 
+    /// A boosted model's boosters (forust prediction trees), whichever grew them.
+    pub fn boosters(&self) -> Option<&[Option<forust_ml::GradientBooster>]> {
+        match self {
+            AnyModel::Gbdt(m) => Some(&m.boosters),
+            AnyModel::SymmetricGbdt(m) => Some(&m.boosters),
+            _ => None,
+        }
+    }
+
     fn inner(&self) -> &dyn Learner {
         match self {
             AnyModel::Gbdt(m) => m,
+            AnyModel::SymmetricGbdt(m) => m,
             AnyModel::Linear(m) => m,
             AnyModel::Forest(m) => m,
             AnyModel::Knn(m) => m,
@@ -498,6 +535,7 @@ impl Learner for AnyModel {
     fn fit(&mut self, data: &TrainData) -> Result<(), FitError> {
         match self {
             AnyModel::Gbdt(m) => m.fit(data),
+            AnyModel::SymmetricGbdt(m) => m.fit(data),
             AnyModel::Linear(m) => m.fit(data),
             AnyModel::Forest(m) => m.fit(data),
             AnyModel::Knn(m) => m.fit(data),

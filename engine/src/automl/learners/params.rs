@@ -81,6 +81,31 @@ impl Default for GbdtParams {
     }
 }
 
+/// Gradient boosting with symmetric (oblivious) trees, CatBoost's names.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SymmetricParams {
+    #[serde(deserialize_with = "count")]
+    pub iterations: usize,
+    pub learning_rate: f64,
+    #[serde(deserialize_with = "count")]
+    pub depth: usize,
+    pub l2_leaf_reg: f64,
+    pub class_weight: Option<ClassWeight>,
+}
+
+impl Default for SymmetricParams {
+    fn default() -> Self {
+        SymmetricParams {
+            iterations: 1000,
+            learning_rate: 0.1,
+            depth: 6,
+            l2_leaf_reg: 3.0,
+            class_weight: None,
+        }
+    }
+}
+
 /// Linear models: `LogisticRegression` (`C`, `penalty` l2|l1) for classification;
 /// `Ridge`, `Lasso`, `ElasticNet` (`penalty`, `alpha`, `l1_ratio`) for regression.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -182,6 +207,7 @@ impl Default for MlpParams {
 #[derive(Debug, Clone, PartialEq)]
 pub enum HyperParams {
     Gbdt(GbdtParams),
+    SymmetricGbdt(SymmetricParams),
     Linear(LinearParams),
     RandomForest(ForestParams),
     ExtraTrees(ForestParams),
@@ -208,6 +234,7 @@ impl HyperParams {
     pub fn read(algo: Algorithm, p: &Params) -> Result<HyperParams, String> {
         Ok(match algo {
             Algorithm::Gbdt => HyperParams::Gbdt(typed(p)?),
+            Algorithm::SymmetricGbdt => HyperParams::SymmetricGbdt(typed(p)?),
             Algorithm::Linear => HyperParams::Linear(typed(p)?),
             Algorithm::RandomForest => HyperParams::RandomForest(typed(p)?),
             Algorithm::ExtraTrees => HyperParams::ExtraTrees(typed(p)?),
@@ -219,6 +246,7 @@ impl HyperParams {
     pub fn algorithm(&self) -> Algorithm {
         match self {
             HyperParams::Gbdt(_) => Algorithm::Gbdt,
+            HyperParams::SymmetricGbdt(_) => Algorithm::SymmetricGbdt,
             HyperParams::Linear(_) => Algorithm::Linear,
             HyperParams::RandomForest(_) => Algorithm::RandomForest,
             HyperParams::ExtraTrees(_) => Algorithm::ExtraTrees,
@@ -231,6 +259,7 @@ impl HyperParams {
     pub fn class_weight(&self) -> Option<ClassWeight> {
         match self {
             HyperParams::Gbdt(p) => p.class_weight,
+            HyperParams::SymmetricGbdt(p) => p.class_weight,
             HyperParams::Linear(p) => p.class_weight,
             HyperParams::RandomForest(p) | HyperParams::ExtraTrees(p) => p.class_weight,
             HyperParams::Mlp(p) => p.class_weight,
@@ -243,6 +272,7 @@ impl HyperParams {
     pub fn to_params(&self, task: Task) -> Params {
         let all = match self {
             HyperParams::Gbdt(p) => untyped(p),
+            HyperParams::SymmetricGbdt(p) => untyped(p),
             HyperParams::Linear(p) => untyped(p),
             HyperParams::RandomForest(p) | HyperParams::ExtraTrees(p) => untyped(p),
             HyperParams::Knn(p) => untyped(p),

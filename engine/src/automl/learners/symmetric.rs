@@ -1,0 +1,567 @@
+//! Gradient boosting with symmetric (oblivious) trees, the tree shape CatBoost grows by
+//! default: every node of a level tests the same column against the same border, so a
+//! tree of depth d is d tests and 2^d leaves. Such trees are strongly regularised (a
+//! level's split must help every leaf at once) and cheap to grow: one histogram pass per
+//! level. Trained here; stored as forust prediction trees, so predicting, TreeSHAP and
+//! `model.json` are the forust booster's (`gbdt.rs`, `booster_format.rs`).
+//!
+//! The recipe, which the notebook's `glassbox_helpers.SymmetricGbdt` follows step for step
+//! (every sum in row order, so the same numbers):
+//! - **borders** per column from its non-missing training values: all distinct values but
+//!   the largest when there are at most `MAX_BINS`, else the values at ranks
+//!   `n·k / MAX_BINS` (k = 1..MAX_BINS−1) of the sorted values, distinct and below the
+//!   largest;
+//! - **bins**: 0 for a missing value, else 1 + the number of borders below the value;
+//! - **base score**: the weighted mean of the target (regression) or its log-odds (two
+//!   classes; one-vs-rest boosters for more, as the forust booster);
+//! - **each round**: gradients `w(F − y)` and hessians `w` (squared loss), or `w(p − y)`
+//!   and `w·p(1 − p)` with `p = 1 / (1 + e^−F)` (log loss). Level by level, the split
+//!   "bin ≤ b goes left" scores Σ over the level's leaves, in order, of
+//!   `GL²/(HL + λ) + GR²/(HR + λ)`; the first best, columns then bins in order, wins. A
+//!   leaf's value is `f32(−lr · G / (H + λ))` (forust keeps leaf weights as `f32`);
+//! - **early stopping** on the validation fold: 50 rounds without a lower loss (summed
+//!   squared error or log loss); the rounds after the best are dropped.
+
+use std::sync::OnceLock;
+
+use forust_ml::GradientBooster;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use super::booster_format::{booster_from_trees, BoosterTree};
+use super::flat_booster::FlatBooster;
+use super::gbdt::predict_boosters;
+use super::params::SymmetricParams;
+use super::{check_time, FitError, Learner, Task, TrainData};
+use crate::automl::matrix::Matrix;
+use crate::automl::metrics::Predictions;
+
+/// Bins of a column's values (plus one for missing values): its codes fit a byte.
+pub const MAX_BINS: usize = 255;
+/// Rounds without a lower validation loss before training stops.
+const PATIENCE: usize = 50;
+/// Rows × columns from which a level's columns are scored on several threads: below it,
+/// handing them out costs more than it saves (penguins' 275 rows took 5 s on threads).
+const PARALLEL_CELLS: usize = 100_000;
+/// Rounds between two looks at the deadline.
+const CHECK_EVERY: usize = 16;
+
+#[derive(Serialize, Deserialize)]
+pub struct SymmetricModel {
+    pub task: Task,
+    pub params: SymmetricParams,
+    /// One booster (binary, regression) or one per class (`None` for a class absent from
+    /// the training rows), as forust prediction trees.
+    #[serde(with = "super::booster_format::gbdt_boosters")]
+    pub boosters: Vec<Option<GradientBooster>>,
+    pub n_features: usize,
+    /// Per column: the split gains summed over every tree.
+    #[serde(default)]
+    pub importance: Vec<f64>,
+    #[serde(skip)]
+    flat: OnceLock<Vec<Option<FlatBooster>>>,
+}
+
+impl std::fmt::Debug for SymmetricModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SymmetricModel")
+            .field("task", &self.task)
+            .field("params", &self.params)
+            .field("boosters", &self.boosters.len())
+            .finish()
+    }
+}
+
+/// The columns binned: borders per column and the codes, column-major.
+struct Binned {
+    borders: Vec<Vec<f64>>,
+    codes: Vec<u8>,
+    rows: usize,
+}
+
+/// A column's borders (see the module's recipe).
+fn borders(col: &[f64]) -> Vec<f64> {
+    let mut v: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
+    v.sort_by(f64::total_cmp);
+    let mut distinct = v.clone();
+    distinct.dedup();
+    let Some(&top) = distinct.last() else {
+        return Vec::new();
+    };
+    if distinct.len() <= MAX_BINS {
+        distinct.pop();
+        return distinct;
+    }
+    let n = v.len();
+    let mut q: Vec<f64> = (1..MAX_BINS).map(|k| v[n * k / MAX_BINS]).collect();
+    q.dedup();
+    q.retain(|&x| x < top);
+    q
+}
+
+fn code(borders: &[f64], x: f64) -> u8 {
+    if x.is_nan() {
+        0
+    } else {
+        (1 + borders.partition_point(|&b| b < x)) as u8
+    }
+}
+
+impl Binned {
+    fn of(x: &Matrix) -> Binned {
+        let borders: Vec<Vec<f64>> = (0..x.cols)
+            .into_par_iter()
+            .map(|c| borders(x.col(c)))
+            .collect();
+        let mut b = Binned {
+            borders,
+            codes: Vec::new(),
+            rows: 0,
+        };
+        b.codes = b.encode(x);
+        b.rows = x.rows;
+        b
+    }
+
+    /// `x`'s codes under these borders, column-major.
+    fn encode(&self, x: &Matrix) -> Vec<u8> {
+        (0..x.cols)
+            .into_par_iter()
+            .flat_map_iter(|c| x.col(c).iter().map(move |&v| code(&self.borders[c], v)))
+            .collect()
+    }
+
+    fn bins(&self, col: usize) -> usize {
+        self.borders[col].len() + 2
+    }
+
+    /// The split value forust tests (`x < value` goes left, missing values go left) for
+    /// "bin ≤ b goes left". Feature values are finite or missing, so "only missing values
+    /// go left" is `x < f64::MIN` (a finite number: forust's trees are made from JSON,
+    /// which has no infinity).
+    fn threshold(&self, col: usize, b: u8) -> f64 {
+        match b {
+            0 => f64::MIN,
+            b => self.borders[col][b as usize - 1].next_up(),
+        }
+    }
+}
+
+/// One tree: its level splits (column, bin) and its leaves' values and hessian sums.
+struct Tree {
+    splits: Vec<(usize, u8)>,
+    values: Vec<f64>,
+    hessians: Vec<f64>,
+}
+
+impl Tree {
+    /// As forust nodes, breadth first: node j's children are 2j+1 (left, where missing
+    /// values go too) and 2j+2; the leaves follow in the order of their codes.
+    fn to_booster_tree(&self, bins: &Binned) -> BoosterTree {
+        let inner = (1usize << self.splits.len()) - 1;
+        // Each node's hessian sum (its cover, for TreeSHAP): the leaves', then their sums.
+        let mut cover = vec![0.0; inner];
+        cover.extend(&self.hessians);
+        for j in (0..inner).rev() {
+            cover[j] = cover[2 * j + 1] + cover[2 * j + 2];
+        }
+        let mut t = BoosterTree::with_capacity(cover.len());
+        for (j, &c) in cover[..inner].iter().enumerate() {
+            // Node j is on level ⌊log2(j + 1)⌋, whose split every node of the level makes.
+            let (col, b) = self.splits[(j + 1).ilog2() as usize];
+            let (left, right) = (2 * j as u32 + 1, 2 * j as u32 + 2);
+            t.push_split(col as i64, bins.threshold(col, b), [left, right, left], c);
+        }
+        for (i, &v) in self.values.iter().enumerate() {
+            t.push_leaf(v, cover[inner + i]);
+        }
+        t
+    }
+}
+
+/// The loss a booster minimises.
+#[derive(Clone, Copy, PartialEq)]
+enum Loss {
+    Squared,
+    Log,
+}
+
+impl Loss {
+    fn gradients(self, f: &[f64], y: &[f64], w: &[f64], gh: &mut [[f64; 2]]) {
+        for (i, out) in gh.iter_mut().enumerate() {
+            *out = match self {
+                Loss::Squared => [w[i] * (f[i] - y[i]), w[i]],
+                Loss::Log => {
+                    let p = 1.0 / (1.0 + (-f[i]).exp());
+                    [w[i] * (p - y[i]), w[i] * p * (1.0 - p)]
+                }
+            };
+        }
+    }
+
+    /// The validation loss: summed squared errors, or summed log loss.
+    fn total(self, f: &[f64], y: &[f64]) -> f64 {
+        let mut s = 0.0;
+        for (&f, &y) in f.iter().zip(y) {
+            s += match self {
+                Loss::Squared => (f - y) * (f - y),
+                Loss::Log => {
+                    let p = (1.0 / (1.0 + (-f).exp())).clamp(1e-15, 1.0 - 1e-15);
+                    y * p.ln() + (1.0 - y) * (1.0 - p).ln()
+                }
+            };
+        }
+        match self {
+            Loss::Squared => s,
+            Loss::Log => -s,
+        }
+    }
+}
+
+/// The best split of one column for the level's leaves: (score, bin), the first best.
+/// `gh` holds each row's gradient and hessian side by side (one cache line for both);
+/// `hist` is scratch space, reused from call to call.
+fn best_split(
+    codes: &[u8],
+    bins: usize,
+    level: (&[u32], usize),
+    gh: &[[f64; 2]],
+    l2: f64,
+    hist: &mut Vec<[f64; 2]>,
+) -> (f64, u8) {
+    let (leaf, leaves) = level;
+    hist.clear();
+    hist.resize(leaves * bins, [0.0; 2]);
+    for ((&l, &c), &[g, h]) in leaf.iter().zip(codes).zip(gh) {
+        let cell = &mut hist[l as usize * bins + c as usize];
+        cell[0] += g;
+        cell[1] += h;
+    }
+    let mut score = vec![0.0; bins - 1];
+    for row in hist.chunks_exact_mut(bins) {
+        for b in 1..bins {
+            row[b][0] += row[b - 1][0];
+            row[b][1] += row[b - 1][1];
+        }
+        let [gt, ht] = row[bins - 1];
+        for (s, &[gl, hl]) in score.iter_mut().zip(row.iter()) {
+            let (gr, hr) = (gt - gl, ht - hl);
+            *s += gl * gl / (hl + l2) + gr * gr / (hr + l2);
+        }
+    }
+    let mut best = (f64::NEG_INFINITY, 0u8);
+    for (b, &s) in score.iter().enumerate() {
+        if s > best.0 {
+            best = (s, b as u8);
+        }
+    }
+    best
+}
+
+/// Gradient and hessian sums per leaf, in row order.
+fn per_leaf(leaf: &[u32], leaves: usize, gh: &[[f64; 2]]) -> Vec<[f64; 2]> {
+    let mut s = vec![[0.0; 2]; leaves];
+    for (&l, &[g, h]) in leaf.iter().zip(gh) {
+        s[l as usize][0] += g;
+        s[l as usize][1] += h;
+    }
+    s
+}
+
+/// The data one booster learns from.
+struct Boosting<'a> {
+    bins: &'a Binned,
+    eval: Option<(&'a [u8], usize)>,
+    params: &'a SymmetricParams,
+    deadline: Option<std::time::Instant>,
+}
+
+impl Boosting<'_> {
+    /// One booster for target `y` (and validation target `ey`), adding its split gains
+    /// to `importance`.
+    fn fit(
+        &self,
+        loss: Loss,
+        y: &[f64],
+        w: &[f64],
+        ey: Option<&[f64]>,
+        importance: &mut [f64],
+    ) -> Result<GradientBooster, FitError> {
+        let p = self.params;
+        let (n, cols) = (self.bins.rows, self.bins.borders.len());
+        let (mut wy, mut ws) = (0.0, 0.0);
+        for (&y, &w) in y.iter().zip(w) {
+            wy += w * y;
+            ws += w;
+        }
+        let mean = wy / ws;
+        let base = match loss {
+            Loss::Squared => mean,
+            Loss::Log => (mean / (1.0 - mean)).ln(),
+        };
+        let mut f = vec![base; n];
+        let mut gh = vec![[0.0; 2]; n];
+        let mut fe = self.eval.map(|(_, rows)| vec![base; rows]);
+        let mut leaf = vec![0u32; n];
+        let mut trees: Vec<Tree> = Vec::new();
+        let (mut best, mut best_round) = (f64::INFINITY, 0);
+        for round in 0..p.iterations {
+            if round % CHECK_EVERY == 0 {
+                check_time(self.deadline, || {
+                    format!(
+                        "trained {round} of {} rounds before the deadline",
+                        p.iterations
+                    )
+                })?;
+            }
+            loss.gradients(&f, y, w, &mut gh);
+            leaf.iter_mut().for_each(|l| *l = 0);
+            let mut splits = Vec::with_capacity(p.depth);
+            for level in 0..p.depth {
+                let leaves = 1usize << level;
+                let score = |hist: &mut Vec<[f64; 2]>, c: usize| {
+                    let codes = &self.bins.codes[c * n..(c + 1) * n];
+                    let level = (leaf.as_slice(), leaves);
+                    best_split(codes, self.bins.bins(c), level, &gh, p.l2_leaf_reg, hist)
+                };
+                // The columns are independent: the same result either way.
+                let per_col: Vec<(f64, u8)> = if n * cols >= PARALLEL_CELLS {
+                    (0..cols)
+                        .into_par_iter()
+                        .map_init(Vec::new, score)
+                        .collect()
+                } else {
+                    let mut hist = Vec::new();
+                    (0..cols).map(|c| score(&mut hist, c)).collect()
+                };
+                let mut chosen: Option<(usize, f64, u8)> = None;
+                for (c, &(s, b)) in per_col.iter().enumerate() {
+                    if chosen.is_none_or(|(_, best, _)| s > best) {
+                        chosen = Some((c, s, b));
+                    }
+                }
+                let Some((c, s, b)) = chosen else { break };
+                let parent: f64 = per_leaf(&leaf, leaves, &gh)
+                    .iter()
+                    .map(|[g, h]| g * g / (h + p.l2_leaf_reg))
+                    .sum();
+                importance[c] += (s - parent).max(0.0);
+                let codes = &self.bins.codes[c * n..(c + 1) * n];
+                for (l, &code) in leaf.iter_mut().zip(codes) {
+                    *l = *l * 2 + u32::from(code > b);
+                }
+                splits.push((c, b));
+            }
+            let leaves = 1usize << splits.len();
+            let sums = per_leaf(&leaf, leaves, &gh);
+            let values: Vec<f64> = sums
+                .iter()
+                .map(|&[g, h]| (-p.learning_rate * g / (h + p.l2_leaf_reg)) as f32 as f64)
+                .collect();
+            for (fi, &l) in f.iter_mut().zip(&leaf) {
+                *fi += values[l as usize];
+            }
+            let tree = Tree {
+                splits,
+                values,
+                hessians: sums.iter().map(|s| s[1]).collect(),
+            };
+            let mut stop = false;
+            if let (Some((codes, rows)), Some(fe), Some(ey)) = (self.eval, fe.as_mut(), ey) {
+                for (i, fi) in fe.iter_mut().enumerate() {
+                    let mut l = 0usize;
+                    for &(c, b) in &tree.splits {
+                        l = l * 2 + usize::from(codes[c * rows + i] > b);
+                    }
+                    *fi += tree.values[l];
+                }
+                let m = loss.total(fe, ey);
+                if m < best {
+                    (best, best_round) = (m, round + 1);
+                }
+                stop = round + 1 - best_round >= PATIENCE;
+            }
+            trees.push(tree);
+            if stop {
+                break;
+            }
+        }
+        if self.eval.is_some() && ey.is_some() {
+            trees.truncate(best_round);
+        }
+        let trees = trees.iter().map(|t| t.to_booster_tree(self.bins)).collect();
+        booster_from_trees(base, trees).map_err(FitError::Failed)
+    }
+}
+
+impl SymmetricModel {
+    pub fn new(task: Task, params: SymmetricParams) -> Self {
+        SymmetricModel {
+            task,
+            params,
+            boosters: vec![],
+            n_features: 0,
+            importance: vec![],
+            flat: OnceLock::new(),
+        }
+    }
+}
+
+impl Learner for SymmetricModel {
+    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
+        if self.params.l2_leaf_reg.is_nan() || self.params.l2_leaf_reg <= 0.0 {
+            return Err(FitError::Failed(format!(
+                "l2_leaf_reg must be positive (got {})",
+                self.params.l2_leaf_reg
+            )));
+        }
+        self.n_features = d.x.cols;
+        self.flat = OnceLock::new();
+        let bins = Binned::of(d.x);
+        let eval_codes = d.eval.map(|(m, _)| bins.encode(m));
+        let boosting = Boosting {
+            bins: &bins,
+            eval: eval_codes.as_deref().zip(d.eval.map(|(m, _)| m.rows)),
+            params: &self.params,
+            deadline: d.deadline,
+        };
+        let ey = d.eval.map(|e| e.1);
+        let mut importance = vec![0.0; d.x.cols];
+        self.boosters = match self.task {
+            Task::Regression => vec![Some(boosting.fit(
+                Loss::Squared,
+                d.y,
+                d.weights,
+                ey,
+                &mut importance,
+            )?)],
+            Task::Classification { n_classes: 2 } => {
+                vec![Some(boosting.fit(
+                    Loss::Log,
+                    d.y,
+                    d.weights,
+                    ey,
+                    &mut importance,
+                )?)]
+            }
+            Task::Classification { n_classes } => (0..n_classes)
+                .map(|c| {
+                    let one = |v: &f64| f64::from(*v as usize == c);
+                    let yc: Vec<f64> = d.y.iter().map(one).collect();
+                    if !yc.contains(&1.0) {
+                        return Ok(None);
+                    }
+                    let eyc: Option<Vec<f64>> = ey.map(|e| e.iter().map(one).collect());
+                    boosting
+                        .fit(Loss::Log, &yc, d.weights, eyc.as_deref(), &mut importance)
+                        .map(Some)
+                })
+                .collect::<Result<_, _>>()?,
+        };
+        self.importance = importance;
+        Ok(())
+    }
+
+    fn predict(&self, m: &Matrix) -> Predictions {
+        predict_boosters(self.task, &self.boosters, &self.flat, m)
+    }
+
+    fn feature_importance(&self) -> Vec<f64> {
+        let mut imp = self.importance.clone();
+        imp.resize(self.n_features, 0.0);
+        imp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::common::Rng;
+
+    #[test]
+    fn a_bin_split_and_its_stored_threshold_send_every_value_the_same_way() {
+        let mut rng = Rng::new(3);
+        let mut col: Vec<f64> = (0..2000)
+            .map(|_| (rng.next_f64() * 40.0).round() - 20.0)
+            .collect();
+        col.extend([f64::NAN, -0.0, 0.0, f64::MAX, f64::MIN]);
+        let many: Vec<f64> = (0..5000).map(|_| rng.next_f64()).collect();
+        for values in [col, many] {
+            let x = Matrix::from_columns(values.len(), vec![values.clone()]);
+            let bins = Binned::of(&x);
+            assert!(bins.bins(0) <= MAX_BINS + 1, "{} bins", bins.bins(0));
+            for b in 0..(bins.bins(0) - 1) as u8 {
+                let t = bins.threshold(0, b);
+                for &v in &values {
+                    let left = code(&bins.borders[0], v) <= b;
+                    assert_eq!(
+                        left,
+                        v.is_nan() || v < t,
+                        "value {v}, bin {b}, threshold {t}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_tree_is_symmetric_and_the_model_reloads_bit_for_bit() {
+        let mut rng = Rng::new(9);
+        let n = 600;
+        let cols: Vec<Vec<f64>> = (0..3)
+            .map(|_| (0..n).map(|_| rng.next_f64() * 4.0).collect())
+            .collect();
+        let mut y: Vec<f64> = (0..n)
+            .map(|i| cols[0][i].sin() * 3.0 + cols[1][i] + 0.1 * rng.next_f64())
+            .collect();
+        // Missing values that matter: a split sending only them left ("bin 0") is made.
+        let mut cols = cols;
+        for i in (0..n).step_by(4) {
+            cols[1][i] = f64::NAN;
+            y[i] += 6.0;
+        }
+        let x = Matrix::from_columns(n, cols);
+        let params = SymmetricParams {
+            iterations: 40,
+            depth: 3,
+            ..SymmetricParams::default()
+        };
+        let mut m = SymmetricModel::new(Task::Regression, params);
+        m.fit(&TrainData {
+            x: &x,
+            y: &y,
+            weights: &vec![1.0; n],
+            eval: None,
+            deadline: None,
+            seed: 0,
+        })
+        .unwrap();
+        let booster = m.boosters[0].as_ref().unwrap();
+        assert_eq!(booster.trees.len(), 40);
+        let text = serde_json::to_string(&m).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let back: SymmetricModel = serde_json::from_value(v).unwrap();
+        assert_eq!(
+            format!("{:?}", back.predict(&x)),
+            format!("{:?}", m.predict(&x))
+        );
+        // Seven inner nodes per tree, the nodes of a level splitting alike.
+        let stored = super::super::booster_format::prediction_trees(booster);
+        for tree in stored {
+            assert_eq!(tree.nodes.len(), 15);
+            for level in 0..3usize {
+                let nodes = &tree.nodes[(1 << level) - 1..(2 << level) - 1];
+                assert!(nodes.iter().all(|n| !n.is_leaf
+                    && n.split_feature == nodes[0].split_feature
+                    && n.split_value == nodes[0].split_value));
+            }
+        }
+        let only_missing = stored
+            .iter()
+            .flat_map(|t| &t.nodes)
+            .any(|n| !n.is_leaf && n.split_value == f64::MIN);
+        assert!(only_missing, "no split sends only the missing values left");
+        let imp = m.feature_importance();
+        assert!(imp[0] > imp[2] && imp[1] > imp[2], "{imp:?}");
+    }
+}
