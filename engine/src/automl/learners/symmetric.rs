@@ -40,9 +40,6 @@ use crate::automl::metrics::Predictions;
 pub const MAX_BINS: usize = 255;
 /// Rounds without a lower validation loss before training stops.
 const PATIENCE: usize = 50;
-/// Rows × columns from which a level's columns are scored on several threads: below it,
-/// handing them out costs more than it saves (penguins' 275 rows took 5 s on threads).
-const PARALLEL_CELLS: usize = 100_000;
 /// Rounds between two looks at the deadline.
 const CHECK_EVERY: usize = 16;
 
@@ -107,28 +104,26 @@ fn code(borders: &[f64], x: f64) -> u8 {
     }
 }
 
+/// `x`'s codes under `borders`, column-major.
+fn encode(borders: &[Vec<f64>], x: &Matrix) -> Vec<u8> {
+    (0..x.cols)
+        .into_par_iter()
+        .flat_map_iter(|c| x.col(c).iter().map(move |&v| code(&borders[c], v)))
+        .collect()
+}
+
 impl Binned {
     fn of(x: &Matrix) -> Binned {
         let borders: Vec<Vec<f64>> = (0..x.cols)
             .into_par_iter()
             .map(|c| borders(x.col(c)))
             .collect();
-        let mut b = Binned {
+        let codes = encode(&borders, x);
+        Binned {
             borders,
-            codes: Vec::new(),
-            rows: 0,
-        };
-        b.codes = b.encode(x);
-        b.rows = x.rows;
-        b
-    }
-
-    /// `x`'s codes under these borders, column-major.
-    fn encode(&self, x: &Matrix) -> Vec<u8> {
-        (0..x.cols)
-            .into_par_iter()
-            .flat_map_iter(|c| x.col(c).iter().map(move |&v| code(&self.borders[c], v)))
-            .collect()
+            codes,
+            rows: x.rows,
+        }
     }
 
     fn bins(&self, col: usize) -> usize {
@@ -218,7 +213,15 @@ impl Loss {
     }
 }
 
-/// The best split of one column for the level's leaves: (score, bin), the first best.
+/// A column's best split for a level: its score, its bin (bins ≤ it go left), and the
+/// score of not splitting (Σ over leaves of `G²/(H + λ)`), for the split's gain.
+struct Split {
+    score: f64,
+    bin: u8,
+    parent: f64,
+}
+
+/// The best split of one column for the level's leaves, the first best.
 /// `gh` holds each row's gradient and hessian side by side (one cache line for both);
 /// `hist` is scratch space, reused from call to call.
 fn best_split(
@@ -228,7 +231,7 @@ fn best_split(
     gh: &[[f64; 2]],
     l2: f64,
     hist: &mut Vec<[f64; 2]>,
-) -> (f64, u8) {
+) -> Split {
     let (leaf, leaves) = level;
     hist.clear();
     hist.resize(leaves * bins, [0.0; 2]);
@@ -238,21 +241,27 @@ fn best_split(
         cell[1] += h;
     }
     let mut score = vec![0.0; bins - 1];
+    let mut parent = 0.0;
     for row in hist.chunks_exact_mut(bins) {
         for b in 1..bins {
             row[b][0] += row[b - 1][0];
             row[b][1] += row[b - 1][1];
         }
         let [gt, ht] = row[bins - 1];
+        parent += gt * gt / (ht + l2);
         for (s, &[gl, hl]) in score.iter_mut().zip(row.iter()) {
             let (gr, hr) = (gt - gl, ht - hl);
             *s += gl * gl / (hl + l2) + gr * gr / (hr + l2);
         }
     }
-    let mut best = (f64::NEG_INFINITY, 0u8);
+    let mut best = Split {
+        score: f64::NEG_INFINITY,
+        bin: 0,
+        parent,
+    };
     for (b, &s) in score.iter().enumerate() {
-        if s > best.0 {
-            best = (s, b as u8);
+        if s > best.score {
+            (best.score, best.bin) = (s, b as u8);
         }
     }
     best
@@ -319,33 +328,32 @@ impl Boosting<'_> {
             let mut splits = Vec::with_capacity(p.depth);
             for level in 0..p.depth {
                 let leaves = 1usize << level;
-                let score = |hist: &mut Vec<[f64; 2]>, c: usize| {
-                    let codes = &self.bins.codes[c * n..(c + 1) * n];
-                    let level = (leaf.as_slice(), leaves);
-                    best_split(codes, self.bins.bins(c), level, &gh, p.l2_leaf_reg, hist)
-                };
-                // The columns are independent: the same result either way.
-                let per_col: Vec<(f64, u8)> = if n * cols >= PARALLEL_CELLS {
-                    (0..cols)
-                        .into_par_iter()
-                        .map_init(Vec::new, score)
-                        .collect()
-                } else {
-                    let mut hist = Vec::new();
-                    (0..cols).map(|c| score(&mut hist, c)).collect()
-                };
-                let mut chosen: Option<(usize, f64, u8)> = None;
-                for (c, &(s, b)) in per_col.iter().enumerate() {
-                    if chosen.is_none_or(|(_, best, _)| s > best) {
-                        chosen = Some((c, s, b));
+                let per_col: Vec<Split> = (0..cols)
+                    .into_par_iter()
+                    .map_init(Vec::new, |hist, c| {
+                        let codes = &self.bins.codes[c * n..(c + 1) * n];
+                        let level = (leaf.as_slice(), leaves);
+                        best_split(codes, self.bins.bins(c), level, &gh, p.l2_leaf_reg, hist)
+                    })
+                    .collect();
+                let mut chosen: Option<(usize, &Split)> = None;
+                for (c, split) in per_col.iter().enumerate() {
+                    if chosen.is_none_or(|(_, best)| split.score > best.score) {
+                        chosen = Some((c, split));
                     }
                 }
-                let Some((c, s, b)) = chosen else { break };
-                let parent: f64 = per_leaf(&leaf, leaves, &gh)
-                    .iter()
-                    .map(|[g, h]| g * g / (h + p.l2_leaf_reg))
-                    .sum();
-                importance[c] += (s - parent).max(0.0);
+                let Some((
+                    c,
+                    &Split {
+                        score,
+                        bin: b,
+                        parent,
+                    },
+                )) = chosen
+                else {
+                    break;
+                };
+                importance[c] += (score - parent).max(0.0);
                 let codes = &self.bins.codes[c * n..(c + 1) * n];
                 for (l, &code) in leaf.iter_mut().zip(codes) {
                     *l = *l * 2 + u32::from(code > b);
@@ -418,7 +426,7 @@ impl Learner for SymmetricModel {
         self.n_features = d.x.cols;
         self.flat = OnceLock::new();
         let bins = Binned::of(d.x);
-        let eval_codes = d.eval.map(|(m, _)| bins.encode(m));
+        let eval_codes = d.eval.map(|(m, _)| encode(&bins.borders, m));
         let boosting = Boosting {
             bins: &bins,
             eval: eval_codes.as_deref().zip(d.eval.map(|(m, _)| m.rows)),
