@@ -406,8 +406,10 @@ class SymmetricGbdt(Forust):
     for regression, log loss for two classes, one-vs-rest boosters for more; each level
     of a tree takes the split (column, border) with the highest sum over the level's
     leaves of GL^2/(HL + l2) + GR^2/(HR + l2); a leaf's value is -learning_rate * G /
-    (H + l2), kept as float32 as forust keeps leaf weights; training stops 50 rounds after
-    the lowest validation loss and drops those rounds."""
+    (H + l2), kept as float32 as forust keeps leaf weights; histograms below the first level
+    sum the smaller side of the last split and subtract its cumulative sums from the parent's, as
+    Glassbox does;
+    training stops 50 rounds after the lowest validation loss and drops those rounds."""
 
     def __init__(self, n_classes=0, iterations=1000, learning_rate=0.1, depth=6, l2_leaf_reg=3.0):
         super().__init__(n_classes=n_classes, iterations=iterations, learning_rate=learning_rate,
@@ -445,6 +447,7 @@ class SymmetricGbdt(Forust):
         lr, depth, l2 = p["learning_rate"], int(p["depth"]), p["l2_leaf_reg"]
         n, F = B.shape
         nb = np.array([len(b) + 2 for b in borders], dtype=np.int64)
+        total_bins = int(nb.sum())
         # Columns are scored in groups by their number of bins rounded up to a power of two;
         # the padding bins are empty, so the cumulative sums along a column's own bins are
         # Glassbox's, and splits at or past the column's last bin are never chosen.
@@ -470,17 +473,40 @@ class SymmetricGbdt(Forust):
             weights = [(np.repeat(g, len(c)), np.repeat(h, len(c))) for c, _, _, _ in groups]
             leaf = np.zeros(n, dtype=np.int64)
             splits = []
+            hists = [None] * len(groups)
             for level in range(depth):
                 L = 1 << level
                 best_score = np.full(F, -np.inf)
                 best_bin = np.zeros(F, dtype=np.int64)
-                for (cols, k, cells, allowed), (gw, hw) in zip(groups, weights):
+                # Histogram subtraction from the second level on, where the level's cells
+                # (leaf x bin, every column) are at most rows x columns / 16: the smaller side
+                # of the last split (ties: the left) is summed, each sibling is its parent's
+                # cumulative histogram minus it.
+                side = None
+                if level > 0 and 16 * L * total_bins <= n * F:
+                    right = int((leaf & 1).sum())
+                    side = int(right < n - right)
+                    sel = np.flatnonzero((leaf & 1) == side)
+                for gi, ((cols, k, cells, allowed), (gw, hw)) in enumerate(zip(groups, weights)):
                     # Histograms per (leaf, column, bin); bincount adds in row order.
                     m = len(cols)
-                    idx = (leaf[:, None] * (m * k) + cells).ravel()
-                    gh = np.bincount(idx, weights=gw, minlength=L * m * k).reshape(L, m, k)
-                    hh = np.bincount(idx, weights=hw, minlength=L * m * k).reshape(L, m, k)
-                    gl, hl = np.cumsum(gh, axis=2), np.cumsum(hh, axis=2)
+                    if side is None:
+                        idx = (leaf[:, None] * (m * k) + cells).ravel()
+                        gh = np.bincount(idx, weights=gw, minlength=L * m * k).reshape(L, m, k)
+                        hh = np.bincount(idx, weights=hw, minlength=L * m * k).reshape(L, m, k)
+                        gl, hl = np.cumsum(gh, axis=2), np.cumsum(hh, axis=2)
+                    else:
+                        idx = ((leaf[sel] >> 1)[:, None] * (m * k) + cells[sel]).ravel()
+                        half = (L // 2) * m * k
+                        gs = np.bincount(idx, weights=np.repeat(g[sel], m), minlength=half)
+                        hs = np.bincount(idx, weights=np.repeat(h[sel], m), minlength=half)
+                        gs = np.cumsum(gs.reshape(L // 2, m, k), axis=2)
+                        hs = np.cumsum(hs.reshape(L // 2, m, k), axis=2)
+                        pg, ph = hists[gi]
+                        gl, hl = np.empty((L, m, k)), np.empty((L, m, k))
+                        gl[side::2], hl[side::2] = gs, hs
+                        gl[1 - side::2], hl[1 - side::2] = pg - gs, ph - hs
+                    hists[gi] = (gl, hl)
                     gr, hr = gl[:, :, -1:] - gl, hl[:, :, -1:] - hl
                     score = np.zeros((m, k))
                     for j in range(L):
