@@ -406,10 +406,10 @@ class SymmetricGbdt(Forust):
     for regression, log loss for two classes, one-vs-rest boosters for more; each level
     of a tree takes the split (column, border) with the highest sum over the level's
     leaves of GL^2/(HL + l2) + GR^2/(HR + l2); a leaf's value is -learning_rate * G /
-    (H + l2), kept as float32 as forust keeps leaf weights; histograms below the first level
-    sum the smaller side of the last split and subtract its cumulative sums from the parent's, as
-    Glassbox does;
-    training stops 50 rounds after the lowest validation loss and drops those rounds."""
+    (H + l2), kept as float32 as forust keeps leaf weights; below the first level, where
+    Glassbox does, histograms sum the smaller side of the last split and subtract its
+    cumulative sums from the parent's; training stops 50 rounds after the lowest validation
+    loss and drops those rounds."""
 
     def __init__(self, n_classes=0, iterations=1000, learning_rate=0.1, depth=6, l2_leaf_reg=3.0):
         super().__init__(n_classes=n_classes, iterations=iterations, learning_rate=learning_rate,
