@@ -388,6 +388,8 @@ impl Boosting<'_> {
         // (kept only where the next level subtracts).
         let (mut hists, mut parents) = (vec![Vec::new(); cols], vec![Vec::new(); cols]);
         let total_bins: usize = (0..cols).map(|c| self.bins.bins(c)).sum();
+        // Whether a level of `leaves` leaves is narrow enough to subtract (`SUBTRACT_RATIO`).
+        let pays = |leaves: usize| SUBTRACT_RATIO * leaves * total_bins <= n * cols;
         let mut trees: Vec<Tree> = Vec::new();
         let (mut best, mut best_round) = (f64::INFINITY, 0);
         for round in 0..p.iterations {
@@ -407,7 +409,6 @@ impl Boosting<'_> {
                 // Histogram subtraction from the second level on, where it pays
                 // (`SUBTRACT_RATIO`): the smaller side of the last split (ties: the left)
                 // is summed, its siblings subtracted.
-                let pays = |leaves: usize| SUBTRACT_RATIO * leaves * total_bins <= n * cols;
                 let subtract = level > 0 && pays(leaves);
                 // This level's histograms are kept, per column, for the next level's
                 // subtraction; otherwise each thread reuses one scratch histogram.
