@@ -11,6 +11,7 @@ use forust_ml::tree::Tree as ForustTree;
 use forust_ml::GradientBooster;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use super::forust_tree::{forust_tree, NodeFields};
 use super::packed::{part, to_u32, Packed};
 
 #[derive(Serialize, Deserialize)]
@@ -215,27 +216,6 @@ fn compact_booster(b: &GradientBooster) -> Booster {
     }
 }
 
-/// forust's `Node`, field for field (its serde form).
-#[derive(Serialize)]
-struct NodeForm {
-    num: usize,
-    weight_value: f32,
-    hessian_sum: f32,
-    depth: usize,
-    split_value: f64,
-    split_feature: usize,
-    split_gain: f32,
-    missing_node: usize,
-    left_child: usize,
-    right_child: usize,
-    is_leaf: bool,
-}
-
-#[derive(Serialize)]
-struct TreeForm {
-    nodes: Vec<NodeForm>,
-}
-
 fn forust_booster<E: serde::de::Error>(c: Booster) -> Result<GradientBooster, E> {
     let mut trees = Vec::with_capacity(c.trees.len());
     for t in c.trees {
@@ -247,35 +227,27 @@ fn forust_booster<E: serde::de::Error>(c: Booster) -> Result<GradientBooster, E>
         {
             return Err(E::custom("a booster tree's arrays differ in length"));
         }
-        // forust's `Node` type is private to its crate: a tree is made from its serde form.
         let mut nodes = Vec::with_capacity(n);
         for i in 0..n {
             let leaf = t.feature[i] < 0;
-            let (left, right, missing) = (
-                t.left[i] as usize,
-                t.right[i] as usize,
-                t.missing[i] as usize,
-            );
-            if !leaf && (left >= n || right >= n || missing >= n) {
+            let children = [t.left[i], t.right[i], t.missing[i]].map(|c| c as usize);
+            if !leaf && children.iter().any(|&c| c >= n) {
                 return Err(E::custom("a booster tree's child index is out of range"));
             }
-            nodes.push(NodeForm {
-                num: i,
-                weight_value: if leaf { t.value[i] as f32 } else { 0.0 },
-                hessian_sum: t.cover.get(i).map_or(0.0, |c| *c as f32),
-                depth: 0,
-                split_value: if leaf { 0.0 } else { t.value[i] },
-                split_feature: if leaf { 0 } else { t.feature[i] as usize },
-                split_gain: 0.0,
-                missing_node: missing,
-                left_child: left,
-                right_child: right,
-                is_leaf: leaf,
-            });
+            nodes.push(NodeFields::new(
+                i,
+                leaf,
+                if leaf { t.value[i] as f32 } else { 0.0 },
+                t.cover.get(i).map_or(0.0, |c| *c as f32),
+                if leaf {
+                    (0.0, 0)
+                } else {
+                    (t.value[i], t.feature[i] as usize)
+                },
+                children,
+            ));
         }
-        let tree = serde_json::to_value(TreeForm { nodes })
-            .and_then(ForustTree::deserialize)
-            .map_err(E::custom)?;
+        let tree = forust_tree::<E>(nodes)?;
         trees.push(tree);
     }
     let mut b = GradientBooster::default();

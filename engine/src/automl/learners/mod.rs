@@ -13,6 +13,7 @@
 pub mod booster_format;
 mod flat_booster;
 mod forest;
+mod forust_tree;
 mod gbdt;
 mod knn;
 mod linear;
