@@ -59,7 +59,8 @@ fn knn_too_large(n_train: usize, n_valid: usize, cols: usize) -> bool {
     (n_train as f64) * (n_valid as f64) * (cols.max(1) as f64) > 4e9
 }
 
-/// Portfolio entries gradient boosting takes in each round of the round-robin below.
+/// Portfolio entries each gradient-boosting family (forust's trees and symmetric trees)
+/// takes in each round of the round-robin below.
 const BOOSTING_TURNS: usize = 2;
 
 /// From this many training rows per fold, the MLP takes its first entry in the second
@@ -70,13 +71,14 @@ const BOOSTING_TURNS: usize = 2;
 /// smaller data every family trains in the first round.
 const MLP_LATE_FROM_ROWS: usize = 10_000;
 
-/// The portfolio in the order it trains: a round-robin over the algorithms in which
-/// gradient boosting, the strongest family on most tabular data, takes two entries per
-/// round (its first entry is the cheap one, for a first leaderboard row within seconds and
-/// a measured cost). So a 60 s job on 20k rows has a strong booster early, one of every
-/// other family next (diversity for the ensemble, and a small candidate cap still tries
-/// every algorithm), and its remaining boosters before the families' second entries; on
-/// large data the MLP comes after those boosters (`MLP_LATE_FROM_ROWS`).
+/// The portfolio in the order it trains: a round-robin over the algorithms in which each
+/// gradient-boosting family, the strongest on most tabular data, takes two entries per
+/// round (forust's first entry is the cheap one, for a first leaderboard row within
+/// seconds and a measured cost). So a 60 s job on 20k rows has four strong boosters
+/// early, one of every other family next (diversity for the ensemble, and a small
+/// candidate cap still tries every algorithm), and its remaining boosters before the
+/// families' second entries; on large data the MLP comes after those boosters
+/// (`MLP_LATE_FROM_ROWS`).
 pub(super) fn initial_definitions(
     prep: &Prepared,
     algorithms: &[Algorithm],
@@ -100,7 +102,7 @@ pub(super) fn initial_definitions(
     while per_algo.iter().any(|q| !q.is_empty()) {
         for q in per_algo.iter_mut() {
             let turns = match q.front() {
-                Some((Algorithm::Gbdt, ..)) => BOOSTING_TURNS,
+                Some((Algorithm::Gbdt | Algorithm::SymmetricGbdt, ..)) => BOOSTING_TURNS,
                 Some((Algorithm::Mlp, ..)) if round == 0 && n_train >= MLP_LATE_FROM_ROWS => 0,
                 _ => 1,
             };

@@ -337,6 +337,20 @@ mod tests {
     }
 
     #[test]
+    fn the_deep_symmetric_booster_needs_twenty_rows_per_leaf() {
+        let depths = |rows| -> Vec<u64> {
+            portfolio(Algorithm::SymmetricGbdt, Task::Regression, 10, rows)
+                .iter()
+                .map(|p| p["depth"].as_u64().unwrap())
+                .collect()
+        };
+        assert_eq!(depths(275), [6], "penguins");
+        assert_eq!(depths(20 * 256 - 1), [6]);
+        assert_eq!(depths(20 * 256), [6, 8]);
+        assert_eq!(depths(13_209), [6, 8], "california");
+    }
+
+    #[test]
     fn unknown_names_and_bad_values_are_refused() {
         let mut p = Params::new();
         p.insert("learning_rat".into(), Value::from(0.1));
