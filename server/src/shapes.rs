@@ -1,6 +1,8 @@
 //! SageMaker-shaped JSON (AutoMLCandidate, DescribeAutoMLJob) built from the engine's plain
 //! results. The CLI's `job.json` / `leaderboard.json` and the REST API use the same shapes.
 
+use std::collections::BTreeMap;
+
 use glassbox_app::model::JobInfo;
 use glassbox_engine::automl::job::{
     CandidateResult, CandidateStatus, JobOutcome, Resolved, SecondaryStatus,
@@ -16,11 +18,28 @@ fn metric_type(m: Metric) -> &'static str {
     }
 }
 
-/// One AutoMLCandidate. `time` is used for CreationTime/EndTime when the caller has no
-/// finer record.
-/// A candidate in ListCandidatesForAutoMLJob's shape. Its report locations are REST URLs
-/// when `job` is given (the server), else paths inside the job folder (files).
-pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str, job: Option<&str>) -> Value {
+/// The moment `seconds` before `end` (an RFC 3339 time), in the same form; `end` itself
+/// when it does not parse.
+fn seconds_before(end: &str, seconds: f64) -> String {
+    chrono::DateTime::parse_from_rfc3339(end)
+        .map(|t| {
+            let back = chrono::Duration::milliseconds((seconds.max(0.0) * 1000.0).round() as i64);
+            (t.with_timezone(&chrono::Utc) - back)
+                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+        })
+        .unwrap_or_else(|_| end.to_string())
+}
+
+/// A candidate in ListCandidatesForAutoMLJob's shape. `ended` is when it was recorded
+/// (its EndTime); its CreationTime is that less its training seconds. Its report
+/// locations are REST URLs when `job` is given (the server), else paths inside the job
+/// folder (files).
+pub fn candidate(
+    c: &CandidateResult,
+    resolved: &Resolved,
+    ended: &str,
+    job: Option<&str>,
+) -> Value {
     let report = |file: &str| match job {
         Some(j) => format!("/api/automl-jobs/{j}/candidates/{}/reports/{file}", c.name),
         None => format!("candidates/{}/reports/{file}", c.name),
@@ -65,9 +84,9 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str, job: Opti
         "CandidateStatus": status,
         "FailureReason": c.failure_reason,
         "CandidateSteps": steps,
-        "CreationTime": time,
-        "EndTime": time,
-        "LastModifiedTime": time,
+        "CreationTime": seconds_before(ended, c.train_seconds),
+        "EndTime": ended,
+        "LastModifiedTime": ended,
         "CandidateProperties": {
             "CandidateMetrics": c.metrics.iter().map(|m| json!({
                 "MetricName": m.metric.as_str(),
@@ -88,8 +107,14 @@ pub fn candidate(c: &CandidateResult, resolved: &Resolved, time: &str, job: Opti
     })
 }
 
-pub fn leaderboard(outcome: &JobOutcome, time: &str) -> Value {
-    json!({ "Candidates": outcome.candidates.iter().map(|c| candidate(c, &outcome.resolved, time, None)).collect::<Vec<_>>() })
+/// The leaderboard file: each candidate ended when `ended` says, else at `job_ended`.
+pub fn leaderboard(
+    outcome: &JobOutcome,
+    ended: &BTreeMap<String, String>,
+    job_ended: &str,
+) -> Value {
+    let when = |c: &CandidateResult| ended.get(&c.name).map_or(job_ended, String::as_str);
+    json!({ "Candidates": outcome.candidates.iter().map(|c| candidate(c, &outcome.resolved, when(c), None)).collect::<Vec<_>>() })
 }
 
 pub fn secondary(s: SecondaryStatus) -> &'static str {
@@ -350,6 +375,41 @@ mod tests {
         );
         assert_eq!(c["Algorithm"], "gbdt");
         assert!(!c["FeaturePipelineSteps"].as_array().unwrap().is_empty());
+        // It ended when it was recorded and began its training seconds (1.5) before.
+        assert_eq!(c["EndTime"], "2026-01-01T00:00:00.000Z");
+        assert_eq!(c["CreationTime"], "2025-12-31T23:59:58.500Z");
+    }
+
+    #[test]
+    fn the_leaderboard_file_keeps_each_candidates_own_times() {
+        let outcome = |candidates| JobOutcome {
+            resolved: resolved(Metric::RMSE),
+            split: glassbox_engine::automl::split::Split {
+                method: "kfold".into(),
+                folds: vec![],
+            },
+            candidates,
+            definitions: vec![],
+            best: None,
+            secondary_status: SecondaryStatus::Completed,
+            elapsed_seconds: 0.0,
+            low_fidelity_trials: 0,
+        };
+        let board = leaderboard(
+            &outcome(vec![
+                result("a", CandidateStatus::Completed, Some(1.0)),
+                result("b", CandidateStatus::Stopped, None),
+            ]),
+            &BTreeMap::from([("a".to_string(), "2026-01-01T00:00:05.000Z".to_string())]),
+            "2026-01-01T00:01:00.000Z",
+        );
+        let c = &board["Candidates"];
+        assert_eq!(c[0]["EndTime"], "2026-01-01T00:00:05.000Z");
+        assert_eq!(c[0]["CreationTime"], "2026-01-01T00:00:03.500Z");
+        assert_eq!(
+            c[1]["EndTime"], "2026-01-01T00:01:00.000Z",
+            "the job's end stands in"
+        );
     }
 
     #[test]

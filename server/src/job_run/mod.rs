@@ -8,6 +8,7 @@ mod folder;
 mod freed_memory;
 mod validation_file;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -201,6 +202,8 @@ struct FolderWriter<'a> {
     started: Instant,
     explaining: std::time::Duration,
     scored: candidate_reports::ScoredRows,
+    /// When each candidate ended (its EndTime in `leaderboard.json`).
+    ended: BTreeMap<String, String>,
     obs: &'a mut dyn RunObserver,
     errors: Vec<String>,
 }
@@ -283,6 +286,7 @@ impl JobObserver for FolderWriter<'_> {
                 return;
             }
         }
+        self.ended.insert(result.name.clone(), now());
         // The leaderboard gets the candidate before its reports are made.
         self.obs.on_candidate(result);
         if let Some((model, preds)) = fitted {
@@ -397,6 +401,7 @@ pub fn run(
         started,
         explaining: std::time::Duration::ZERO,
         scored: candidate_reports::ScoredRows::of(&prep),
+        ended: BTreeMap::new(),
         obs,
         errors: vec![],
     };
@@ -415,7 +420,7 @@ pub fn run(
     if !training_chosen {
         write_json(&folder.definitions_json(), &outcome.definitions)?;
     }
-    write_descriptions(folder, meta, spec, &outcome)?;
+    write_descriptions(folder, meta, spec, &outcome, &writer.ended)?;
     write_candidate_notebook(folder, meta, spec, inputs, &table.raw, &outcome)?;
     if !spec.candidates_only && outcome.best.is_none() {
         anyhow::bail!("{}", no_candidate(&outcome));
@@ -425,17 +430,23 @@ pub fn run(
 
 /// A job that a crash (or a stop with the server down) ended keeps what it finished:
 /// its description, leaderboard and notebooks are written from the candidates it
-/// recorded, the split it wrote before training, and the definitions if it got to
-/// write them. Nothing is written for a job that ended before its analysis.
+/// recorded (each with when it was recorded), the split it wrote before training, and
+/// the definitions if it got to write them. Nothing is written for a job that ended
+/// before its analysis.
 pub fn write_interrupted(
     folder: &JobFolder,
     meta: &RunMeta,
     inputs: &Inputs,
     spec: &JobSpec,
     resolved: Resolved,
-    mut candidates: Vec<CandidateResult>,
+    recorded: Vec<(CandidateResult, String)>,
     status: SecondaryStatus,
 ) -> anyhow::Result<()> {
+    let ended: BTreeMap<String, String> = recorded
+        .iter()
+        .map(|(c, t)| (c.name.clone(), t.clone()))
+        .collect();
+    let mut candidates: Vec<CandidateResult> = recorded.into_iter().map(|(c, _)| c).collect();
     let read_json = |path: PathBuf| -> anyhow::Result<Option<Vec<u8>>> {
         match std::fs::read(&path) {
             Ok(b) => Ok(Some(b)),
@@ -466,7 +477,7 @@ pub fn write_interrupted(
         elapsed_seconds: 0.0,
         low_fidelity_trials: 0,
     };
-    write_descriptions(folder, meta, spec, &outcome)?;
+    write_descriptions(folder, meta, spec, &outcome, &ended)?;
     // The notebook reads the data as it was read for training: its format and delimiter.
     let raw = inputs.training.read(&inputs.read)?;
     write_candidate_notebook(folder, meta, spec, inputs, &raw, &outcome)
@@ -522,20 +533,22 @@ fn no_candidate(outcome: &JobOutcome) -> String {
     )
 }
 
-/// `job.json`, `leaderboard.json` and the `candidates/best` link.
+/// `job.json`, `leaderboard.json` and the `candidates/best` link; `ended` holds when each
+/// candidate ended (the job's end stands in for the others).
 fn write_descriptions(
     folder: &JobFolder,
     meta: &RunMeta,
     spec: &JobSpec,
     outcome: &JobOutcome,
+    ended: &BTreeMap<String, String>,
 ) -> anyhow::Result<()> {
-    let ended = now();
+    let job_ended = now();
     let job_meta = shapes::JobMeta {
         name: meta.name,
         input: meta.input.clone(),
         created: meta.created,
-        ended: Some(&ended),
-        updated: &ended,
+        ended: Some(&job_ended),
+        updated: &job_ended,
         candidates_only: spec.candidates_only,
         mode: None,
     };
@@ -545,7 +558,7 @@ fn write_descriptions(
     )?;
     write_json(
         &folder.leaderboard_json(),
-        &shapes::leaderboard(outcome, &ended),
+        &shapes::leaderboard(outcome, ended, &job_ended),
     )?;
     if let Some(best) = &outcome.best {
         let link = folder.best();

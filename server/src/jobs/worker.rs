@@ -338,7 +338,7 @@ fn finish_interrupted(
         .block_on(svc.candidate_rows(name, None))
         .map_err(|e| e.message)?
         .into_iter()
-        .map(|c| c.result)
+        .map(|c| (c.result, c.created_at))
         .collect();
     let status = if row.status == "Stopped" {
         SecondaryStatus::Stopped
