@@ -278,6 +278,8 @@ impl JobObserver for FolderWriter<'_> {
         result: &CandidateResult,
         fitted: Option<(&CandidateModel, &Predictions)>,
     ) {
+        // Its training ended now, before its files are written.
+        self.ended.insert(result.name.clone(), now());
         if let Some((model, preds)) = fitted {
             if let Err(e) =
                 save_candidate(self.folder, self.prep, &self.scored, result, model, preds)
@@ -286,7 +288,6 @@ impl JobObserver for FolderWriter<'_> {
                 return;
             }
         }
-        self.ended.insert(result.name.clone(), now());
         // The leaderboard gets the candidate before its reports are made.
         self.obs.on_candidate(result);
         if let Some((model, preds)) = fitted {
