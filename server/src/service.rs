@@ -132,8 +132,14 @@ impl From<DatasetRow> for DatasetInfo {
     }
 }
 
+/// A moment as every stored and shown time is written: RFC 3339 in UTC, to the
+/// millisecond (so that times compare as text).
+pub fn timestamp(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 pub fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    timestamp(chrono::Utc::now())
 }
 
 /// A name safe to show and to hand to the reader for format hints: the last path

@@ -10,6 +10,8 @@ use glassbox_engine::automl::job::{
 use glassbox_engine::automl::metrics::Metric;
 use serde_json::{json, Value};
 
+use crate::service::timestamp;
+
 fn metric_type(m: Metric) -> &'static str {
     if m.maximize() {
         "Maximize"
@@ -24,8 +26,7 @@ fn seconds_before(end: &str, seconds: f64) -> String {
     chrono::DateTime::parse_from_rfc3339(end)
         .map(|t| {
             let back = chrono::Duration::milliseconds((seconds.max(0.0) * 1000.0).round() as i64);
-            (t.with_timezone(&chrono::Utc) - back)
-                .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+            timestamp(t.with_timezone(&chrono::Utc) - back)
         })
         .unwrap_or_else(|_| end.to_string())
 }

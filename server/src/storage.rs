@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use glassbox_app::model::ServerStatus;
 
 use crate::error::{full_message, ApiError};
-use crate::service::Service;
+use crate::service::{timestamp, Service};
 
 /// Refuse to start on a data folder the server cannot write to, rather than fail on the
 /// first upload.
@@ -184,8 +184,7 @@ impl Service {
 
     /// Delete the jobs that ended more than `days` days ago, with their files.
     pub async fn delete_expired_jobs(&self, days: u32) -> Result<Vec<String>, ApiError> {
-        let cutoff = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let cutoff = timestamp(chrono::Utc::now() - chrono::Duration::days(i64::from(days)));
         let names: Vec<(String,)> = sqlx::query_as(
             "SELECT name FROM jobs WHERE ended_at IS NOT NULL AND ended_at < ? \
              AND status IN ('Completed', 'Failed', 'Stopped') ORDER BY ended_at",

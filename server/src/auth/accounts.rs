@@ -5,7 +5,7 @@ use glassbox_app::model::AccountInfo;
 
 use super::{secrets, Actor, Role, User};
 use crate::error::ApiError;
-use crate::service::{now, Service};
+use crate::service::{now, timestamp, Service};
 
 /// Why a sign-in failed.
 #[derive(Debug)]
@@ -62,8 +62,7 @@ pub fn parse_role(role: &str) -> Result<Role, ApiError> {
 }
 
 fn expiry(seconds: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::seconds(seconds))
-        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    timestamp(chrono::Utc::now() + chrono::Duration::seconds(seconds))
 }
 
 impl Service {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::secrets;
 use crate::error::ApiError;
-use crate::service::{now, Service};
+use crate::service::{now, timestamp, Service};
 
 /// What a link may open.
 #[derive(Debug, Clone)]
@@ -53,10 +53,9 @@ impl Service {
         self.job_owner(job).await?;
         let expires_at = match req.expires_in_seconds {
             None => None,
-            Some(s) if (60..=MAX_SECONDS).contains(&s) => Some(
-                (chrono::Utc::now() + chrono::Duration::seconds(s))
-                    .to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            ),
+            Some(s) if (60..=MAX_SECONDS).contains(&s) => Some(timestamp(
+                chrono::Utc::now() + chrono::Duration::seconds(s),
+            )),
             Some(s) => {
                 return Err(ApiError::bad_request(
                     "ExpiresInSeconds",
