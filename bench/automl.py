@@ -5,8 +5,9 @@ Usage: bench/automl.sh [BUDGET_SECONDS] [DATASET ...]
 Every tool gets the 80% training part and predicts the same 20%; one independent scorer
 (scikit-learn) scores all: AUC for binary, accuracy for multiclass, RMSE for regression, and
 each tool optimises that metric. Prints one table: data set, metric, the three scores,
-Glassbox's difference to each peer, wall seconds and peak RSS. AutoGluon is skipped when
-AUTOGLUON_PYTHON is not set.
+Glassbox's difference to each peer, wall seconds, peak RSS, and Glassbox's peak RSS as a
+multiple of the training data's in-memory size (pandas' `read_csv` frame, `memory_usage(deep=True)`:
+the size a data scientist sees). AutoGluon is skipped when AUTOGLUON_PYTHON is not set.
 """
 
 import json
@@ -89,6 +90,7 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             train.to_csv(tmp / "train.csv", index=False)
+            data_mb = pd.read_csv(tmp / "train.csv").memory_usage(deep=True).sum() / 2**20
             test.drop(columns=[target]).to_csv(tmp / "test.csv", index=False)
             truth = test[target].reset_index(drop=True)
             if kind == "regression":
@@ -118,7 +120,7 @@ def main():
                      [s for s, _ in res], [relative(kind, g_score, s) for s, _ in res],
                      [g["wall"] + p["wall"]] + [r["wall"] for _, r in res],
                      [max(g["rss_mb"], p["rss_mb"])] + [r["rss_mb"] for _, r in res],
-                     g["first_row"]))
+                     g["first_row"], data_mb))
         print(f"done {name}", file=sys.stderr, flush=True)
 
     peers = ["FLAML", "AutoGluon"][: len(rows[0][3])] if rows else []
@@ -126,14 +128,15 @@ def main():
             + " ".join(f"{p:>9}" for p in peers) + " "
             + " ".join(f"{'vs ' + p[:5] + ' %':>11}" for p in peers)
             + f" {'wall s ' + '/'.join(['G'] + [p[0] for p in peers]):>16} "
-            + f"{'peak RSS MB ' + '/'.join(['G'] + [p[0] for p in peers]):>22} {'G 1st row s':>11}")
+            + f"{'peak RSS MB ' + '/'.join(['G'] + [p[0] for p in peers]):>22} {'G 1st row s':>11} {'data MB':>8} {'G RSS/data':>10}")
     print(head)
     print("-" * len(head))
-    for n, m, g, peer, rel_, walls, rss, first in rows:
+    for n, m, g, peer, rel_, walls, rss, first, data_mb in rows:
         print(f"{n:<22} {m:<9} {g:>9.4f} " + " ".join(f"{s:>9.4f}" for s in peer) + " "
               + " ".join(f"{r:>+11.2f}" for r in rel_)
               + f" {'/'.join(f'{w:.0f}' for w in walls):>16} {'/'.join(f'{r:.0f}' for r in rss):>22} "
-              + (f"{first:>11.1f}" if first is not None else f"{'-':>11}"))
+              + (f"{first:>11.1f}" if first is not None else f"{'-':>11}")
+              + f" {data_mb:>8.1f} {rss[0] / data_mb:>10.1f}")
     for i, p in enumerate(peers):
         wins = sum(1 for r in rows if r[4][i] >= 0)
         worst = min(r[4][i] for r in rows)

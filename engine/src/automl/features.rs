@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::key_counts::{self, KeyCountState, KEY_ROWS};
-use super::matrix::Matrix;
+use super::matrix::{Encoded, Matrix};
 pub use super::pipeline::{pipeline_or_none, CategoricalEncoding, Pipeline, PipelineSpec};
 use crate::data::table::MISSING_CODE;
 use crate::data::{Column, ColumnKind, Values};
@@ -220,7 +220,7 @@ enum NumericPart<'a> {
 }
 
 /// The work was given up because [`FittedPipeline::fit_until`] or
-/// [`FittedPipeline::transform_until`] was told to stop (a deadline or a stop request).
+/// [`FittedPipeline::encode_until`] was told to stop (a deadline or a stop request).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Interrupted;
 
@@ -487,40 +487,42 @@ impl FittedPipeline {
 
     /// Transform rows `rows` of `columns` into the feature matrix.
     pub fn transform(&self, columns: &[&Column], rows: &[usize]) -> Matrix {
-        self.transform_until(columns, rows, &never)
+        self.encode_until(columns, rows, &never)
             .unwrap_or_else(|Interrupted| unreachable!("never() does not interrupt"))
+            .to_matrix()
     }
 
-    /// [`transform`](Self::transform), asking `interrupted` between text documents.
-    pub fn transform_until(
+    /// [`transform`](Self::transform) in the compact form, asking `interrupted` between
+    /// text documents.
+    pub fn encode_until(
         &self,
         columns: &[&Column],
         rows: &[usize],
         interrupted: &dyn Fn() -> bool,
-    ) -> Result<Matrix, Interrupted> {
-        self.transform_rows(columns, rows, false, interrupted)
+    ) -> Result<Encoded, Interrupted> {
+        self.encode_rows(columns, rows, false, interrupted)
     }
 
-    /// [`transform_until`](Self::transform_until) for the rows the pipeline was fitted on:
-    /// as scikit-learn's `fit_transform` gives them (each row counts itself out of its
-    /// key's count; every other step is the same).
-    pub fn transform_fitted_until(
+    /// [`encode_until`](Self::encode_until) for the rows the pipeline was fitted on: as
+    /// scikit-learn's `fit_transform` gives them (each row counts itself out of its key's
+    /// count; every other step is the same).
+    pub fn encode_fitted_until(
         &self,
         columns: &[&Column],
         rows: &[usize],
         interrupted: &dyn Fn() -> bool,
-    ) -> Result<Matrix, Interrupted> {
-        self.transform_rows(columns, rows, true, interrupted)
+    ) -> Result<Encoded, Interrupted> {
+        self.encode_rows(columns, rows, true, interrupted)
     }
 
-    fn transform_rows(
+    fn encode_rows(
         &self,
         columns: &[&Column],
         rows: &[usize],
         fitted: bool,
         interrupted: &dyn Fn() -> bool,
-    ) -> Result<Matrix, Interrupted> {
-        let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.output_names.len());
+    ) -> Result<Encoded, Interrupted> {
+        let mut out: Vec<Vec<f64>> = Vec::with_capacity(self.numeric_inputs.len());
         // Numeric block.
         let mut raw: Vec<Vec<f64>> = Vec::with_capacity(self.numeric_inputs.len());
         for name in &self.numeric_inputs {
@@ -543,11 +545,14 @@ impl FittedPipeline {
         for &i in &self.indicators {
             out.push(raw[i].iter().map(|x| f64::from(x.is_nan() as u8)).collect());
         }
+        drop(raw);
         if let Some(sc) = &self.scaler {
             for (v, (mean, scale)) in out.iter_mut().zip(sc) {
                 v.iter_mut().for_each(|x| *x = (*x - mean) / scale);
             }
         }
+        let mut enc = Encoded::new(rows.len());
+        out.into_iter().for_each(|c| enc.push_dense(c));
         // Categorical block.
         for c in &self.categorical {
             let col = find(columns, &c.column);
@@ -566,11 +571,10 @@ impl FittedPipeline {
                         None if infrequent.contains(l) => c.categories.len() as f64,
                         None => -1.0,
                     };
-                    out.push(map_labels(col, rows, |l| l.map_or(-1.0, code)));
+                    enc.push_dense(map_labels(col, rows, |l| l.map_or(-1.0, code)));
                 }
                 CategoricalEncoding::OneHot => {
                     let width = c.categories.len() + usize::from(!c.infrequent.is_empty());
-                    let mut block = vec![vec![0.0; rows.len()]; width];
                     let hot = map_labels(col, rows, |l| {
                         match index.get(l.unwrap_or(MISSING_CATEGORY)) {
                             Some(&j) => Some(j),
@@ -578,12 +582,7 @@ impl FittedPipeline {
                             None => None,
                         }
                     });
-                    for (i, j) in hot.into_iter().enumerate() {
-                        if let Some(j) = j {
-                            block[j][i] = 1.0;
-                        }
-                    }
-                    out.extend(block);
+                    enc.push_one_hot(width, hot);
                 }
             }
         }
@@ -596,7 +595,7 @@ impl FittedPipeline {
                 .enumerate()
                 .map(|(i, s)| (s.as_str(), i))
                 .collect();
-            let mut block = vec![vec![0.0; rows.len()]; t.vocabulary.len()];
+            let mut block: Vec<Vec<(u32, f64)>> = vec![vec![]; t.vocabulary.len()];
             for (i, &r) in rows.iter().enumerate() {
                 if interrupted() {
                     return Err(Interrupted);
@@ -615,13 +614,13 @@ impl FittedPipeline {
                     .sqrt();
                 if norm > 0.0 {
                     for (j, c) in counts {
-                        block[j][i] = c * t.idf[j] / norm;
+                        block[j].push((i as u32, c * t.idf[j] / norm));
                     }
                 }
             }
-            out.extend(block);
+            enc.push_sparse(block);
         }
-        Ok(Matrix::from_columns(rows.len(), out))
+        Ok(enc)
     }
 }
 

@@ -14,18 +14,18 @@ use std::collections::BTreeMap;
 
 use crate::automl::features::FittedPipeline;
 use crate::automl::learners::{AnyModel, Learner};
-use crate::automl::matrix::Matrix;
+use crate::automl::matrix::{Encoded, Matrix};
 
 /// Shares per input column, largest first; columns with no importance are left out.
 pub(super) fn by_input_column<'a>(
-    folds: impl Iterator<Item = (&'a FittedPipeline, &'a AnyModel, &'a Matrix)>,
+    folds: impl Iterator<Item = (&'a FittedPipeline, &'a AnyModel, &'a Encoded)>,
 ) -> Vec<(String, f64)> {
     let mut imp: BTreeMap<String, f64> = BTreeMap::new();
     for (pipeline, model, rows) in folds {
         let sources = pipeline.output_sources();
         match model {
             AnyModel::Linear(m) if rows.rows > 1 => {
-                for (src, v) in contribution_spread(&m.coef, rows, &sources) {
+                for (src, v) in contribution_spread(&m.coef, &rows.to_matrix(), &sources) {
                     *imp.entry(src).or_default() += v;
                 }
             }

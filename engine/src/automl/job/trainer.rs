@@ -16,17 +16,19 @@ use crate::automl::features::{FittedPipeline, Interrupted, Pipeline, TargetOrder
 use crate::automl::learners::{
     sample_weights, AnyModel, FitError, HyperParams, Learner, Task, TrainData,
 };
-use crate::automl::matrix::Matrix;
+use crate::automl::matrix::Encoded;
 use crate::automl::metrics::{compute, Metric, Predictions, Truth};
 use crate::automl::model::{CandidateModel, FoldModel, MODEL_FORMAT};
 use crate::common::Rng;
 use crate::data::{Column, Table};
 
-/// Transformed fold data for one pipeline, shared by every candidate on it.
+/// Transformed fold data for one pipeline, shared by every candidate on it; compact, and
+/// spelled out into a matrix by the candidate training on it, one fold at a time (except
+/// for learners whose folds train side by side).
 struct FoldData {
     pipeline: FittedPipeline,
-    train: Matrix,
-    valid: Matrix,
+    train: Encoded,
+    valid: Encoded,
     y_train: Vec<f64>,
     y_valid: Vec<f64>,
 }
@@ -119,8 +121,8 @@ impl<'a> Trainer<'a> {
                 interrupted,
             )?;
             data.push(FoldData {
-                train: p.transform_fitted_until(&cols, tr, interrupted)?,
-                valid: p.transform_until(&cols, va, interrupted)?,
+                train: p.encode_fitted_until(&cols, tr, interrupted)?,
+                valid: p.encode_until(&cols, va, interrupted)?,
                 y_train: tr.iter().map(|&r| self.prep.y[r]).collect(),
                 y_valid: va.iter().map(|&r| self.prep.y[r]).collect(),
                 pipeline: p,
@@ -181,9 +183,10 @@ impl<'a> Trainer<'a> {
         std::thread::spawn(move || {
             let fit_fold =
                 |f: &FoldData| -> std::result::Result<(AnyModel, Predictions), FitError> {
+                    let (train, valid) = (f.train.to_matrix(), f.valid.to_matrix());
                     // Lower fidelity (successive halving): a seeded share of the training rows.
                     let subset = (fraction < 1.0).then(|| {
-                        let n = f.train.rows;
+                        let n = train.rows;
                         let mut idx: Vec<usize> = (0..n).collect();
                         let mut rng = Rng::new(seed ^ 0xF1DE);
                         for i in (1..n).rev() {
@@ -192,13 +195,13 @@ impl<'a> Trainer<'a> {
                         idx.truncate(((n as f64 * fraction).ceil() as usize).max(2).min(n));
                         idx.sort_unstable();
                         (
-                            f.train.select_rows(&idx),
+                            train.select_rows(&idx),
                             idx.iter().map(|&i| f.y_train[i]).collect::<Vec<f64>>(),
                         )
                     });
                     let (x, y) = match &subset {
                         Some((x, y)) => (x, y.as_slice()),
-                        None => (&f.train, f.y_train.as_slice()),
+                        None => (&train, f.y_train.as_slice()),
                     };
                     let w = sample_weights(params.class_weight(), task, y);
                     let mut m = AnyModel::new(&params, task, x.cols);
@@ -206,11 +209,11 @@ impl<'a> Trainer<'a> {
                         x,
                         y,
                         weights: &w,
-                        eval: Some((&f.valid, &f.y_valid)),
+                        eval: Some((&valid, &f.y_valid)),
                         deadline,
                         seed,
                     })?;
-                    let p = m.predict(&f.valid);
+                    let p = m.predict(&valid);
                     let finite = match &p {
                         Predictions::Proba { p, .. } | Predictions::Values(p) => {
                             p.iter().all(|v| v.is_finite())
