@@ -75,13 +75,13 @@ impl Matrix {
 /// TF-IDF block its non-zero cells. A job keeps every fold's features of every pipeline in
 /// this form and spells out one fold at a time ([`to_matrix`](Encoded::to_matrix)), so the
 /// cache no longer dominates a job's memory.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug)]
 pub struct Encoded {
     pub rows: usize,
     blocks: Vec<Block>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 enum Block {
     Dense(Vec<f64>),
     /// `width` columns; row `i` has its 1 in column `hot[i]`, or none where it is `NO_HOT`.
