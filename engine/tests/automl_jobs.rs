@@ -390,6 +390,59 @@ fn a_candidate_cut_off_by_the_deadline_is_stopped_not_ranked() {
     assert_eq!(out.best, None, "nothing truncated is ranked best");
 }
 
+#[test]
+fn a_candidate_whose_progress_shows_it_cannot_finish_stops_there() {
+    use glassbox_engine::automl::job::{
+        prepare, run_prepared, CandidateDefinition, CandidateStatus, Quiet,
+    };
+    use glassbox_engine::automl::learners::{resolve, Params, Task};
+    let t = table("adult.csv", "income");
+    let mut spec = JobSpec::new("income");
+    spec.max_candidates = Some(1);
+    // A forest grows every tree of every fold (no early stopping) and says how many it has.
+    let p: Params = [("n_estimators".to_string(), serde_json::Value::from(40))].into();
+    let forest = CandidateDefinition {
+        name: "cand-001-random-forest-dpp0".into(),
+        algorithm: Algorithm::RandomForest,
+        pipeline: Pipeline::Dpp0,
+        hyperparameters: resolve(
+            Algorithm::RandomForest,
+            Task::Classification { n_classes: 2 },
+            &p,
+        )
+        .unwrap(),
+        ranges: Default::default(),
+    };
+    // Its whole time on this machine, unlimited...
+    let prep = prepare(&t, &spec, None).unwrap();
+    let out = run_prepared(
+        &t,
+        &spec,
+        &prep,
+        Some(vec![forest.clone()]),
+        None,
+        &mut Quiet,
+    );
+    let whole = &out.candidates[0];
+    assert_eq!(whole.status, CandidateStatus::Completed);
+    let folds = prep.split.folds.len();
+    assert!(folds >= 3, "{folds} folds");
+    // ...then a limit that holds two of its folds but not all: it stops before the limit.
+    let limit = whole.train_seconds * 2.0 / folds as f64;
+    spec.max_runtime_per_candidate = Some(limit);
+    let prep = prepare(&t, &spec, None).unwrap();
+    let out = run_prepared(&t, &spec, &prep, Some(vec![forest]), None, &mut Quiet);
+    let c = &out.candidates[0];
+    assert_eq!(c.status, CandidateStatus::Stopped, "{:?}", c.failure_reason);
+    let why = c.failure_reason.as_deref().unwrap_or("");
+    assert!(why.starts_with("stopped early: "), "{why}");
+    assert!(
+        c.train_seconds < limit,
+        "stopped after {:.1} s, its limit {limit:.1} s",
+        c.train_seconds
+    );
+}
+
 /// The crate's folder where the test runs (cargo sets it at run time), so a test binary
 /// built elsewhere still finds the tree it is run on.
 fn manifest_dir() -> PathBuf {

@@ -22,7 +22,13 @@ const SLACK: f64 = 1.25;
 /// roughly constant for one data set). The constant only sets the scale between two
 /// definitions: the seconds per unit are measured.
 fn expected_rounds(iterations: usize, learning_rate: f64) -> f64 {
-    (iterations as f64).min(50.0 + 20.0 / learning_rate.max(1e-3))
+    (iterations as f64).min(rounds_to_converge(learning_rate))
+}
+
+/// Boosting rounds early stopping likely runs at `learning_rate` when the cap allows them
+/// (its best round plus the 50 it waits).
+pub(super) fn rounds_to_converge(learning_rate: f64) -> f64 {
+    50.0 + 20.0 / learning_rate.max(1e-3)
 }
 
 /// The algorithm whose measured rate stands in for `algo`'s until one of its own has
@@ -88,15 +94,16 @@ impl CostModel {
             .map(|r| r * units(def))
     }
 
-    /// Learn from a candidate that ended after `seconds`: `finished` when it trained to
-    /// the end (its rate is measured), else it was cut off (its rate is at least this).
-    pub(super) fn observe(&mut self, def: &CandidateDefinition, seconds: f64, finished: bool) {
+    /// Learn from a candidate that took, or would have taken, `seconds`: `measured` when
+    /// that is its whole training (it trained to the end, or its progress projected
+    /// the rest), else it was cut off (its rate is at least this).
+    pub(super) fn observe(&mut self, def: &CandidateDefinition, seconds: f64, measured: bool) {
         let rate = seconds / units(def);
         let entry = self
             .seconds_per_unit
             .entry((def.algorithm, def.pipeline))
             .or_insert(rate);
-        *entry = if finished { rate } else { entry.max(rate) };
+        *entry = if measured { rate } else { entry.max(rate) };
     }
 
     /// Whether `def` can likely finish in `available` seconds (unknown costs can).

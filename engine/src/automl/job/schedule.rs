@@ -230,10 +230,12 @@ pub(super) fn train_definitions(
         passed_over = 0;
         obs.on_training(&def, 1.0);
         let (result, fitted) = trainer.train(&def, cand_deadline, &|| obs.stop_requested(), 1.0);
-        match result.status {
-            CandidateStatus::Completed => costs.observe(&def, result.train_seconds, true),
-            CandidateStatus::Stopped => costs.observe(&def, result.train_seconds, false),
-            CandidateStatus::Failed => {}
+        match (result.status, trainer.projected_seconds) {
+            (CandidateStatus::Completed, _) => costs.observe(&def, result.train_seconds, true),
+            // Stopped early: its progress measured what all of it would take.
+            (CandidateStatus::Stopped, Some(total)) => costs.observe(&def, total, true),
+            (CandidateStatus::Stopped, None) => costs.observe(&def, result.train_seconds, false),
+            (CandidateStatus::Failed, _) => {}
         }
         if let (Some(obj), Some((model, oof))) = (result.objective, fitted) {
             let score = metric.score(obj);

@@ -1,13 +1,15 @@
 //! Where candidates come from: the starting portfolio (interleaved across algorithms),
 //! then proposals on the (algorithm, pipeline) arms: an epsilon-greedy choice of arm, and
 //! hyperparameters from a Tree-structured Parzen Estimator once the arm has six trials,
-//! before that from a local perturbation of the arm's best or a random draw. Every
-//! definition's hyperparameters are resolved to the complete set.
+//! before that from a local perturbation of the arm's best (a random draw on an arm not
+//! yet tried). A booster's rounds are enough for its learning rate. Every definition's
+//! hyperparameters are resolved to the complete set.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use serde_json::Value;
 
+use super::cost::rounds_to_converge;
 use super::prepare::Prepared;
 use super::types::CandidateDefinition;
 use crate::automl::features::Pipeline;
@@ -240,6 +242,28 @@ fn tpe(ranges: &BTreeMap<String, Range>, trials: &[&Trial], rng: &mut Rng) -> Pa
     best.map(|b| b.1).unwrap_or_default()
 }
 
+/// A booster's proposal caps its rounds at no fewer than three times what its learning
+/// rate likely needs (`rounds_to_converge`), within the arm's range: early stopping ends
+/// it at its best, so only a cap below that costs anything. Drawn on their own, the cap
+/// and the rate underfit together (adult: 247 rounds at rate 0.021, AUC 0.918; bank: 152
+/// at 0.029, 0.919; against 0.929 and 0.937 for the arm's best).
+fn enough_rounds(algorithm: Algorithm, ranges: &BTreeMap<String, Range>, mut p: Params) -> Params {
+    if !matches!(algorithm, Algorithm::Gbdt | Algorithm::SymmetricGbdt) {
+        return p;
+    }
+    let rate = p.get("learning_rate").and_then(Value::as_f64);
+    let rounds = p.get("iterations").and_then(Value::as_f64);
+    if let (Some(Range::Int { high, .. }), Some(rate), Some(rounds)) =
+        (ranges.get("iterations"), rate, rounds)
+    {
+        let floor = (3.0 * rounds_to_converge(rate)).ceil().min(*high as f64);
+        if rounds < floor {
+            p.insert("iterations".into(), Value::from(floor as i64));
+        }
+    }
+    p
+}
+
 /// Search ranges per (algorithm, pipeline) arm.
 pub(super) type Space = BTreeMap<(Algorithm, Pipeline), BTreeMap<String, Range>>;
 
@@ -272,10 +296,11 @@ pub(super) fn propose(
     let hyperparameters: Params = if trials.len() >= 6 {
         tpe(&ranges, &trials, rng)
     } else {
-        let around = arms
-            .get(&(algorithm, pipeline))
-            .map(|a| &a.1)
-            .filter(|_| rng.next_f64() < 0.5);
+        // Around the arm's best once it has one; a uniform draw only on an arm not yet
+        // tried. A short job makes a handful of proposals, and uniform draws over the
+        // ranges mostly land far from anything good (adult, 60 s: three scored AUC
+        // 0.916–0.923 beside the arm's best 0.929, for 11 s of the budget).
+        let around = arms.get(&(algorithm, pipeline)).map(|a| &a.1);
         ranges
             .iter()
             .map(|(k, r)| {
@@ -286,6 +311,7 @@ pub(super) fn propose(
             })
             .collect()
     };
+    let hyperparameters = enough_rounds(algorithm, &ranges, hyperparameters);
     let hyperparameters = resolve(algorithm, task, &hyperparameters).unwrap_or(hyperparameters);
     CandidateDefinition {
         name: format!("cand-{index:03}-{}-{pipeline}", algorithm.as_str()),
@@ -335,5 +361,46 @@ mod tests {
             "proposals centre on 0.8, got mean {mean}"
         );
         assert!(xs.iter().all(|x| (0.0..=1.0).contains(x)));
+    }
+
+    #[test]
+    fn proposals_stay_near_the_arms_best_and_boost_for_enough_rounds() {
+        let task = Task::Classification { n_classes: 2 };
+        let arm = (Algorithm::Gbdt, Pipeline::Dpp0);
+        let space: Space = [(arm, search_space(Algorithm::Gbdt, task))].into();
+        let best = resolve(
+            Algorithm::Gbdt,
+            task,
+            &[
+                ("learning_rate".to_string(), Value::from(0.05)),
+                ("iterations".to_string(), Value::from(1000)),
+            ]
+            .into(),
+        )
+        .unwrap();
+        let arms = [(arm, (0.9, best))].into();
+        let mut rng = Rng::new(7);
+        let mut distances = Vec::new();
+        for i in 0..200 {
+            let d = propose(&arms, &[], &space, &mut rng, i, task);
+            let h = &d.hyperparameters;
+            let rate = h["learning_rate"].as_f64().unwrap();
+            let rounds = h["iterations"].as_f64().unwrap();
+            assert!(
+                rounds >= (3.0 * rounds_to_converge(rate)).ceil().min(2000.0),
+                "{rounds} rounds at rate {rate}"
+            );
+            distances.push((rate / 0.05).ln().abs());
+        }
+        distances.sort_by(f64::total_cmp);
+        // Uniform draws over the range's logarithm would put the median near 0.9.
+        assert!(distances[100] < 0.5, "median distance {}", distances[100]);
+        // An arm never tried gets a draw over its whole range, rounds raised as well.
+        let d = propose(&BTreeMap::new(), &[], &space, &mut rng, 0, task);
+        let rate = d.hyperparameters["learning_rate"].as_f64().unwrap();
+        assert!(
+            d.hyperparameters["iterations"].as_f64().unwrap()
+                >= (3.0 * rounds_to_converge(rate)).ceil().min(2000.0)
+        );
     }
 }

@@ -5,10 +5,9 @@
 //! candidate feature drawn uniformly between its smallest and largest value in the node
 //! (the nearest `f32` when that splits the node the same: `single_precision`).
 //! Gini impurity for classes, squared error for numbers; leaves hold class frequencies or
-//! means. Trees grow in parallel; the deadline is checked between trees and the forest
-//! keeps the trees it has.
-
-use std::time::Instant;
+//! means. Trees grow in parallel; the deadline is checked before each tree, and a forest
+//! that misses it is no model (`FitError::OutOfTime`); each grown tree is reported as
+//! progress (`Deadline::report`).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -460,10 +459,11 @@ impl Learner for ForestModel {
             Task::Classification { n_classes } => n_classes,
             Task::Regression => 0,
         };
+        let trees_done = std::sync::atomic::AtomicUsize::new(0);
         let results: Vec<Option<(Vec<Node>, Vec<f64>)>> = (0..n_trees)
             .into_par_iter()
             .map(|t| {
-                if t > 0 && d.deadline.is_some_and(|dl| Instant::now() > dl) {
+                if t > 0 && d.deadline.passed() {
                     return None;
                 }
                 let mut rng = Rng::new(d.seed.wrapping_mul(1_000_003).wrapping_add(t as u64));
@@ -491,6 +491,8 @@ impl Learner for ForestModel {
                     rng,
                 };
                 g.grow(&mut rows, 0);
+                let done = trees_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                d.deadline.report(done, n_trees);
                 Some((g.nodes, g.importance))
             })
             .collect();

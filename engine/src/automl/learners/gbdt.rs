@@ -118,7 +118,7 @@ impl GbdtModel {
                 y,
                 weights: &vec![1.0; x.rows],
                 eval: None,
-                deadline: None,
+                deadline: Default::default(),
                 seed,
             })
             .expect("a booster trains");

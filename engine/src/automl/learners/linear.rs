@@ -8,13 +8,11 @@
 //! - regression, `penalty="l1"` / `"elasticnet"`: `Lasso(alpha)` / `ElasticNet(alpha, l1_ratio)` —
 //!   `1/(2Σs)·Σ sᵢ(yᵢ − xᵢw − b)² + αρ‖w‖₁ + α(1−ρ)/2·‖w‖²`, by coordinate descent.
 
-use std::time::Instant;
-
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::{LinearParams, Penalty};
-use super::{binary_proba, check_time, sigmoid, FitError, Learner, Task, TrainData};
+use super::{binary_proba, check_time, sigmoid, Deadline, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -73,7 +71,7 @@ fn lbfgs(
     mut x: Vec<f64>,
     f: impl Fn(&[f64], &mut [f64]) -> f64,
     max_iter: usize,
-    deadline: Option<Instant>,
+    deadline: Deadline,
 ) -> Result<(Vec<f64>, usize), FitError> {
     let n = x.len();
     let m = 10;
@@ -164,7 +162,7 @@ fn fista(
     lambda: f64,
     penalised: impl Fn(usize) -> bool,
     max_iter: usize,
-    deadline: Option<Instant>,
+    deadline: Deadline,
 ) -> Result<(Vec<f64>, usize), FitError> {
     let n = start.len();
     let (mut x, mut y) = (start.clone(), start);
@@ -510,7 +508,7 @@ mod tests {
                 y: &y,
                 weights: &w,
                 eval: None,
-                deadline: None,
+                deadline: Default::default(),
                 seed: 0,
             })
             .unwrap();

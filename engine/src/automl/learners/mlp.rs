@@ -165,6 +165,7 @@ impl Learner for MlpModel {
             check_time(d.deadline, || {
                 format!("ran {epoch} of at most {max_epochs} epochs before the deadline")
             })?;
+            d.deadline.report(epoch, max_epochs);
             for i in (1..train.len()).rev() {
                 train.swap(i, rng.below(i + 1));
             }

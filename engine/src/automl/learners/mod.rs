@@ -24,6 +24,7 @@ mod symmetric;
 pub mod tree_format;
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -115,6 +116,18 @@ impl Algorithm {
     /// spread one fold over every core themselves.
     pub fn folds_side_by_side(self) -> bool {
         matches!(self, Algorithm::Mlp | Algorithm::Linear)
+    }
+
+    /// Whether its learner's work is fixed by its hyperparameters and reported as it goes
+    /// (`Deadline::report`: a forest's trees, an MLP's epochs, at most), so that the time
+    /// of the whole can be projected from a part. A booster's is not: early stopping ends
+    /// each fold at its own round (adult: a one-hot booster's first fold projected 18 s
+    /// for a candidate that takes 10–12 s).
+    pub fn reports_progress(self) -> bool {
+        matches!(
+            self,
+            Algorithm::RandomForest | Algorithm::ExtraTrees | Algorithm::Mlp
+        )
     }
 
     /// The pipeline this algorithm works best on.
@@ -443,8 +456,37 @@ pub struct TrainData<'a> {
     pub weights: &'a [f64],
     /// Held-out rows for early stopping, where the learner uses them.
     pub eval: Option<(&'a Matrix, &'a [f64])>,
-    pub deadline: Option<Instant>,
+    pub deadline: Deadline<'a>,
     pub seed: u64,
+}
+
+/// A learner's time: when it must give up (at an instant, or as soon as its caller cancels
+/// it: a stop request, or a candidate whose progress shows it cannot finish in time, so
+/// that an abandoned fold does not keep a core busy until its deadline), and where it says
+/// how far it got, when its work is known in advance (a forest's trees, an MLP's epochs).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Deadline<'a> {
+    pub at: Option<Instant>,
+    pub cancelled: Option<&'a AtomicBool>,
+    /// Thousandths of this fit done.
+    pub progress: Option<&'a AtomicU32>,
+}
+
+impl Deadline<'_> {
+    pub fn passed(&self) -> bool {
+        self.cancelled.is_some_and(|c| c.load(Ordering::Relaxed))
+            || self.at.is_some_and(|t| Instant::now() > t)
+    }
+
+    /// `done` of `total` steps are done (at most: early stopping may end it sooner).
+    pub fn report(&self, done: usize, total: usize) {
+        if let Some(p) = self.progress {
+            p.store(
+                (1000 * done / total.max(1)).min(1000) as u32,
+                Ordering::Relaxed,
+            );
+        }
+    }
 }
 
 /// Why a learner did not produce the model its hyperparameters define.
@@ -479,12 +521,13 @@ impl From<&str> for FitError {
 
 /// `Err(OutOfTime)` when `deadline` has passed: for learners that check between steps.
 pub(crate) fn check_time(
-    deadline: Option<Instant>,
+    deadline: Deadline,
     progress: impl FnOnce() -> String,
 ) -> Result<(), FitError> {
-    match deadline {
-        Some(t) if Instant::now() > t => Err(FitError::OutOfTime(progress())),
-        _ => Ok(()),
+    if deadline.passed() {
+        Err(FitError::OutOfTime(progress()))
+    } else {
+        Ok(())
     }
 }
 
@@ -613,7 +656,7 @@ mod tests {
             y: &y,
             weights: &w,
             eval: Some((&xv, &yv)),
-            deadline: None,
+            deadline: Deadline::default(),
             seed: 0,
         })
         .unwrap();
@@ -658,6 +701,42 @@ mod tests {
     }
 
     #[test]
+    fn a_cancelled_learner_gives_up_before_its_deadline() {
+        let (x, y) = synthetic(1500, 1, false);
+        let task = Task::Classification { n_classes: 2 };
+        let cancelled = AtomicBool::new(true);
+        // A deadline an hour away: only the flag can stop them. Forust's booster has no
+        // look inside one fit (the trainer looks between folds), kNN has no steps.
+        for algo in [
+            Algorithm::SymmetricGbdt,
+            Algorithm::Linear,
+            Algorithm::RandomForest,
+            Algorithm::ExtraTrees,
+            Algorithm::Mlp,
+        ] {
+            let params =
+                HyperParams::read(algo, &portfolio(algo, task, x.cols, x.rows)[0]).unwrap();
+            let mut m = AnyModel::new(&params, task, x.cols);
+            let fitted = m.fit(&TrainData {
+                x: &x,
+                y: &y,
+                weights: &vec![1.0; y.len()],
+                eval: None,
+                deadline: Deadline {
+                    at: Some(Instant::now() + std::time::Duration::from_secs(3600)),
+                    cancelled: Some(&cancelled),
+                    progress: None,
+                },
+                seed: 0,
+            });
+            assert!(
+                matches!(fitted, Err(FitError::OutOfTime(_))),
+                "{algo:?}: {fitted:?}"
+            );
+        }
+    }
+
+    #[test]
     fn multiclass_everywhere() {
         let mut rng = Rng::new(5);
         let n = 900;
@@ -680,7 +759,7 @@ mod tests {
                 y: &y,
                 weights: &w,
                 eval: None,
-                deadline: None,
+                deadline: Deadline::default(),
                 seed: 0,
             })
             .unwrap();

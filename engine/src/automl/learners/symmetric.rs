@@ -37,7 +37,7 @@ use super::booster_format::{booster_from_trees, BoosterTree};
 use super::flat_booster::FlatBooster;
 use super::gbdt::predict_boosters;
 use super::params::SymmetricParams;
-use super::{check_time, FitError, Learner, Task, TrainData};
+use super::{check_time, Deadline, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
@@ -375,7 +375,7 @@ struct Boosting<'a> {
     bins: &'a Binned,
     eval: Option<(&'a [u8], usize)>,
     params: &'a SymmetricParams,
-    deadline: Option<std::time::Instant>,
+    deadline: Deadline<'a>,
 }
 
 impl Boosting<'_> {
@@ -670,7 +670,7 @@ mod tests {
             y: &y,
             weights: &vec![1.0; n],
             eval: None,
-            deadline: None,
+            deadline: Default::default(),
             seed: 0,
         })
         .unwrap();
