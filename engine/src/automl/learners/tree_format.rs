@@ -58,6 +58,8 @@ impl<'de> Deserialize<'de> for Number {
     }
 }
 
+/// A tree as arrays, as files were written before packing (the tests write one).
+#[cfg(test)]
 fn forest_tree(nodes: &[Node]) -> ForestTree {
     let mut t = ForestTree {
         feature: Vec::with_capacity(nodes.len()),
@@ -217,48 +219,68 @@ struct ForestPerLeaf {
     cover: Option<Packed>,
 }
 
+/// Each array is made from the nodes and packed before the next is made: a forest's nodes
+/// are hundreds of MB, and a spelled-out copy of every array at once added about 170 MB
+/// to the peak of writing california's extra trees.
 fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
-    let arrays: Vec<ForestTree> = trees.iter().map(|t| forest_tree(t)).collect();
-    let explicit_left = arrays.iter().any(|t| t.left.is_some());
+    let nodes = || trees.iter().flatten();
+    let splits = || {
+        nodes().filter_map(|n| match n {
+            Node::Split {
+                feature,
+                threshold,
+                left,
+                right,
+                ..
+            } => Some((*feature, *threshold, *left, *right)),
+            Node::Leaf { .. } => None,
+        })
+    };
+    let leaves = || {
+        nodes().filter_map(|n| match n {
+            Node::Leaf { value, cover } => Some((value, *cover)),
+            Node::Split { .. } => None,
+        })
+    };
+    let explicit_left = trees.iter().any(|t| {
+        t.iter()
+            .enumerate()
+            .any(|(i, n)| matches!(n, Node::Split { left, .. } if *left as usize != i + 1))
+    });
     let depth_first = !explicit_left
-        && arrays.iter().all(|t| {
-            depth_first_rights(t.feature.iter().map(|&f| f >= 0)).is_ok_and(|r| r == t.right)
+        && trees.iter().all(|t| {
+            let rights = t.iter().filter_map(|n| match n {
+                Node::Split { right, .. } => Some(*right),
+                Node::Leaf { .. } => None,
+            });
+            depth_first_rights(t.iter().map(|n| matches!(n, Node::Split { .. })))
+                .is_ok_and(|r| r.into_iter().eq(rights))
         });
-    let mut feature = Vec::new();
-    let (mut threshold, mut right, mut left) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut value, mut cover) = (Vec::new(), Vec::new());
-    for t in &arrays {
-        feature.extend(t.feature.iter().map(|&f| i64::from(f)));
-        threshold.extend(&t.threshold);
-        right.extend(t.right.iter().map(|&r| i64::from(r)));
-        if explicit_left {
-            match &t.left {
-                Some(l) => left.extend(l.iter().map(|&l| i64::from(l))),
-                None => left.extend(
-                    (0..t.feature.len())
-                        .filter(|&i| t.feature[i] >= 0)
-                        .map(|i| i as i64 + 1),
-                ),
-            }
-        }
-        value.extend(&t.value);
-        cover.extend(t.cover.iter().map(|c| c.0));
-    }
-    let sizes: Vec<i64> = arrays.iter().map(|t| t.feature.len() as i64).collect();
+    let integers = |xs: Vec<i64>| Packed::integers(&xs);
+    let floats = |xs: Vec<f64>| Packed::floats(&xs);
+    let sizes: Vec<i64> = trees.iter().map(|t| t.len() as i64).collect();
+    let any_leaf = leaves().next().is_some();
     PackedForest {
-        tree_sizes: Packed::integers(&sizes),
+        tree_sizes: integers(sizes),
         per_node: ForestPerNode {
-            feature: Packed::integers(&feature),
+            feature: integers(
+                nodes()
+                    .map(|n| match n {
+                        Node::Split { feature, .. } => i64::from(*feature as i32),
+                        Node::Leaf { .. } => -1,
+                    })
+                    .collect(),
+            ),
         },
         per_split: ForestPerSplit {
-            threshold: Packed::floats(&threshold),
-            right: (!depth_first).then(|| Packed::integers(&right)),
-            left: explicit_left.then(|| Packed::integers(&left)),
+            threshold: floats(splits().map(|s| s.1).collect()),
+            right: (!depth_first).then(|| integers(splits().map(|s| i64::from(s.3)).collect())),
+            left: explicit_left.then(|| integers(splits().map(|s| i64::from(s.2)).collect())),
         },
         per_leaf: ForestPerLeaf {
-            value: Packed::floats(&value),
+            value: floats(leaves().flat_map(|l| l.0.iter().copied()).collect()),
             // Every tree has its covers, or (written before covers were kept) none has.
-            cover: (!cover.is_empty()).then(|| Packed::floats(&cover)),
+            cover: any_leaf.then(|| floats(leaves().map(|l| l.1).collect())),
         },
     }
 }
