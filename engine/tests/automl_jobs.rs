@@ -336,30 +336,36 @@ fn chosen_definitions_restrict_the_search_to_their_arms_and_ranges() {
 
 /// A candidate cut off by a time limit is never a Completed candidate: it is Stopped,
 /// with the reason, and left off the ranking; what completed trained as defined.
+/// A definition for a binary target (adult's income): `algorithm` on its first pipeline,
+/// with `pairs` over its defaults.
+fn binary_definition(
+    name: &str,
+    algorithm: Algorithm,
+    pairs: &[(&str, f64)],
+) -> glassbox_engine::automl::job::CandidateDefinition {
+    use glassbox_engine::automl::learners::{resolve, Params, Task};
+    let p: Params = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+        .collect();
+    glassbox_engine::automl::job::CandidateDefinition {
+        name: name.into(),
+        algorithm,
+        pipeline: algorithm.pipelines()[0],
+        hyperparameters: resolve(algorithm, Task::Classification { n_classes: 2 }, &p).unwrap(),
+        ranges: Default::default(),
+    }
+}
+
 #[test]
 fn a_candidate_cut_off_by_the_deadline_is_stopped_not_ranked() {
-    use glassbox_engine::automl::job::{
-        prepare, run_prepared, CandidateDefinition, CandidateStatus, Quiet,
-    };
-    use glassbox_engine::automl::learners::{resolve, Params, Task};
+    use glassbox_engine::automl::job::{prepare, run_prepared, CandidateStatus, Quiet};
     let t = table("adult.csv", "income");
     let mut spec = JobSpec::new("income");
     spec.max_runtime_per_candidate = Some(1.0);
     let prep = prepare(&t, &spec, None).unwrap();
     // A forest far too large for one second, and an MLP with many epochs.
-    let slow = |name: &str, algorithm: Algorithm, pairs: &[(&str, f64)]| {
-        let p: Params = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
-            .collect();
-        CandidateDefinition {
-            name: name.into(),
-            algorithm,
-            pipeline: algorithm.pipelines()[0],
-            hyperparameters: resolve(algorithm, Task::Classification { n_classes: 2 }, &p).unwrap(),
-            ranges: Default::default(),
-        }
-    };
+    let slow = binary_definition;
     let chosen = vec![
         slow(
             "cand-001-random-forest-dpp0",
@@ -392,27 +398,16 @@ fn a_candidate_cut_off_by_the_deadline_is_stopped_not_ranked() {
 
 #[test]
 fn a_candidate_whose_progress_shows_it_cannot_finish_stops_there() {
-    use glassbox_engine::automl::job::{
-        prepare, run_prepared, CandidateDefinition, CandidateStatus, Quiet,
-    };
-    use glassbox_engine::automl::learners::{resolve, Params, Task};
+    use glassbox_engine::automl::job::{prepare, run_prepared, CandidateStatus, Quiet};
     let t = table("adult.csv", "income");
     let mut spec = JobSpec::new("income");
     spec.max_candidates = Some(1);
     // A forest grows every tree of every fold (no early stopping) and says how many it has.
-    let p: Params = [("n_estimators".to_string(), serde_json::Value::from(40))].into();
-    let forest = CandidateDefinition {
-        name: "cand-001-random-forest-dpp0".into(),
-        algorithm: Algorithm::RandomForest,
-        pipeline: Pipeline::Dpp0,
-        hyperparameters: resolve(
-            Algorithm::RandomForest,
-            Task::Classification { n_classes: 2 },
-            &p,
-        )
-        .unwrap(),
-        ranges: Default::default(),
-    };
+    let forest = binary_definition(
+        "cand-001-random-forest-dpp0",
+        Algorithm::RandomForest,
+        &[("n_estimators", 40.0)],
+    );
     // Its whole time on this machine, unlimited...
     let prep = prepare(&t, &spec, None).unwrap();
     let out = run_prepared(

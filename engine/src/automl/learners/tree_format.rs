@@ -273,14 +273,20 @@ fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
             ),
         },
         per_split: ForestPerSplit {
-            threshold: floats(splits().map(|s| s.1).collect()),
-            right: (!depth_first).then(|| integers(splits().map(|s| i64::from(s.3)).collect())),
-            left: explicit_left.then(|| integers(splits().map(|s| i64::from(s.2)).collect())),
+            threshold: floats(splits().map(|(_, threshold, _, _)| threshold).collect()),
+            right: (!depth_first)
+                .then(|| integers(splits().map(|(_, _, _, right)| i64::from(right)).collect())),
+            left: explicit_left
+                .then(|| integers(splits().map(|(_, _, left, _)| i64::from(left)).collect())),
         },
         per_leaf: ForestPerLeaf {
-            value: floats(leaves().flat_map(|l| l.0.iter().copied()).collect()),
+            value: floats(
+                leaves()
+                    .flat_map(|(value, _)| value.iter().copied())
+                    .collect(),
+            ),
             // Every tree has its covers, or (written before covers were kept) none has.
-            cover: any_leaf.then(|| floats(leaves().map(|l| l.1).collect())),
+            cover: any_leaf.then(|| floats(leaves().map(|(_, cover)| cover).collect())),
         },
     }
 }
