@@ -34,6 +34,11 @@ struct RoundTrip<'a> {
     saved: std::collections::HashMap<String, String>,
 }
 
+/// The number in a candidate's name: `cand-012-…` → 12.
+fn number(name: &str) -> &str {
+    name.split('-').nth(1).unwrap_or(name)
+}
+
 impl JobObserver for RoundTrip<'_> {
     fn on_candidate(
         &mut self,
@@ -44,6 +49,13 @@ impl JobObserver for RoundTrip<'_> {
         let Some(model) = model else {
             return;
         };
+        // Every candidate has a number of its own (the ensemble's comes after them all).
+        assert!(
+            !self.saved.keys().any(|n| number(n) == number(&result.name)),
+            "{} takes the number of an earlier candidate: {:?}",
+            result.name,
+            self.saved.keys().collect::<Vec<_>>()
+        );
         let json = serde_json::to_string(model).unwrap();
         let mut loaded: CandidateModel = serde_json::from_str(&json).unwrap();
         let saved = &self.saved;

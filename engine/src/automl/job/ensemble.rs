@@ -11,7 +11,7 @@ use super::schedule::Kept;
 use super::spec::Mode;
 use super::trainer::{truth_of, Trainer};
 use super::types::{
-    rank, CandidateResult, CandidateStatus, JobObserver, JobOutcome, SecondaryStatus,
+    next_number, rank, CandidateResult, CandidateStatus, JobObserver, JobOutcome, SecondaryStatus,
 };
 use crate::automl::learners::Params;
 use crate::automl::metrics::{compute, Metric, Predictions, Truth};
@@ -117,7 +117,11 @@ pub(super) fn finish(
         if let Some(counts) = caruana(&preds, &truth, prep.resolved.metric, 25) {
             let blended = weighted(&preds, &counts);
             let total: usize = counts.iter().sum();
-            let name = format!("cand-{:03}-ensemble", outcome.candidates.len() + 1);
+            // After every name so far: a definition that never trained keeps its number.
+            let names = outcome.definitions.iter().map(|d| d.name.as_str());
+            let trained = outcome.candidates.iter().map(|c| c.name.as_str());
+            let number = next_number(names.chain(trained), outcome.candidates.len());
+            let name = format!("cand-{number:03}-ensemble");
             let mut result = CandidateResult {
                 name: name.clone(),
                 algorithm: None,

@@ -11,7 +11,7 @@ use super::search::{propose, Space, Trial};
 use super::spec::Mode;
 use super::trainer::Trainer;
 use super::types::{
-    CandidateDefinition, CandidateStatus, JobObserver, JobOutcome, SecondaryStatus,
+    number_of, CandidateDefinition, CandidateStatus, JobObserver, JobOutcome, SecondaryStatus,
 };
 use crate::automl::features::Pipeline;
 use crate::automl::learners::{search_space, Algorithm, Params};
@@ -117,14 +117,7 @@ pub(super) fn train_definitions(
     // New candidates are numbered after every definition (chosen ones keep their names).
     let mut index = queue
         .iter()
-        .filter_map(|d| {
-            d.name
-                .strip_prefix("cand-")?
-                .split('-')
-                .next()?
-                .parse()
-                .ok()
-        })
+        .filter_map(|d| number_of(&d.name))
         .max()
         .unwrap_or(0)
         .max(queue.len());

@@ -62,6 +62,18 @@ pub struct CandidateDefinition {
     pub ranges: BTreeMap<String, Range>,
 }
 
+/// The number in a candidate's name (`cand-012-gbdt-dpp0` → 12), if it has one: new
+/// candidates, the ensemble included, are numbered after every name so far.
+pub(super) fn number_of(name: &str) -> Option<usize> {
+    name.strip_prefix("cand-")?.split('-').next()?.parse().ok()
+}
+
+/// The number after every one of `names` and after `count` (names without a number
+/// still count), so a definition that never trained keeps its number to itself.
+pub(super) fn next_number<'a>(names: impl Iterator<Item = &'a str>, count: usize) -> usize {
+    names.filter_map(number_of).max().unwrap_or(0).max(count) + 1
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MetricValue {
     pub metric: Metric,
@@ -186,3 +198,25 @@ pub trait JobObserver {
 /// An observer that does nothing.
 pub struct Quiet;
 impl JobObserver for Quiet {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_candidates_are_numbered_after_every_name() {
+        assert_eq!(number_of("cand-012-gbdt-dpp0"), Some(12));
+        assert_eq!(number_of("cand-007-ensemble"), Some(7));
+        assert_eq!(number_of("my-model"), None);
+        // Ten trained, the definition numbered 11 among them; 10 defined but never trained.
+        let names = [
+            "cand-001-gbdt-dpp0",
+            "cand-010-linear-dpp1",
+            "cand-011-mlp-dpp1",
+        ];
+        assert_eq!(next_number(names.into_iter(), 10), 12);
+        // Names without numbers (chosen by hand) still count.
+        assert_eq!(next_number(["mine", "theirs"].into_iter(), 2), 3);
+        assert_eq!(next_number(std::iter::empty(), 0), 1);
+    }
+}
