@@ -184,8 +184,9 @@ impl FoldExplainer {
 }
 
 /// Gives per-leaf tables to the trees they speed up for `rows` rows: a table costs about
-/// what `2^depth / 2` rows cost without one. Trees are taken in order while the tables fit
-/// `TABLE_BUDGET`, and built in parallel.
+/// what `2^depth / 2` rows cost without one. Trees whose rows share their values as well
+/// (`ShapTree::shares_like_tables`: symmetric trees) get none. Trees are taken in order
+/// while the tables fit `TABLE_BUDGET`, and built in parallel.
 fn use_tables(explainer: &mut FoldExplainer, rows: usize) {
     let FoldExplainer::Trees(groups) = explainer else {
         return;
@@ -193,7 +194,9 @@ fn use_tables(explainer: &mut FoldExplainer, rows: usize) {
     let mut budget = TABLE_BUDGET;
     let mut chosen: Vec<&mut ShapTree> = vec![];
     for t in groups.iter_mut().flatten().flat_map(|g| g.trees.iter_mut()) {
-        let worth = t.depth() < usize::BITS as usize - 1 && 1usize << t.depth() <= 2 * rows;
+        let worth = !t.shares_like_tables()
+            && t.depth() < usize::BITS as usize - 1
+            && 1usize << t.depth() <= 2 * rows;
         match worth.then(|| ShapTable::size(t)).flatten() {
             Some(b) if b <= budget => {
                 budget -= b;

@@ -35,7 +35,15 @@ pub struct ShapTree {
     expected: Vec<f64>,
     /// Per-leaf tables (`shap_tables.rs`), for a tree that explains many rows.
     table: Option<ShapTable>,
+    /// The tree's distinct tests (feature, threshold), when there are at most
+    /// `SHARED_TESTS`: rows that take the same side of each share their SHAP values
+    /// (`add_shap_shared`). A symmetric tree of depth d has d.
+    tests: Option<Vec<(usize, f64)>>,
 }
+
+/// The most distinct tests a tree may have for rows to share their values: each test's
+/// outcome (missing, left, right) takes two bits of a `u64` key.
+const SHARED_TESTS: usize = 32;
 
 impl ShapTree {
     /// Checks the arrays, makes every internal cover the sum of its children's, and
@@ -82,6 +90,7 @@ impl ShapTree {
             depth: 0,
             expected: vec![],
             table: None,
+            tests: None,
         };
         // Children before parents: covers bottom-up, depth top-down, without recursion.
         let mut order = Vec::with_capacity(n);
@@ -123,6 +132,7 @@ impl ShapTree {
             }
         }
         t.expected = mean[..dim].to_vec();
+        t.tests = t.distinct_tests();
         t.depth = order.iter().map(|&i| depth[i]).max().unwrap_or(0);
         // Deeper than the reciprocal table reaches: explained another way.
         (t.depth + 1 < RECIPROCAL.len()).then_some(t)
@@ -132,6 +142,15 @@ impl ShapTree {
     /// feature is known.
     pub fn expected(&self) -> &[f64] {
         &self.expected
+    }
+
+    /// Whether the tree has no more distinct tests than levels, as a symmetric tree: its
+    /// rows then fall in at most `2^depth` groups (bar missing values) that share their
+    /// values, which explains them about as fast as per-leaf tables, without their
+    /// memory (`2^depth` numbers per leaf). Trees grown node by node test more
+    /// thresholds than they have levels; tables serve them better.
+    pub fn shares_like_tables(&self) -> bool {
+        self.tests.as_ref().is_some_and(|t| t.len() <= self.depth)
     }
 
     /// Steps from the root to the deepest leaf.
@@ -146,6 +165,44 @@ impl ShapTree {
         let len = table.numbers();
         self.table = Some(table);
         len
+    }
+
+    /// The distinct (feature, threshold) pairs of the splits, if at most `SHARED_TESTS`.
+    fn distinct_tests(&self) -> Option<Vec<(usize, f64)>> {
+        let mut tests: Vec<(usize, f64)> = Vec::new();
+        for (&f, &th) in self.feature.iter().zip(&self.threshold) {
+            if f < 0
+                || tests
+                    .iter()
+                    .any(|&(g, u)| g == f as usize && u.to_bits() == th.to_bits())
+            {
+                continue;
+            }
+            if tests.len() == SHARED_TESTS {
+                return None;
+            }
+            tests.push((f as usize, th));
+        }
+        Some(tests)
+    }
+
+    /// Which side of each distinct test `x` takes (missing, left or right, two bits
+    /// each): every split's child follows from it, so equal keys mean equal SHAP values.
+    fn key(&self, tests: &[(usize, f64)], x: &[f64]) -> u64 {
+        tests.iter().enumerate().fold(0u64, |key, (j, &(f, th))| {
+            let v = x[f];
+            let side = if v.is_nan() {
+                0
+            } else if match self.rule {
+                Rule::LeftIfLessEq => v <= th,
+                Rule::LeftIfLess => v < th,
+            } {
+                1
+            } else {
+                2
+            };
+            key | side << (2 * j)
+        })
     }
 
     pub(super) fn leaf(&self, i: usize) -> &[f64] {
@@ -179,11 +236,13 @@ impl ShapTree {
     }
 
     /// Add this tree's SHAP values for each row of `xs` to its entry of `phis`: from the
-    /// tree's table if it has one, else row by row.
+    /// tree's table if it has one, else once per group of rows that take the same side
+    /// of every test (few tests), else row by row.
     pub fn add_shap_rows(&self, xs: &[Vec<f64>], phis: &mut [Vec<f64>], scratch: &mut Scratch) {
-        match &self.table {
-            Some(table) => table.add_shap(self, xs, phis, &mut scratch.rows),
-            None => {
+        match (&self.table, &self.tests) {
+            (Some(table), _) => table.add_shap(self, xs, phis, &mut scratch.rows),
+            (None, Some(tests)) if xs.len() > 1 => self.add_shap_shared(tests, xs, phis, scratch),
+            (None, _) => {
                 for (x, phi) in xs.iter().zip(phis) {
                     self.add_shap(x, phi, scratch);
                 }
@@ -191,21 +250,63 @@ impl ShapTree {
         }
     }
 
+    /// Algorithm 2 once per key (`key`): its additions are recorded the first time a key
+    /// comes, and replayed in the same order onto each row with that key, so every row
+    /// gets exactly the numbers `add_shap` would give it. A symmetric tree of depth 8
+    /// has at most 2^8 keys without missing values, however many rows it explains.
+    fn add_shap_shared(
+        &self,
+        tests: &[(usize, f64)],
+        xs: &[Vec<f64>],
+        phis: &mut [Vec<f64>],
+        scratch: &mut Scratch,
+    ) {
+        let Scratch { path, shared, .. } = scratch;
+        let (seen, ranges, adds) = shared;
+        seen.clear();
+        ranges.clear();
+        adds.clear();
+        for (x, phi) in xs.iter().zip(phis) {
+            let next = ranges.len();
+            let group = *seen.entry(self.key(tests, x)).or_insert(next);
+            if group == next {
+                let start = adds.len();
+                self.walk(x, Out::Record(adds), path);
+                ranges.push((start, adds.len()));
+            }
+            let (a, b) = ranges[group];
+            for &(i, c) in &adds[a..b] {
+                phi[i as usize] += c;
+            }
+        }
+    }
+
     /// Add this tree's SHAP values for row `x` to `phi` (`features × dim`, feature-major).
     /// `scratch` is reused between calls.
     pub fn add_shap(&self, x: &[f64], phi: &mut [f64], scratch: &mut Scratch) {
+        self.walk(x, Out::Add(phi), &mut scratch.path);
+    }
+
+    fn walk(&self, x: &[f64], out: Out, path: &mut Vec<PathElement>) {
         let need = (self.depth + 2) * (self.depth + 3) / 2 + 2;
-        if scratch.path.len() < need {
-            scratch.path.resize(need, PathElement::default());
+        if path.len() < need {
+            path.resize(need, PathElement::default());
         }
         let mut walk = Walk {
             tree: self,
             x,
-            phi,
-            path: &mut scratch.path,
+            out,
+            path,
         };
         walk.recurse(0, 0, 0, 1.0, 1.0, -1);
     }
+}
+
+/// Where a walk's leaf contributions go: added to a row's values, or recorded as
+/// (index, amount) to be added later, in the same order.
+enum Out<'a> {
+    Add(&'a mut [f64]),
+    Record(&'a mut Vec<(u32, f64)>),
 }
 
 /// Reusable memory for the unique paths of one row's walk.
@@ -214,7 +315,16 @@ pub struct Scratch {
     path: Vec<PathElement>,
     /// For tables: each row's child at each split, and each row's pattern.
     rows: (Vec<u32>, Vec<usize>),
+    /// For shared values: each key's group, each group's range of additions, and the
+    /// additions.
+    shared: SharedScratch,
 }
+
+type SharedScratch = (
+    std::collections::HashMap<u64, usize>,
+    Vec<(usize, usize)>,
+    Vec<(u32, f64)>,
+);
 
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct PathElement {
@@ -227,7 +337,7 @@ pub(super) struct PathElement {
 struct Walk<'a> {
     tree: &'a ShapTree,
     x: &'a [f64],
-    phi: &'a mut [f64],
+    out: Out<'a>,
     /// Every node on the current branch has its own segment of the unique path, right
     /// after its parent's (as in shap's `tree_shap_recursive`).
     path: &'a mut [PathElement],
@@ -257,7 +367,10 @@ impl Walk<'_> {
                 let c = w * (el.one_fraction - el.zero_fraction);
                 let f = el.feature as usize * t.dim;
                 for (d, v) in leaf.iter().enumerate() {
-                    self.phi[f + d] += c * v;
+                    match &mut self.out {
+                        Out::Add(phi) => phi[f + d] += c * v,
+                        Out::Record(adds) => adds.push(((f + d) as u32, c * v)),
+                    }
                 }
             }
             return;
@@ -509,6 +622,58 @@ mod tests {
                 assert!((t.expected()[d] + sum - pred).abs() < 1e-12, "case {case}");
             }
         }
+    }
+
+    /// Rows that take the same side of every test share one walk, whose additions are
+    /// replayed: each row gets exactly (to the bit) what explaining it alone gives, with
+    /// rows repeated, rows with missing values, and starting from non-zero sums. A tree
+    /// with too many distinct tests explains row by row.
+    #[test]
+    fn rows_with_the_same_sides_share_their_values_exactly() {
+        let mut rng = Rng::new(11);
+        let p = 4;
+        // Trees explained row by row, and with shared values.
+        let mut ways = [0, 0];
+        for case in 0..30 {
+            let rule = if case % 2 == 0 {
+                Rule::LeftIfLessEq
+            } else {
+                Rule::LeftIfLess
+            };
+            let dim = 1 + case % 2;
+            let mut t = random_tree(&mut rng, 7, p, dim, rule);
+            if case % 3 == 0 {
+                // Thresholds all different: more tests than a key holds.
+                for th in t.threshold.iter_mut() {
+                    *th = rng.next_f64();
+                }
+                t.tests = t.distinct_tests();
+            }
+            let shared = t.tests.is_some();
+            ways[shared as usize] += 1;
+            let xs: Vec<Vec<f64>> = (0..60)
+                .map(|_| {
+                    (0..p)
+                        .map(|_| match rng.below(6) {
+                            0 => f64::NAN,
+                            _ => (rng.next_f64() * 4.0).floor() / 4.0,
+                        })
+                        .collect()
+                })
+                .collect();
+            let start: Vec<Vec<f64>> = xs
+                .iter()
+                .map(|_| (0..p * dim).map(|_| rng.next_f64()).collect())
+                .collect();
+            let mut phis = start.clone();
+            t.add_shap_rows(&xs, &mut phis, &mut Scratch::default());
+            for ((x, phi), mut want) in xs.iter().zip(&phis).zip(start) {
+                t.add_shap(x, &mut want, &mut Scratch::default());
+                let bits = |v: &[f64]| v.iter().map(|a| a.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(phi), bits(&want), "case {case} (shared: {shared})");
+            }
+        }
+        assert!(ways[0] > 0 && ways[1] > 0, "{ways:?}");
     }
 
     #[test]
