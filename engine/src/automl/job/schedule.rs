@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
-use super::cost::CostModel;
+use super::cost::{CostModel, Plan};
 use super::search::{propose, Space, Trial};
 use super::spec::Mode;
 use super::trainer::Trainer;
@@ -196,27 +196,25 @@ pub(super) fn train_definitions(
         };
         let cand_deadline = candidate_deadline(!kept.is_empty());
         // Do not start what cannot finish: a candidate cut off by a limit is never ranked.
-        // The search's own definitions are scaled down to the time there is, when they
-        // can be; definitions the user chose train as given or not at all.
+        // The search's own definitions are sized to the time there is, with room to spare
+        // (`CostModel::plan`); definitions the user chose train as given or not at all.
         let mut def = def;
         if let Some(d) = cand_deadline {
             let available = d.saturating_duration_since(Instant::now()).as_secs_f64();
-            if !costs.fits(&def, available) {
-                match costs.shrink(&def, available).filter(|_| !restricted) {
-                    Some(smaller) => {
-                        if let Some(d) = outcome.definitions.iter_mut().find(|d| d.name == def.name)
-                        {
-                            *d = smaller.clone();
-                        }
-                        def = smaller;
+            match costs.plan(&def, available, !restricted) {
+                Plan::AsIs => {}
+                Plan::Shrunk(smaller) => {
+                    if let Some(d) = outcome.definitions.iter_mut().find(|d| d.name == def.name) {
+                        *d = smaller.clone();
                     }
-                    None => {
-                        passed_over += 1;
-                        if passed_over >= 25 || queue.is_empty() && space.is_empty() {
-                            return (SecondaryStatus::RuntimeLimitReached, kept);
-                        }
-                        continue;
+                    def = smaller;
+                }
+                Plan::PassOver => {
+                    passed_over += 1;
+                    if passed_over >= 25 || queue.is_empty() && space.is_empty() {
+                        return (SecondaryStatus::RuntimeLimitReached, kept);
                     }
+                    continue;
                 }
             }
         }
