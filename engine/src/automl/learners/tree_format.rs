@@ -128,23 +128,50 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
                 let cover = covers.next().map_or(0.0, |c| c.0);
                 return Ok(Node::Leaf { value, cover });
             }
-            let left = t.left.as_ref().map_or(i as u32 + 1, |l| l[s]);
             let node = Node::Split {
                 feature: t.feature[i] as u32,
                 threshold: t.threshold[s],
-                left,
+                left: t.left.as_ref().map_or(i as u32 + 1, |l| l[s]),
                 right: t.right[s],
                 // Not stored: TreeSHAP sums it from the leaves.
                 cover: 0.0,
             };
             s += 1;
-            if (left as usize) < n && (t.right[s - 1] as usize) < n {
-                Ok(node)
-            } else {
-                Err(E::custom("a tree's child index is out of range"))
-            }
+            Ok(node)
         })
-        .collect()
+        .collect::<Result<Vec<Node>, E>>()
+        .and_then(|nodes| check_tree(&nodes).map(|_| nodes).map_err(E::custom))
+}
+
+/// A tree as read is a tree: it has nodes, and every node but the first is the child of
+/// exactly one split that comes before it (as trees are grown and written). A walk from
+/// the root then always ends at a leaf, within the tree, and TreeSHAP sees each node once.
+fn check_tree(nodes: &[Node]) -> Result<(), String> {
+    let n = nodes.len();
+    if n == 0 {
+        return Err("a tree has no nodes".into());
+    }
+    let mut parents = vec![0u8; n];
+    for (i, node) in nodes.iter().enumerate() {
+        if let Node::Split { left, right, .. } = node {
+            for c in [*left as usize, *right as usize] {
+                if c <= i || c >= n {
+                    return Err(format!(
+                        "a tree's child index is out of range: split {i} of {n} nodes names \
+                         node {c} (a child comes after its split)"
+                    ));
+                }
+                parents[c] = parents[c].saturating_add(1);
+            }
+        }
+    }
+    match (1..n).find(|&k| parents[k] != 1) {
+        Some(k) => Err(format!(
+            "a tree's node {k} is the child of {} splits, not of one",
+            parents[k]
+        )),
+        None => Ok(()),
+    }
 }
 
 /// A forest as written now: every tree's arrays end to end, packed (`packed.rs`), with the
@@ -390,7 +417,7 @@ pub mod forest_trees {
                 .into_iter()
                 .map(|t| match t {
                     Tree::Arrays(t) => forest_nodes(t),
-                    Tree::Nodes(n) => Ok(n),
+                    Tree::Nodes(n) => check_tree(&n).map(|_| n).map_err(serde::de::Error::custom),
                 })
                 .collect(),
         }
@@ -544,5 +571,33 @@ mod tests {
             .unwrap()
             .to_string();
         assert!(e.contains("out of range"), "{e}");
+    }
+
+    /// A damaged or hand-made file whose "tree" loops back, shares a node between two
+    /// splits, or has no nodes is refused when read: predicting would never end, index
+    /// past the tree, or TreeSHAP would count a node twice.
+    #[test]
+    fn a_tree_that_is_not_a_tree_is_refused() {
+        let read = |trees: serde_json::Value| {
+            serde_json::from_value::<Forest>(serde_json::json!({ "trees": trees }))
+                .err()
+                .map(|e| e.to_string())
+        };
+        let nodes = |tree: &[Node]| serde_json::to_value(tree).unwrap();
+        let good = [split(0, 1.0, 1, 2), leaf(&[1.0]), leaf(&[2.0])];
+        assert_eq!(read(serde_json::json!([nodes(&good)])), None);
+        let back = [split(0, 1.0, 1, 0), leaf(&[1.0])];
+        let e = read(serde_json::json!([nodes(&back)])).unwrap();
+        assert!(e.contains("split 0 of 2 nodes names node 0"), "{e}");
+        let shared = [split(0, 1.0, 1, 1), leaf(&[1.0])];
+        let e = read(serde_json::json!([nodes(&shared)])).unwrap();
+        assert!(e.contains("node 1 is the child of 2 splits"), "{e}");
+        let e = read(serde_json::json!([[]])).unwrap();
+        assert!(e.contains("no nodes"), "{e}");
+        // The same as arrays, with explicit children.
+        let arrays = serde_json::json!([{"feature": [0, 1, -1, -1, -1], "threshold": [1.0, 2.0],
+            "left": [1, 2], "right": [4, 1], "value": [1.0, 2.0, 3.0]}]);
+        let e = read(arrays).unwrap();
+        assert!(e.contains("split 1 of 5 nodes names node 1"), "{e}");
     }
 }
