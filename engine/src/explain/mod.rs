@@ -117,7 +117,7 @@ pub fn method_for(model: &CandidateModel) -> Method {
     if all(|m| matches!(m, AnyModel::Linear(_))) {
         Method::LinearSHAP
     } else if all(|m| match m {
-        AnyModel::Forest(f) => tree_models::forest(f).is_some(),
+        AnyModel::Forest(f) => tree_models::forest_explainable(f),
         AnyModel::Gbdt(_) | AnyModel::SymmetricGbdt(_) => m
             .boosters()
             .into_iter()

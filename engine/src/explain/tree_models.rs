@@ -5,7 +5,7 @@
 
 use forust_ml::GradientBooster;
 
-use super::tree_shap::{Rule, ShapTree};
+use super::tree_shap::{Rule, ShapTree, MAX_DEPTH};
 use crate::automl::learners::booster_format::prediction_trees;
 use crate::automl::learners::{ForestModel, Node, Task};
 
@@ -65,6 +65,35 @@ pub fn forest(m: &ForestModel) -> Option<Vec<ShapTree>> {
         .collect()
 }
 
+/// Whether `forest` gives `ShapTree`s, without making them (five forests of 100 full
+/// trees are millions of nodes): every leaf has the task's number of values and a
+/// positive cover, and no tree is deeper than `MAX_DEPTH`, as `ShapTree::new` requires.
+/// The rest of what it checks holds for every forest: each node but the root is the child
+/// of one split before it (grown so, and checked when read).
+pub fn forest_explainable(m: &ForestModel) -> bool {
+    let dim = match m.task {
+        Task::Classification { n_classes } => n_classes,
+        Task::Regression => 1,
+    };
+    let mut depth: Vec<usize> = Vec::new();
+    m.trees.iter().all(|nodes| {
+        depth.clear();
+        depth.resize(nodes.len(), 0);
+        nodes.iter().enumerate().all(|(i, node)| match node {
+            Node::Leaf { value, cover } => value.len() == dim && *cover > 0.0,
+            Node::Split { left, right, .. } => {
+                let d = depth[i] + 1;
+                for c in [*left as usize, *right as usize] {
+                    if let Some(slot) = depth.get_mut(c) {
+                        *slot = d;
+                    }
+                }
+                d <= MAX_DEPTH
+            }
+        })
+    })
+}
+
 /// A booster's base score and the trees it predicts with.
 pub fn booster(b: &GradientBooster) -> Option<(f64, Vec<ShapTree>)> {
     let trees = prediction_trees(b)
@@ -100,4 +129,95 @@ pub fn booster(b: &GradientBooster) -> Option<(f64, Vec<ShapTree>)> {
         })
         .collect::<Option<Vec<_>>>()?;
     Some((b.base_score, trees))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::automl::learners::params::ForestParams;
+
+    fn forest(task: Task, trees: Vec<Vec<Node>>) -> ForestModel {
+        let mut m = ForestModel::new(task, ForestParams::default(), false, 1);
+        m.trees = trees;
+        m
+    }
+
+    fn leaf(value: &[f64], cover: f64) -> Node {
+        Node::Leaf {
+            value: value.into(),
+            cover,
+        }
+    }
+
+    /// A chain of `depth` splits, each with a leaf on its right.
+    fn chain(depth: usize) -> Vec<Node> {
+        let mut nodes = Vec::new();
+        for d in 0..depth {
+            let i = nodes.len() as u32;
+            nodes.push(Node::Split {
+                feature: 0,
+                threshold: d as f64,
+                left: i + 2,
+                right: i + 1,
+                cover: 0.0,
+            });
+            nodes.push(leaf(&[1.0], 1.0));
+        }
+        nodes.push(leaf(&[2.0], 1.0));
+        nodes
+    }
+
+    /// The cheap check says what making the trees says, on every way a forest can fail it.
+    #[test]
+    fn a_forest_is_explainable_exactly_when_its_trees_can_be_made() {
+        let split = Node::Split {
+            feature: 0,
+            threshold: 0.5,
+            left: 1,
+            right: 2,
+            cover: 0.0,
+        };
+        let binary = Task::Classification { n_classes: 2 };
+        let cases = [
+            (
+                binary,
+                vec![
+                    split.clone(),
+                    leaf(&[0.2, 0.8], 3.0),
+                    leaf(&[1.0, 0.0], 1.0),
+                ],
+                true,
+            ),
+            (
+                binary,
+                vec![
+                    split.clone(),
+                    leaf(&[0.2, 0.8], 3.0),
+                    leaf(&[1.0, 0.0], 0.0),
+                ],
+                false,
+            ),
+            (
+                binary,
+                vec![split.clone(), leaf(&[0.2, 0.8], 3.0), leaf(&[1.0], 1.0)],
+                false,
+            ),
+            (
+                binary,
+                vec![split, leaf(&[0.2, 0.8], f64::NAN), leaf(&[1.0, 0.0], 1.0)],
+                false,
+            ),
+            (Task::Regression, chain(MAX_DEPTH), true),
+            (Task::Regression, chain(MAX_DEPTH + 1), false),
+        ];
+        for (i, (task, tree, want)) in cases.into_iter().enumerate() {
+            let m = forest(task, vec![tree]);
+            assert_eq!(forest_explainable(&m), want, "case {i}");
+            assert_eq!(
+                super::forest(&m).is_some(),
+                want,
+                "case {i}: the trees made"
+            );
+        }
+    }
 }

@@ -135,7 +135,7 @@ impl ShapTree {
         t.tests = t.distinct_tests();
         t.depth = order.iter().map(|&i| depth[i]).max().unwrap_or(0);
         // Deeper than the reciprocal table reaches: explained another way.
-        (t.depth + 1 < RECIPROCAL.len()).then_some(t)
+        (t.depth <= MAX_DEPTH).then_some(t)
     }
 
     /// The cover-weighted mean of the leaves' values: what the tree predicts when no
@@ -467,11 +467,14 @@ pub(super) fn unwound_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
     total
 }
 
+/// The deepest tree explained (deeper ones are explained by sampling).
+pub const MAX_DEPTH: usize = 128;
+
 /// 1/n for the depths a path can reach.
-static RECIPROCAL: [f64; 130] = {
-    let mut r = [0.0; 130];
+static RECIPROCAL: [f64; MAX_DEPTH + 2] = {
+    let mut r = [0.0; MAX_DEPTH + 2];
     let mut n = 1;
-    while n < 130 {
+    while n < MAX_DEPTH + 2 {
         r[n] = 1.0 / n as f64;
         n += 1;
     }
