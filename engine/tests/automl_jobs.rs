@@ -346,8 +346,6 @@ fn chosen_definitions_restrict_the_search_to_their_arms_and_ranges() {
     }
 }
 
-/// A candidate cut off by a time limit is never a Completed candidate: it is Stopped,
-/// with the reason, and left off the ranking; what completed trained as defined.
 /// A definition for a binary target (adult's income): `algorithm` on its first pipeline,
 /// with `pairs` over its defaults.
 fn binary_definition(
@@ -369,6 +367,8 @@ fn binary_definition(
     }
 }
 
+/// A candidate cut off by a time limit is never a Completed candidate: it is Stopped,
+/// with the reason, and left off the ranking; what completed trained as defined.
 #[test]
 fn a_candidate_cut_off_by_the_deadline_is_stopped_not_ranked() {
     use glassbox_engine::automl::job::{prepare, run_prepared, CandidateStatus, Quiet};
@@ -377,14 +377,13 @@ fn a_candidate_cut_off_by_the_deadline_is_stopped_not_ranked() {
     spec.max_runtime_per_candidate = Some(1.0);
     let prep = prepare(&t, &spec, None).unwrap();
     // A forest far too large for one second, and an MLP with many epochs.
-    let slow = binary_definition;
     let chosen = vec![
-        slow(
+        binary_definition(
             "cand-001-random-forest-dpp0",
             Algorithm::RandomForest,
             &[("n_estimators", 5000.0)],
         ),
-        slow(
+        binary_definition(
             "cand-002-mlp-dpp1",
             Algorithm::Mlp,
             &[("max_iter", 5000.0), ("hidden_layer_sizes", 256.0)],

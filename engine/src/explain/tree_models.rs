@@ -170,41 +170,37 @@ mod tests {
     /// The cheap check says what making the trees says, on every way a forest can fail it.
     #[test]
     fn a_forest_is_explainable_exactly_when_its_trees_can_be_made() {
-        let split = Node::Split {
-            feature: 0,
-            threshold: 0.5,
-            left: 1,
-            right: 2,
-            cover: 0.0,
+        // A split and its two leaves.
+        let stump = |left: Node, right: Node| {
+            let split = Node::Split {
+                feature: 0,
+                threshold: 0.5,
+                left: 1,
+                right: 2,
+                cover: 0.0,
+            };
+            vec![split, left, right]
         };
         let binary = Task::Classification { n_classes: 2 };
         let cases = [
             (
                 binary,
-                vec![
-                    split.clone(),
-                    leaf(&[0.2, 0.8], 3.0),
-                    leaf(&[1.0, 0.0], 1.0),
-                ],
+                stump(leaf(&[0.2, 0.8], 3.0), leaf(&[1.0, 0.0], 1.0)),
                 true,
             ),
             (
                 binary,
-                vec![
-                    split.clone(),
-                    leaf(&[0.2, 0.8], 3.0),
-                    leaf(&[1.0, 0.0], 0.0),
-                ],
+                stump(leaf(&[0.2, 0.8], 3.0), leaf(&[1.0, 0.0], 0.0)),
                 false,
             ),
             (
                 binary,
-                vec![split.clone(), leaf(&[0.2, 0.8], 3.0), leaf(&[1.0], 1.0)],
+                stump(leaf(&[0.2, 0.8], 3.0), leaf(&[1.0], 1.0)),
                 false,
             ),
             (
                 binary,
-                vec![split, leaf(&[0.2, 0.8], f64::NAN), leaf(&[1.0, 0.0], 1.0)],
+                stump(leaf(&[0.2, 0.8], f64::NAN), leaf(&[1.0, 0.0], 1.0)),
                 false,
             ),
             (Task::Regression, chain(MAX_DEPTH), true),

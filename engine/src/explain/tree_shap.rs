@@ -577,16 +577,21 @@ mod tests {
         phi
     }
 
+    /// Both rules, case by case.
+    fn rule_of(case: usize) -> Rule {
+        if case.is_multiple_of(2) {
+            Rule::LeftIfLessEq
+        } else {
+            Rule::LeftIfLess
+        }
+    }
+
     #[test]
     fn tree_shap_equals_the_shapley_values_of_the_path_dependent_game() {
         let mut rng = Rng::new(7);
         let p = 4;
         for case in 0..40 {
-            let rule = if case % 2 == 0 {
-                Rule::LeftIfLessEq
-            } else {
-                Rule::LeftIfLess
-            };
+            let rule = rule_of(case);
             let dim = 1 + case % 3;
             let t = random_tree(&mut rng, 6, p, dim, rule);
             let mut x: Vec<f64> = (0..p)
@@ -638,11 +643,7 @@ mod tests {
         // Trees explained row by row, and with shared values.
         let mut ways = [0, 0];
         for case in 0..30 {
-            let rule = if case % 2 == 0 {
-                Rule::LeftIfLessEq
-            } else {
-                Rule::LeftIfLess
-            };
+            let rule = rule_of(case);
             let dim = 1 + case % 2;
             let mut t = random_tree(&mut rng, 7, p, dim, rule);
             if case % 3 == 0 {

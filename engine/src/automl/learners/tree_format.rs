@@ -121,12 +121,12 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
     let mut values = t.value.chunks(dim);
     let mut covers = t.cover.iter();
     let mut s = 0;
-    (0..n)
+    let nodes = (0..n)
         .map(|i| {
             if t.feature[i] < 0 {
                 let value = values.next().unwrap_or_default().into();
                 let cover = covers.next().map_or(0.0, |c| c.0);
-                return Ok(Node::Leaf { value, cover });
+                return Node::Leaf { value, cover };
             }
             let node = Node::Split {
                 feature: t.feature[i] as u32,
@@ -137,16 +137,16 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
                 cover: 0.0,
             };
             s += 1;
-            Ok(node)
+            node
         })
-        .collect::<Result<Vec<Node>, E>>()
-        .and_then(|nodes| check_tree(&nodes).map(|_| nodes).map_err(E::custom))
+        .collect();
+    check_tree(nodes).map_err(E::custom)
 }
 
 /// A tree as read is a tree: it has nodes, and every node but the first is the child of
 /// exactly one split that comes before it (as trees are grown and written). A walk from
 /// the root then always ends at a leaf, within the tree, and TreeSHAP sees each node once.
-fn check_tree(nodes: &[Node]) -> Result<(), String> {
+fn check_tree(nodes: Vec<Node>) -> Result<Vec<Node>, String> {
     let n = nodes.len();
     if n == 0 {
         return Err("a tree has no nodes".into());
@@ -170,7 +170,7 @@ fn check_tree(nodes: &[Node]) -> Result<(), String> {
             "a tree's node {k} is the child of {} splits, not of one",
             parents[k]
         )),
-        None => Ok(()),
+        None => Ok(nodes),
     }
 }
 
@@ -417,7 +417,7 @@ pub mod forest_trees {
                 .into_iter()
                 .map(|t| match t {
                     Tree::Arrays(t) => forest_nodes(t),
-                    Tree::Nodes(n) => check_tree(&n).map(|_| n).map_err(serde::de::Error::custom),
+                    Tree::Nodes(n) => check_tree(n).map_err(serde::de::Error::custom),
                 })
                 .collect(),
         }
