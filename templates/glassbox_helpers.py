@@ -12,7 +12,8 @@ Only what scikit-learn lacks exactly lives here:
 * ``Forust``: the forust ``GradientBooster`` as Glassbox drives it (one booster per class
   for multiclass, early stopping on the validation fold);
 * ``SymmetricGbdt``: gradient boosting with symmetric (oblivious) trees, CatBoost's tree
-  shape, in numpy, step for step as Glassbox trains it;
+  shape, in numpy, step for step as Glassbox trains it; it splits the columns
+  ``category_code_columns`` names as categories;
 * ``score``: the leaderboard metrics with scikit-learn's definitions;
 * ``out_of_fold``, ``find_file``, ``find_models_dir``: the notebooks' folds and files.
 
@@ -233,6 +234,17 @@ class TargetOrderedOrdinalEncoder(BaseEstimator, TransformerMixin):
         return self.encoder_.transform(pd.DataFrame(X)).astype("float64")
 
 
+def category_code_columns(features):
+    """The output columns of a fitted feature pipeline that hold categories' ordinal codes
+    (its `TargetOrderedOrdinalEncoder` block): `SymmetricGbdt` splits them as categories."""
+    columns = features.named_steps["columns"]
+    encoder = columns.named_transformers_.get("categorical")
+    if not isinstance(encoder, TargetOrderedOrdinalEncoder):
+        return []
+    block = columns.output_indices_["categorical"]
+    return list(range(block.start, block.stop))
+
+
 def analyzer(ngram_max):
     """scikit-learn's default word analyzer: lowercase, tokens of two or more word
     characters, n-grams joined by a space."""
@@ -356,6 +368,10 @@ class Forust(BaseEstimator):
 
 
 SYMMETRIC_MAX_BINS = 255
+# The most codes a category column may have, and what a category's hessian sum gets added
+# when a tree orders the categories by their mean gradient (LightGBM's cat_smooth).
+SYMMETRIC_MAX_CATEGORIES = 250
+CATEGORY_SMOOTHING = 10.0
 
 
 def _borders(col):
@@ -372,30 +388,65 @@ def _borders(col):
     return q[q < u[-1]]
 
 
-def _bins(X, borders):
-    """0 for a missing value, else 1 + the number of borders below the value."""
+def _category_borders(col):
+    """A category column's borders: its distinct codes, or None when a value is not an
+    integer code from -1 to 254, or there are none or more than 250."""
+    v = col[~np.isnan(col)]
+    if not len(v) or not np.all(_is_code(v)):
+        return None
+    u = np.unique(v)
+    return u if len(u) <= SYMMETRIC_MAX_CATEGORIES else None
+
+
+def _is_code(v):
+    """Whether values are category codes: integers from -1 to 254."""
+    with np.errstate(invalid="ignore"):
+        return (v >= -1) & (v <= 254) & (v == np.floor(v))
+
+
+def _bins(X, borders, category=()):
+    """0 for a missing value, else 1 + the number of borders below the value. In a category
+    column, 1 + the code's place among the borders; the bin after the last for a code that
+    is not one of them; 0 for a missing value or anything that is not a code."""
     B = np.zeros(X.shape, dtype=np.int64)
     for f, b in enumerate(borders):
         col = X[:, f]
-        B[:, f] = np.where(np.isnan(col), 0, 1 + np.searchsorted(b, col, side="left"))
+        i = np.searchsorted(b, col, side="left")
+        if f in category:
+            hit = (i < len(b)) & (b[np.minimum(i, len(b) - 1)] == col)
+            B[:, f] = np.where(_is_code(col), 1 + np.where(hit, i, len(b)), 0)
+        else:
+            B[:, f] = np.where(np.isnan(col), 0, 1 + i)
     return B
+
+
+def _category_ranks(codes, g, h, bins):
+    """A tree's order of a category column's bins: every bin (missing and unseen too, whose
+    key is 0) by G / (H + 10) of its rows, ascending, ties by bin. Each bin's rank."""
+    G = np.bincount(codes, weights=g, minlength=bins)
+    H = np.bincount(codes, weights=h, minlength=bins)
+    rank = np.empty(bins, dtype=np.int64)
+    rank[np.argsort(G / (H + CATEGORY_SMOOTHING), kind="stable")] = np.arange(bins)
+    return rank
 
 
 class _SymmetricBooster:
     """One booster of symmetric trees: a tree is its level splits (column, bin b: bins <= b
-    go left) and its 2**depth leaf values; a row's leaf is its split outcomes read as
-    binary digits, the first split's the highest."""
+    go left; in a category column, the bins the tree ranks <= b), its 2**depth leaf values
+    and its category columns' ranks; a row's leaf is its split outcomes read as binary
+    digits, the first split's the highest."""
 
-    def __init__(self, base_score, borders, trees):
-        self.base_score, self.borders, self.trees = base_score, borders, trees
+    def __init__(self, base_score, borders, category, trees):
+        self.base_score, self.borders, self.category, self.trees = base_score, borders, category, trees
 
     def predict(self, X):
-        B = _bins(np.asarray(X, dtype="float64"), self.borders)
+        B = _bins(np.asarray(X, dtype="float64"), self.borders, self.category)
         out = np.full(len(B), self.base_score)
-        for splits, values in self.trees:
+        for splits, values, ranks in self.trees:
             leaf = np.zeros(len(B), dtype=np.int64)
             for f, b in splits:
-                leaf = leaf * 2 + (B[:, f] > b)
+                col = ranks[f][B[:, f]] if f in ranks else B[:, f]
+                leaf = leaf * 2 + (col > b)
             out = out + values[leaf]
         return out
 
@@ -409,7 +460,10 @@ class SymmetricGbdt(Forust):
     (H + l2), kept as float32 as forust keeps leaf weights; below the first level, where
     Glassbox does, histograms sum the smaller side of the last split and subtract its
     cumulative sums from the parent's; training stops 50 rounds after the lowest validation
-    loss and drops those rounds."""
+    loss and drops those rounds. Columns given as `categorical_features` (category codes)
+    are split as categories, as Glassbox does: each tree orders their codes by
+    G / (H + 10) of the codes' rows (a code it never saw, and a missing value, by 0) and
+    splits that order."""
 
     def __init__(self, n_classes=0, iterations=1000, learning_rate=0.1, depth=6, l2_leaf_reg=3.0):
         super().__init__(n_classes=n_classes, iterations=iterations, learning_rate=learning_rate,
@@ -418,31 +472,36 @@ class SymmetricGbdt(Forust):
     def _booster(self, objective, early_stopping):
         raise NotImplementedError("SymmetricGbdt trains its own trees")
 
-    def fit(self, X, y, sample_weight=None, eval_set=None):
+    def fit(self, X, y, sample_weight=None, eval_set=None, categorical_features=()):
         X = np.ascontiguousarray(X, dtype="float64")
         y = np.asarray(y, dtype="float64")
         w = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight, dtype="float64")
-        borders = [_borders(X[:, f]) for f in range(X.shape[1])]
-        B = _bins(X, borders)
+        borders, category = [], set()
+        for f in range(X.shape[1]):
+            codes = _category_borders(X[:, f]) if f in set(categorical_features) else None
+            if codes is not None:
+                category.add(f)
+            borders.append(_borders(X[:, f]) if codes is None else codes)
+        B = _bins(X, borders, category)
         ev = None
         if eval_set is not None:
-            ev = (_bins(np.asarray(eval_set[0], dtype="float64"), borders),
+            ev = (_bins(np.asarray(eval_set[0], dtype="float64"), borders, category),
                   np.asarray(eval_set[1], dtype="float64"))
         if self.n_classes == 0:
-            self.boosters_ = [self._one(B, y, w, ev, borders, log=False)]
+            self.boosters_ = [self._one(B, y, w, ev, borders, category, log=False)]
         elif self.n_classes == 2:
-            self.boosters_ = [self._one(B, y, w, ev, borders, log=True)]
+            self.boosters_ = [self._one(B, y, w, ev, borders, category, log=True)]
         else:
             self.boosters_ = [
                 self._one(B, (y == c).astype("float64"), w,
                           None if ev is None else (ev[0], (ev[1] == c).astype("float64")),
-                          borders, log=True)
+                          borders, category, log=True)
                 if (y == c).any() else None
                 for c in range(self.n_classes)
             ]
         return self
 
-    def _one(self, B, y, w, ev, borders, log):
+    def _one(self, B, y, w, ev, borders, category, log):
         p = self.params
         lr, depth, l2 = p["learning_rate"], int(p["depth"]), p["l2_leaf_reg"]
         n, F = B.shape
@@ -452,6 +511,7 @@ class SymmetricGbdt(Forust):
         # the padding bins are empty, so the cumulative sums along a column's own bins are
         # Glassbox's, and splits at or past the column's last bin are never chosen.
         width = np.maximum(2, 2 ** np.ceil(np.log2(np.maximum(nb, 2)))).astype(np.int64)
+        is_cat = np.array([f in category for f in range(F)], dtype=bool)
         groups = []
         for k in np.unique(width):
             cols = np.flatnonzero(width == k)
@@ -459,6 +519,7 @@ class SymmetricGbdt(Forust):
             cells = np.ascontiguousarray(B[:, cols] + np.arange(m)[None, :] * k)
             allowed = np.arange(k - 1)[None, :] < (nb[cols][:, None] - 1)
             groups.append((cols, k, cells, allowed))
+        cats = sorted(category)
         mean = np.cumsum(w * y)[-1] / np.cumsum(w)[-1]
         base = math.log(mean / (1.0 - mean)) if log else float(mean)
         Fx = np.full(n, base)
@@ -471,6 +532,16 @@ class SymmetricGbdt(Forust):
             else:
                 g, h = w * (Fx - y), w
             weights = [(np.repeat(g, len(c)), np.repeat(h, len(c))) for c, _, _, _ in groups]
+            # This tree's order of each category column's bins: its codes read as ranks.
+            ranks = {f: _category_ranks(B[:, f], g, h, int(nb[f])) for f in cats}
+            Bt = B
+            if ranks:
+                Bt = B.copy()
+                for f, r in ranks.items():
+                    Bt[:, f] = r[B[:, f]]
+            tree_groups = [(cols, k, np.ascontiguousarray(Bt[:, cols] + np.arange(len(cols))[None, :] * k)
+                            if is_cat[cols].any() else cells, allowed)
+                           for cols, k, cells, allowed in groups]
             leaf = np.zeros(n, dtype=np.int64)
             splits = []
             hists = [None] * len(groups)
@@ -487,7 +558,7 @@ class SymmetricGbdt(Forust):
                     right = int((leaf & 1).sum())
                     side = int(right < n - right)
                     sel = np.flatnonzero((leaf & 1) == side)
-                for gi, ((cols, k, cells, allowed), (gw, hw)) in enumerate(zip(groups, weights)):
+                for gi, ((cols, k, cells, allowed), (gw, hw)) in enumerate(zip(tree_groups, weights)):
                     # Histograms per (leaf, column, bin); bincount adds in row order.
                     m = len(cols)
                     if side is None:
@@ -519,17 +590,18 @@ class SymmetricGbdt(Forust):
                 f = int(np.argmax(best_score))
                 b = int(best_bin[f])
                 splits.append((f, b))
-                leaf = leaf * 2 + (B[:, f] > b)
+                leaf = leaf * 2 + (Bt[:, f] > b)
             L = 1 << len(splits)
             G = np.bincount(leaf, weights=g, minlength=L)
             H = np.bincount(leaf, weights=h, minlength=L)
             values = (-lr * G / (H + l2)).astype(np.float32).astype("float64")
             Fx = Fx + values[leaf]
-            trees.append((splits, values))
+            trees.append((splits, values, {f: ranks[f] for f, _ in splits if f in ranks}))
             if ev is not None:
                 le = np.zeros(len(ev[1]), dtype=np.int64)
                 for f, b in splits:
-                    le = le * 2 + (ev[0][:, f] > b)
+                    col = ranks[f][ev[0][:, f]] if f in ranks else ev[0][:, f]
+                    le = le * 2 + (col > b)
                 Fe = Fe + values[le]
                 if log:
                     pe = np.clip(1.0 / (1.0 + np.exp(-Fe)), 1e-15, 1 - 1e-15)
@@ -542,7 +614,7 @@ class SymmetricGbdt(Forust):
                     break
         if ev is not None:
             trees = trees[:best_round]
-        return _SymmetricBooster(base, borders, trees)
+        return _SymmetricBooster(base, borders, category, trees)
 
 
 def balanced_weights(y, n_classes):

@@ -212,23 +212,49 @@ def _forest_tree(tree, dim):
     return (feature, threshold, left, right, value)
 
 
+def _category_splits(c, n_trees):
+    """One booster's category splits from model.json (`{"tree", "node", "sizes", "codes"}`,
+    packed): per tree, {node: the codes it sends left}."""
+    out = [{} for _ in range(n_trees)]
+    if c is None:
+        return out
+    tree, node, sizes, codes = (_unpack(c[k]).astype(np.int64) for k in ("tree", "node", "sizes", "codes"))
+    for t, n, left in zip(tree, node, np.split(codes, np.cumsum(sizes)[:-1]) if len(sizes) else []):
+        out[t][n] = left
+    return out
+
+
+def _is_code(v):
+    """Whether values are category codes: integers from -1 to 254."""
+    with np.errstate(invalid="ignore"):
+        return (v >= -1) & (v <= 254) & (v == np.floor(v))
+
+
+def _goes_left(v, codes):
+    """Whether values `v` are among a category split's `codes`."""
+    return np.isin(v, codes.astype("float64"))
+
+
 class _Booster:
     """A forust booster as model.json stores it (parallel arrays per tree), predicting as
     forust does: base score plus each tree's leaf weight in turn; a missing value takes
-    the node's missing branch, else `value < split` goes left."""
+    the node's missing branch, else `value < split` goes left. At a category split (its
+    value NaN; the symmetric learner's) a code goes left when it is one of the split's
+    codes, right otherwise, and any value that is not a code takes the missing branch."""
 
-    def __init__(self, b):
+    def __init__(self, b, categories=None):
         self.base_score = float(b["base_score"])
         trees = _tree_list(b["trees"])
         self.covers = [np.asarray(t.get("cover", []), dtype="float64") for t in trees]
         self.trees = [(np.asarray(t["feature"], dtype=np.int64), np.asarray(t["value"], dtype="float64"),
                        np.asarray(t["left"], dtype=np.int64), np.asarray(t["right"], dtype=np.int64),
                        np.asarray(t["missing"], dtype=np.int64)) for t in trees]
+        self.categories = _category_splits(categories, len(trees))
 
     def predict(self, X):
         X = np.asarray(X, dtype="float64")
         out = np.full(len(X), self.base_score)
-        for feature, value, left, right, missing in self.trees:
+        for (feature, value, left, right, missing), cats in zip(self.trees, self.categories):
             node = np.zeros(len(X), dtype=np.int64)
             while True:
                 rows = np.nonzero(feature[node] >= 0)[0]
@@ -236,8 +262,12 @@ class _Booster:
                     break
                 at = node[rows]
                 v = X[rows, feature[at]]
-                node[rows] = np.where(np.isnan(v), missing[at],
-                                      np.where(v < value[at], left[at], right[at]))
+                go_left, to_missing = v < value[at], np.isnan(v)
+                for n, codes in cats.items():
+                    here = at == n
+                    go_left[here] = _goes_left(v[here], codes)
+                    to_missing[here] = ~_is_code(v[here])
+                node[rows] = np.where(to_missing, missing[at], np.where(go_left, left[at], right[at]))
             out += value[node]
         return out
 
@@ -270,11 +300,13 @@ class _Model:
                            else np.zeros(0) for t in trees]
             self.trees = [_forest_tree(tree, dim) for tree in trees]
         if m["algorithm"] in BOOSTED:
+            boosters = m.pop("boosters")
+            categories = m.pop("category_splits", None) or [None] * len(boosters)
             self.boosters = [None if b is None else
-                             _Booster(b) if "base_score" in b and (isinstance(b["trees"], dict)
-                                                                   or _is_arrays(b["trees"]))
+                             _Booster(b, c) if "base_score" in b and (isinstance(b["trees"], dict)
+                                                                      or _is_arrays(b["trees"]))
                              else _forust_booster(b)
-                             for b in m.pop("boosters")]
+                             for b, c in zip(boosters, categories)]
 
     def predict(self, X):
         m, k, a = self.m, self.k, self.m["algorithm"]
@@ -440,12 +472,44 @@ def shap_forest(model):
             "base_offset": 0.0}
 
 
-def shap_booster(b):
-    """A forust booster in shap's dict format. forust sends `x < split` left where shap
-    sends `x <= threshold` left: the threshold is the float just below the split."""
-    trees = [_shap_tree(f, np.nextafter(v, -np.inf), l, r, m, np.where(f < 0, v, 0.0).reshape(-1, 1), c)
-             for (f, v, l, r, m), c in zip(b.trees, b.covers)]
-    return {"trees": trees, "base_offset": b.base_score}
+def shap_booster(b, n_features):
+    """A forust booster in shap's dict format, and the columns to append to its input. forust
+    sends `x < split` left where shap sends `x <= threshold` left: the threshold is the
+    float just below the split. shap cannot read a category split; within a tree, the
+    category splits of one column send nested sets of codes left (prefixes of the tree's
+    order), so they become splits on one appended column for that tree and column: the
+    first of the sets, smallest first, that holds the value's code (`len(sets)` when none
+    does). A value in the k-th set or an earlier one goes left: `<= k`. That column stands
+    only for its source column and only in its tree, so its SHAP value is the source's
+    share from that tree. Returns `(model, appended)`: `appended` lists (source column,
+    sets) per appended column, for `category_columns`."""
+    trees, appended = [], []
+    for (f, v, l, r, m), c, cats in zip(b.trees, b.covers, b.categories):
+        f, threshold = f.copy(), np.nextafter(v, -np.inf)
+        for source in sorted({int(f[n]) for n in cats}):
+            nodes = [n for n in cats if f[n] == source]
+            sets = sorted({tuple(cats[n]) for n in nodes}, key=len)
+            if any(not set(a) <= set(b_) for a, b_ in zip(sets, sets[1:])):
+                raise ValueError(f"a tree's category splits of column {source} are not nested")
+            for n in nodes:
+                f[n], threshold[n] = n_features + len(appended), sets.index(tuple(cats[n]))
+            appended.append((source, [np.asarray(s, dtype="float64") for s in sets]))
+        trees.append(_shap_tree(f, threshold, l, r, m, np.where(f < 0, v, 0.0).reshape(-1, 1), c))
+    return {"trees": trees, "base_offset": b.base_score}, appended
+
+
+def category_columns(Z, appended):
+    """`Z` with the columns `shap_booster` appended: per (source column, sets), the first
+    set holding each row's value (NaN for a value that is not a code: missing)."""
+    cols = []
+    for source, sets in appended:
+        v = Z[:, source]
+        first = np.full(len(v), float(len(sets)))
+        for k in reversed(range(len(sets))):
+            first[_goes_left(v, sets[k])] = k
+        first[~_is_code(v)] = np.nan
+        cols.append(first)
+    return np.column_stack([Z] + cols) if cols else Z
 
 
 def _by_column(phi, sources, columns):
@@ -477,8 +541,13 @@ def shap_by_column(candidate, X, background=None):
         elif a in BOOSTED:
             parts, evs = [], []
             for b in model.boosters:
-                e = shap.TreeExplainer(shap_booster(b), feature_perturbation="tree_path_dependent")
-                parts.append(np.asarray(e.shap_values(Z, check_additivity=False)).reshape(len(Z), -1))
+                tree_model, appended = shap_booster(b, Z.shape[1])
+                e = shap.TreeExplainer(tree_model, feature_perturbation="tree_path_dependent")
+                phi_b = np.asarray(e.shap_values(category_columns(Z, appended), check_additivity=False))
+                phi_b = phi_b.reshape(len(Z), -1)
+                for j, (source, _) in enumerate(appended):
+                    phi_b[:, source] += phi_b[:, Z.shape[1] + j]
+                parts.append(phi_b[:, :Z.shape[1]])
                 evs.append(float(np.atleast_1d(e.expected_value)[0]))
             phi, ev = np.stack(parts, axis=2), np.array(evs)
         elif a == "linear":

@@ -460,6 +460,18 @@ impl FittedPipeline {
         (name.to_string(), NumericPart::Value)
     }
 
+    /// The output columns that hold categories' ordinal codes (integers from −1): the
+    /// categorical block of an ordinal pipeline, after the numeric block.
+    pub fn category_code_columns(&self) -> Vec<usize> {
+        match self.spec.categorical {
+            CategoricalEncoding::Ordinal => {
+                let start = self.numeric_inputs.len() + self.indicators.len();
+                (start..start + self.categorical.len()).collect()
+            }
+            CategoricalEncoding::OneHot => Vec::new(),
+        }
+    }
+
     /// The input column behind each output column (date parts, key counts and indicators
     /// map to their column), for feature importance by input column.
     pub fn output_sources(&self) -> Vec<String> {

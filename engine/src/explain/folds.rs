@@ -75,11 +75,11 @@ fn fold_explainer(req: &ExplainRequest, fold: &FoldModel) -> Option<FoldExplaine
             let groups = fold
                 .model
                 .boosters()?
-                .iter()
+                .into_iter()
                 .enumerate()
-                .map(|(c, b)| match b {
+                .map(|(c, (b, categories))| match b {
                     None => Some(None),
-                    Some(b) => tree_models::booster(b).map(|(base, trees)| {
+                    Some(b) => tree_models::booster(b, categories).map(|(base, trees)| {
                         Some(Group {
                             offset: c,
                             dim: 1,

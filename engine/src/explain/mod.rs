@@ -122,8 +122,7 @@ pub fn method_for(model: &CandidateModel) -> Method {
             .boosters()
             .into_iter()
             .flatten()
-            .flatten()
-            .all(|b| tree_models::booster(b).is_some()),
+            .all(|(b, c)| b.is_none_or(|b| tree_models::booster(b, c).is_some())),
         _ => false,
     }) {
         Method::TreeSHAP

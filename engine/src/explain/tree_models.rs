@@ -7,6 +7,7 @@ use forust_ml::GradientBooster;
 
 use super::tree_shap::{Rule, ShapTree, MAX_DEPTH};
 use crate::automl::learners::booster_format::prediction_trees;
+use crate::automl::learners::category_splits::CategorySplits;
 use crate::automl::learners::{ForestModel, Node, Task};
 
 /// A forest's trees, each leaf's values divided by the number of trees (the forest
@@ -94,11 +95,12 @@ pub fn forest_explainable(m: &ForestModel) -> bool {
     })
 }
 
-/// A booster's base score and the trees it predicts with.
-pub fn booster(b: &GradientBooster) -> Option<(f64, Vec<ShapTree>)> {
+/// A booster's base score and the trees it predicts with, with its category splits.
+pub fn booster(b: &GradientBooster, categories: &CategorySplits) -> Option<(f64, Vec<ShapTree>)> {
     let trees = prediction_trees(b)
         .iter()
-        .map(|tree| {
+        .enumerate()
+        .map(|(k, tree)| {
             let n = tree.nodes.len();
             let (mut feature, mut threshold) = (vec![-1i64; n], vec![0.0; n]);
             let (mut left, mut right) = (vec![0usize; n], vec![0usize; n]);
@@ -125,7 +127,8 @@ pub fn booster(b: &GradientBooster) -> Option<(f64, Vec<ShapTree>)> {
                 value,
                 1,
                 Rule::LeftIfLess,
-            )
+            )?
+            .with_category_splits(categories.of_tree(k))
         })
         .collect::<Option<Vec<_>>>()?;
     Some((b.base_score, trees))
@@ -214,6 +217,42 @@ mod tests {
                 want,
                 "case {i}: the trees made"
             );
+        }
+    }
+
+    /// A symmetric booster with category splits: TreeSHAP's trees walk every row as the
+    /// model predicts it (codes never seen and missing ones included), the SHAP values add
+    /// up to the prediction, and rows that share their sides share their values exactly.
+    #[test]
+    fn category_splits_are_explained_as_the_model_walks_them() {
+        use super::super::tree_shap::Scratch;
+        use crate::automl::learners::{symmetric_tests, Learner};
+        use crate::automl::metrics::Predictions;
+
+        let m = symmetric_tests::fit_categories(&[0], 3000);
+        let (_, _, valid, _) = symmetric_tests::category_data(3000);
+        let (base, trees) =
+            booster(m.boosters[0].as_ref().unwrap(), &m.category_splits[0]).unwrap();
+        let Predictions::Values(p) = m.predict(&valid) else {
+            unreachable!("regression")
+        };
+        let xs: Vec<Vec<f64>> = (0..valid.rows).map(|i| valid.row(i)).collect();
+        let expected = trees.iter().fold(base, |a, t| a + t.expected()[0]);
+        let mut scratch = Scratch::default();
+        let mut shared = vec![vec![0.0; 2]; xs.len()];
+        for t in &trees {
+            assert!(t.shares_like_tables());
+            t.add_shap_rows(&xs, &mut shared, &mut scratch);
+        }
+        for (i, x) in xs.iter().enumerate() {
+            let sum = trees.iter().fold(base, |a, t| a + t.predict(x)[0]);
+            assert_eq!(sum.to_bits(), p[i].to_bits(), "row {i}");
+            let mut phi = vec![0.0; 2];
+            for t in &trees {
+                t.add_shap(x, &mut phi, &mut scratch);
+            }
+            assert!((expected + phi[0] + phi[1] - p[i]).abs() < 1e-9, "row {i}");
+            assert_eq!(format!("{phi:?}"), format!("{:?}", shared[i]), "row {i}");
         }
     }
 }

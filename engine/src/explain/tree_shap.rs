@@ -8,6 +8,7 @@
 //! up to the tree's output exactly, whatever rounding the learner's own covers carry.
 
 use super::shap_tables::ShapTable;
+use crate::automl::learners::category_splits::CodeSet;
 
 /// How a split sends a present value: `x <= threshold` (the forests) or `x < threshold`
 /// (forust) goes left. A missing value takes `missing`.
@@ -35,10 +36,14 @@ pub struct ShapTree {
     expected: Vec<f64>,
     /// Per-leaf tables (`shap_tables.rs`), for a tree that explains many rows.
     table: Option<ShapTable>,
-    /// The tree's distinct tests (feature, threshold), when there are at most
-    /// `SHARED_TESTS`: rows that take the same side of each share their SHAP values
-    /// (`add_shap_shared`). A symmetric tree of depth d has d.
-    tests: Option<Vec<(usize, f64)>>,
+    /// The tree's distinct tests (feature, threshold or codes), each as the first split
+    /// that makes it, when there are at most `SHARED_TESTS`: rows that take the same
+    /// side of each share their SHAP values (`add_shap_shared`). A symmetric tree of
+    /// depth d has d.
+    tests: Option<Vec<usize>>,
+    /// Per node, the codes a category split sends left (`category_splits.rs`); empty for
+    /// a tree without category splits.
+    sets: Vec<Option<CodeSet>>,
 }
 
 /// The most distinct tests a tree may have for rows to share their values: each test's
@@ -91,6 +96,7 @@ impl ShapTree {
             expected: vec![],
             table: None,
             tests: None,
+            sets: Vec::new(),
         };
         // Children before parents: covers bottom-up, depth top-down, without recursion.
         let mut order = Vec::with_capacity(n);
@@ -138,6 +144,26 @@ impl ShapTree {
         (t.depth <= MAX_DEPTH).then_some(t)
     }
 
+    /// The tree with category splits: at each (node, codes), a code goes left when it is
+    /// one of the codes (right otherwise), and any other value takes the missing branch.
+    /// `None` if a node is not a split of the tree.
+    pub fn with_category_splits<'a>(
+        mut self,
+        splits: impl IntoIterator<Item = (usize, &'a CodeSet)>,
+    ) -> Option<ShapTree> {
+        for (i, set) in splits {
+            if self.feature.get(i).is_none_or(|&f| f < 0) {
+                return None;
+            }
+            if self.sets.is_empty() {
+                self.sets = vec![None; self.feature.len()];
+            }
+            self.sets[i] = Some(*set);
+        }
+        self.tests = self.distinct_tests();
+        Some(self)
+    }
+
     /// The cover-weighted mean of the leaves' values: what the tree predicts when no
     /// feature is known.
     pub fn expected(&self) -> &[f64] {
@@ -167,42 +193,59 @@ impl ShapTree {
         len
     }
 
-    /// The distinct (feature, threshold) pairs of the splits, if at most `SHARED_TESTS`.
-    fn distinct_tests(&self) -> Option<Vec<(usize, f64)>> {
-        let mut tests: Vec<(usize, f64)> = Vec::new();
-        for (&f, &th) in self.feature.iter().zip(&self.threshold) {
-            if f < 0
-                || tests
-                    .iter()
-                    .any(|&(g, u)| g == f as usize && u.to_bits() == th.to_bits())
-            {
+    /// The distinct tests of the splits (the first split making each), if at most
+    /// `SHARED_TESTS`.
+    fn distinct_tests(&self) -> Option<Vec<usize>> {
+        let same = |a: usize, b: usize| {
+            self.feature[a] == self.feature[b]
+                && self.threshold[a].to_bits() == self.threshold[b].to_bits()
+                && self.set(a) == self.set(b)
+        };
+        let mut tests: Vec<usize> = Vec::new();
+        for i in 0..self.feature.len() {
+            if self.feature[i] < 0 || tests.iter().any(|&j| same(i, j)) {
                 continue;
             }
             if tests.len() == SHARED_TESTS {
                 return None;
             }
-            tests.push((f as usize, th));
+            tests.push(i);
         }
         Some(tests)
     }
 
+    fn set(&self, i: usize) -> Option<&CodeSet> {
+        self.sets.get(i).and_then(Option::as_ref)
+    }
+
     /// Which side of each distinct test `x` takes (missing, left or right, two bits
     /// each): every split's child follows from it, so equal keys mean equal SHAP values.
-    fn key(&self, tests: &[(usize, f64)], x: &[f64]) -> u64 {
-        tests.iter().enumerate().fold(0u64, |key, (j, &(f, th))| {
-            let v = x[f];
-            let side = if v.is_nan() {
-                0
-            } else if match self.rule {
-                Rule::LeftIfLessEq => v <= th,
-                Rule::LeftIfLess => v < th,
-            } {
-                1
-            } else {
-                2
-            };
-            key | side << (2 * j)
+    fn key(&self, tests: &[usize], x: &[f64]) -> u64 {
+        tests.iter().enumerate().fold(0u64, |key, (j, &i)| {
+            key | (self.side(i, x) as u64) << (2 * j)
         })
+    }
+
+    /// The side `x` takes at split `i`: 0 for a missing value (at a category split, any
+    /// value that is not a code), 1 left, 2 right.
+    fn side(&self, i: usize, x: &[f64]) -> usize {
+        let v = x[self.feature[i] as usize];
+        if v.is_nan() {
+            return 0;
+        }
+        let left = match self.set(i) {
+            Some(_) if !CodeSet::is_code(v) => return 0,
+            Some(set) => set.contains(v),
+            None => match self.rule {
+                Rule::LeftIfLessEq => v <= self.threshold[i],
+                Rule::LeftIfLess => v < self.threshold[i],
+            },
+        };
+        if left {
+            1
+        } else {
+            2
+        }
     }
 
     pub(super) fn leaf(&self, i: usize) -> &[f64] {
@@ -211,18 +254,10 @@ impl ShapTree {
 
     /// The child row `x` goes to at split `i`.
     pub(super) fn child(&self, i: usize, x: &[f64]) -> usize {
-        let v = x[self.feature[i] as usize];
-        if v.is_nan() {
-            return self.missing[i];
-        }
-        let left = match self.rule {
-            Rule::LeftIfLessEq => v <= self.threshold[i],
-            Rule::LeftIfLess => v < self.threshold[i],
-        };
-        if left {
-            self.left[i]
-        } else {
-            self.right[i]
+        match self.side(i, x) {
+            0 => self.missing[i],
+            1 => self.left[i],
+            _ => self.right[i],
         }
     }
 
@@ -256,7 +291,7 @@ impl ShapTree {
     /// has at most 2^8 keys without missing values, however many rows it explains.
     fn add_shap_shared(
         &self,
-        tests: &[(usize, f64)],
+        tests: &[usize],
         xs: &[Vec<f64>],
         phis: &mut [Vec<f64>],
         scratch: &mut Scratch,

@@ -242,12 +242,14 @@ impl<'a> Trainer<'a> {
                         None => (&train, f.y_train.as_slice()),
                     };
                     let w = sample_weights(params.class_weight(), task, y);
+                    let categories = f.pipeline.category_code_columns();
                     let mut m = AnyModel::new(&params, task, x.cols);
                     m.fit(&TrainData {
                         x,
                         y,
                         weights: &w,
                         eval: Some((&valid, &f.y_valid)),
+                        categories: &categories,
                         deadline,
                         seed,
                     })?;

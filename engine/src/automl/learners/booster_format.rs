@@ -38,6 +38,11 @@ impl BoosterTree {
         }
     }
 
+    /// How many nodes the tree has.
+    pub(crate) fn len(&self) -> usize {
+        self.feature.len()
+    }
+
     pub(crate) fn push_leaf(&mut self, value: f64, cover: f64) {
         self.feature.push(-1);
         self.value.push(value);

@@ -4,6 +4,11 @@
 //! each tree's leaf weight (its `f32` as `f64`), added in tree order; `x < split` goes left
 //! and a missing value (NaN) takes the node's missing branch.
 //!
+//! A category split (`category_splits.rs`) sends a code left when it is one of the split's
+//! codes, and any other value down its missing branch: its node holds the index of that
+//! set of codes instead of a split value, and its column with `CATEGORY` set. A booster without them walks without the
+//! test.
+//!
 //! A walk is bound by memory latency: each level's load waits for the one before. So
 //! `LANES` rows go down a tree side by side, and their independent loads overlap. A leaf
 //! points to itself on every branch, so each lane takes exactly the tree's depth in steps,
@@ -14,12 +19,15 @@ use forust_ml::GradientBooster;
 use rayon::prelude::*;
 
 use super::booster_format::prediction_trees;
+use super::category_splits::{check, CategorySplits, CodeSet};
 use crate::automl::matrix::Matrix;
 
 /// Rows handed to a thread at a time when a prediction is spread over threads.
 const BLOCK: usize = 256;
 /// Rows walked down a tree side by side.
 const LANES: usize = 8;
+/// Marks a category split's column.
+const CATEGORY: u32 = 1 << 31;
 
 #[derive(Debug, Clone, Copy)]
 struct FlatNode {
@@ -46,26 +54,30 @@ impl FlatNode {
 pub struct FlatBooster {
     base_score: f64,
     nodes: Vec<FlatNode>,
+    /// The category splits' sets of codes sent left.
+    sets: Vec<CodeSet>,
     /// Each tree's root in `nodes`, and its depth (steps from the root to its deepest leaf).
     trees: Vec<(u32, u32)>,
 }
 
 impl FlatBooster {
     /// `None` for a booster this layout cannot hold exactly: a missing-value marker other
-    /// than NaN, a child index out of range or before its parent, or more nodes than
-    /// `u32` counts.
-    pub fn of(b: &GradientBooster) -> Option<FlatBooster> {
+    /// than NaN, a child index out of range or before its parent, more nodes than `u32`
+    /// counts, or category splits (`categories`) that are not its NaN-valued splits.
+    pub fn of(b: &GradientBooster, categories: &CategorySplits) -> Option<FlatBooster> {
         if !b.missing.is_nan() {
             return None;
         }
         let trees = prediction_trees(b);
         let total: usize = trees.iter().map(|t| t.nodes.len()).sum();
-        if total >= u32::MAX as usize {
+        if total >= u32::MAX as usize || check(b, categories).is_err() {
             return None;
         }
         let mut nodes = Vec::with_capacity(total);
+        let mut sets = Vec::with_capacity(categories.0.len());
         let mut walks = Vec::with_capacity(trees.len());
-        for tree in trees {
+        for (k, tree) in trees.iter().enumerate() {
+            let mut category = categories.of_tree(k).peekable();
             let start = nodes.len();
             let n = tree.nodes.len();
             if n == 0 {
@@ -87,16 +99,23 @@ impl FlatBooster {
                 // that a depth is known before it is needed.
                 let (l, r, m) = (node.left_child, node.right_child, node.missing_node);
                 if [l, r, m].iter().any(|&c| c <= i || c >= n)
-                    || node.split_feature >= u32::MAX as usize
+                    || node.split_feature >= CATEGORY as usize
                 {
                     return None;
                 }
                 for c in [l, r, m] {
                     depth[c] = depth[i] + 1;
                 }
+                let (value, feature) = match category.next_if(|&(at, _)| at == i) {
+                    Some((_, set)) => {
+                        sets.push(*set);
+                        (f64::from_bits((sets.len() - 1) as u64), CATEGORY)
+                    }
+                    None => (node.split_value, 0),
+                };
                 nodes.push(FlatNode {
-                    value: node.split_value,
-                    feature: node.split_feature as u32,
+                    value,
+                    feature: node.split_feature as u32 | feature,
                     children: [l, r, m].map(|c| (start + c) as u32),
                 });
             }
@@ -105,6 +124,7 @@ impl FlatBooster {
         Some(FlatBooster {
             base_score: b.base_score,
             nodes,
+            sets,
             trees: walks,
         })
     }
@@ -125,15 +145,23 @@ impl FlatBooster {
 
     /// Adds every tree's leaf weight to `out[i]` for rows `first + i`, tree by tree.
     fn add_trees(&self, m: &Matrix, first: usize, out: &mut [f64]) {
+        match self.sets.is_empty() {
+            true => self.add_trees_with::<false>(m, first, out),
+            false => self.add_trees_with::<true>(m, first, out),
+        }
+    }
+
+    /// `add_trees`, testing for category splits where `CATEGORIES`.
+    fn add_trees_with<const CATEGORIES: bool>(&self, m: &Matrix, first: usize, out: &mut [f64]) {
         for &(root, depth) in &self.trees {
             let mut lanes = out.chunks_exact_mut(LANES);
             let mut row = first;
             for acc in lanes.by_ref() {
-                self.walk::<LANES>(m, root, depth, row, acc.try_into().unwrap());
+                self.walk::<LANES, CATEGORIES>(m, root, depth, row, acc.try_into().unwrap());
                 row += LANES;
             }
             for acc in lanes.into_remainder() {
-                self.walk::<1>(
+                self.walk::<1, CATEGORIES>(
                     m,
                     root,
                     depth,
@@ -148,7 +176,7 @@ impl FlatBooster {
     /// Walks rows `first..first + N` down the tree at `root` side by side and adds each
     /// one's leaf weight to its `acc`.
     #[inline(always)]
-    fn walk<const N: usize>(
+    fn walk<const N: usize, const CATEGORIES: bool>(
         &self,
         m: &Matrix,
         root: u32,
@@ -161,7 +189,17 @@ impl FlatBooster {
         for _ in 0..depth {
             for (lane, a) in at.iter_mut().enumerate() {
                 let n = &nodes[*a as usize];
-                *a = n.next(data[n.feature as usize * rows + first + lane]);
+                if CATEGORIES && n.feature & CATEGORY != 0 {
+                    let v = data[(n.feature & !CATEGORY) as usize * rows + first + lane];
+                    let set = &self.sets[n.value.to_bits() as usize];
+                    *a = n.children[if CodeSet::is_code(v) {
+                        usize::from(!set.contains(v))
+                    } else {
+                        2
+                    }];
+                } else {
+                    *a = n.next(data[n.feature as usize * rows + first + lane]);
+                }
             }
         }
         for (a, &at) in acc.iter_mut().zip(&at) {
@@ -208,7 +246,7 @@ mod tests {
         let mut model = GbdtModel::trained(params, &m, &y, 3);
         let mut b = model.boosters[0].take().unwrap();
         let want = b.predict(&FMatrix::new(&m.data, rows, cols), false);
-        let flat = FlatBooster::of(&b).unwrap();
+        let flat = FlatBooster::of(&b, &CategorySplits::default()).unwrap();
         assert_eq!(flat.trees.len(), 60);
         for parallel in [false, true] {
             let got = flat.predict(&m, parallel);
@@ -221,6 +259,6 @@ mod tests {
         }
         // A booster whose missing marker is not NaN is left to forust.
         b.missing = 0.0;
-        assert!(FlatBooster::of(&b).is_none());
+        assert!(FlatBooster::of(&b, &CategorySplits::default()).is_none());
     }
 }

@@ -12,6 +12,7 @@ use forust_ml::sampler::SampleMethod;
 use forust_ml::{GradientBooster, Matrix as FMatrix};
 use serde::{Deserialize, Serialize};
 
+use super::category_splits::CategorySplits;
 use super::flat_booster::FlatBooster;
 use super::params::GbdtParams;
 use super::{binary_proba, check_time, sigmoid, FitError, Learner, Task, TrainData};
@@ -118,6 +119,7 @@ impl GbdtModel {
                 y,
                 weights: &vec![1.0; x.rows],
                 eval: None,
+                categories: &[],
                 deadline: Default::default(),
                 seed,
             })
@@ -193,7 +195,7 @@ impl Learner for GbdtModel {
     }
 
     fn predict(&self, m: &Matrix) -> Predictions {
-        predict_boosters(self.task, &self.boosters, &self.flat, m)
+        predict_boosters(self.task, &self.boosters, &[], &self.flat, m)
     }
 
     fn feature_importance(&self) -> Vec<f64> {
@@ -215,6 +217,7 @@ impl Learner for GbdtModel {
 pub(super) fn predict_boosters(
     task: Task,
     boosters: &[Option<GradientBooster>],
+    categories: &[CategorySplits],
     flat: &OnceLock<Vec<Option<FlatBooster>>>,
     m: &Matrix,
 ) -> Predictions {
@@ -223,9 +226,14 @@ pub(super) fn predict_boosters(
     // order: the same numbers.
     let parallel = m.rows >= PARALLEL_ROWS;
     let flat = flat.get_or_init(|| {
+        let none = CategorySplits::default();
         boosters
             .iter()
-            .map(|b| b.as_ref().and_then(FlatBooster::of))
+            .enumerate()
+            .map(|(i, b)| {
+                let c = categories.get(i).unwrap_or(&none);
+                b.as_ref().and_then(|b| FlatBooster::of(b, c))
+            })
             .collect()
     });
     let raw: Vec<Vec<f64>> = boosters

@@ -508,6 +508,7 @@ mod tests {
                 y: &y,
                 weights: &w,
                 eval: None,
+                categories: &[],
                 deadline: Default::default(),
                 seed: 0,
             })

@@ -12,13 +12,24 @@
 //!   `n·k / MAX_BINS` (k = 1..MAX_BINS−1) of the sorted values, distinct and below the
 //!   largest;
 //! - **bins**: 0 for a missing value, else 1 + the number of borders below the value;
+//! - **category columns** (the columns of category codes it is told of, when every value
+//!   is an integer code from −1 to 254 and there are 1 to `MAX_CATEGORIES` distinct ones):
+//!   the borders are all the distinct training codes, a code's bin is 1 + its place among
+//!   them, a code not among them (unseen) takes the bin after the last, and a missing
+//!   value or any other non-code bin 0;
 //! - **base score**: the weighted mean of the target (regression) or its log-odds (two
 //!   classes; one-vs-rest boosters for more, as the forust booster);
 //! - **each round**: gradients `w(F − y)` and hessians `w` (squared loss), or `w(p − y)`
-//!   and `w·p(1 − p)` with `p = 1 / (1 + e^−F)` (log loss). Level by level, the split
-//!   "bin ≤ b goes left" scores Σ over the level's leaves, in order, of
-//!   `GL²/(HL + λ) + GR²/(HR + λ)`; the first best, columns then bins in order, wins. A
-//!   leaf's value is `f32(−lr · G / (H + λ))` (forust keeps leaf weights as `f32`);
+//!   and `w·p(1 − p)` with `p = 1 / (1 + e^−F)` (log loss);
+//! - **each tree's category order**: per category column, every bin (missing and unseen
+//!   too, which have no rows: their key is 0, between the categories the model under- and
+//!   over-predicts) ordered by `G / (H + CATEGORY_SMOOTHING)` of its rows (sums in row
+//!   order), ascending, ties by bin. Within the tree the column's bins are read in that
+//!   order (their "rank"), as LightGBM orders a node's categories by their gradients;
+//! - **each level**: the split "bin ≤ b goes left" (for a category column, "rank ≤ b")
+//!   scores Σ over the level's leaves, in order, of `GL²/(HL + λ) + GR²/(HR + λ)`; the
+//!   first best, columns then bins in order, wins. A leaf's value is
+//!   `f32(−lr · G / (H + λ))` (forust keeps leaf weights as `f32`);
 //! - **histograms** per (leaf, bin) sum gradients and hessians in row order. From the
 //!   second level on, where a level's cells are few beside its rows (`SUBTRACT_RATIO`),
 //!   only the rows on the smaller side of the last split (ties: the left) are summed;
@@ -34,21 +45,22 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::booster_format::{booster_from_trees, BoosterTree};
+use super::category_splits::{check, CategorySplits, CodeSet};
 use super::flat_booster::FlatBooster;
 use super::gbdt::predict_boosters;
 use super::params::SymmetricParams;
+use super::symmetric_bins::{encode, Binned};
 use super::{check_time, Deadline, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
 
-/// Bins of a column's values (plus one for missing values): its codes fit a byte.
-pub const MAX_BINS: usize = 255;
 /// Rounds without a lower validation loss before training stops.
 const PATIENCE: usize = 50;
 /// Rounds between two looks at the deadline.
 const CHECK_EVERY: usize = 16;
 
 #[derive(Serialize, Deserialize)]
+#[serde(try_from = "SymmetricFile")]
 pub struct SymmetricModel {
     pub task: Task,
     pub params: SymmetricParams,
@@ -56,12 +68,72 @@ pub struct SymmetricModel {
     /// the training rows), as forust prediction trees.
     #[serde(with = "super::booster_format::gbdt_boosters")]
     pub boosters: Vec<Option<GradientBooster>>,
+    /// Per booster, its category splits (`category_splits.rs`); empty when it has none,
+    /// and in files written before them.
+    #[serde(
+        default,
+        skip_serializing_if = "no_category_splits",
+        with = "super::category_splits::per_booster"
+    )]
+    pub category_splits: Vec<CategorySplits>,
     pub n_features: usize,
     /// Per column: the split gains summed over every tree.
     #[serde(default)]
     pub importance: Vec<f64>,
     #[serde(skip)]
     flat: OnceLock<Vec<Option<FlatBooster>>>,
+}
+
+fn no_category_splits(c: &[CategorySplits]) -> bool {
+    c.iter().all(CategorySplits::is_empty)
+}
+
+/// A `SymmetricModel` as read, before its category splits are checked against its trees.
+#[derive(Deserialize)]
+struct SymmetricFile {
+    task: Task,
+    params: SymmetricParams,
+    #[serde(with = "super::booster_format::gbdt_boosters")]
+    boosters: Vec<Option<GradientBooster>>,
+    #[serde(default, with = "super::category_splits::per_booster")]
+    category_splits: Vec<CategorySplits>,
+    n_features: usize,
+    #[serde(default)]
+    importance: Vec<f64>,
+}
+
+impl TryFrom<SymmetricFile> for SymmetricModel {
+    type Error = String;
+
+    fn try_from(f: SymmetricFile) -> Result<SymmetricModel, String> {
+        if !f.category_splits.is_empty() && f.category_splits.len() != f.boosters.len() {
+            return Err(format!(
+                "the model has {} boosters but category splits for {}",
+                f.boosters.len(),
+                f.category_splits.len()
+            ));
+        }
+        let none = CategorySplits::default();
+        for (i, b) in f.boosters.iter().enumerate() {
+            let c = f.category_splits.get(i).unwrap_or(&none);
+            match b {
+                Some(b) => check(b, c).map_err(|e| format!("booster {i}: {e}"))?,
+                None if !c.is_empty() => {
+                    return Err(format!("booster {i} is absent but has category splits"))
+                }
+                None => {}
+            }
+        }
+        Ok(SymmetricModel {
+            task: f.task,
+            params: f.params,
+            boosters: f.boosters,
+            category_splits: f.category_splits,
+            n_features: f.n_features,
+            importance: f.importance,
+            flat: OnceLock::new(),
+        })
+    }
 }
 
 impl std::fmt::Debug for SymmetricModel {
@@ -74,79 +146,6 @@ impl std::fmt::Debug for SymmetricModel {
     }
 }
 
-/// The columns binned: borders per column and the codes, column-major.
-struct Binned {
-    borders: Vec<Vec<f64>>,
-    codes: Vec<u8>,
-    rows: usize,
-}
-
-/// A column's borders (see the module's recipe).
-fn borders(col: &[f64]) -> Vec<f64> {
-    let mut v: Vec<f64> = col.iter().copied().filter(|x| !x.is_nan()).collect();
-    v.sort_by(f64::total_cmp);
-    let mut distinct = v.clone();
-    distinct.dedup();
-    let Some(&top) = distinct.last() else {
-        return Vec::new();
-    };
-    if distinct.len() <= MAX_BINS {
-        distinct.pop();
-        return distinct;
-    }
-    let n = v.len();
-    let mut q: Vec<f64> = (1..MAX_BINS).map(|k| v[n * k / MAX_BINS]).collect();
-    q.dedup();
-    q.retain(|&x| x < top);
-    q
-}
-
-fn code(borders: &[f64], x: f64) -> u8 {
-    if x.is_nan() {
-        0
-    } else {
-        (1 + borders.partition_point(|&b| b < x)) as u8
-    }
-}
-
-/// `x`'s codes under `borders`, column-major.
-fn encode(borders: &[Vec<f64>], x: &Matrix) -> Vec<u8> {
-    (0..x.cols)
-        .into_par_iter()
-        .flat_map_iter(|c| x.col(c).iter().map(move |&v| code(&borders[c], v)))
-        .collect()
-}
-
-impl Binned {
-    fn of(x: &Matrix) -> Binned {
-        let borders: Vec<Vec<f64>> = (0..x.cols)
-            .into_par_iter()
-            .map(|c| borders(x.col(c)))
-            .collect();
-        let codes = encode(&borders, x);
-        Binned {
-            borders,
-            codes,
-            rows: x.rows,
-        }
-    }
-
-    fn bins(&self, col: usize) -> usize {
-        self.borders[col].len() + 2
-    }
-
-    /// The split value forust tests (`x < value` goes left, missing values go left) for
-    /// "bin ≤ b goes left". Feature values are finite or missing, so "only missing values
-    /// go left" is `x < f64::MIN` (a finite number: forust's trees are made from JSON,
-    /// which has no infinity).
-    fn threshold(&self, col: usize, b: u8) -> f64 {
-        match b {
-            0 => f64::MIN,
-            b => self.borders[col][b as usize - 1].next_up(),
-        }
-    }
-}
-
 /// The cover a stored leaf gets at least. A level's split may leave a leaf without rows
 /// (its value 0), or a leaf's hessians may round to 0 as `f32`; TreeSHAP divides by covers
 /// (and declines a tree with a zero one, leaving the candidate to the far slower
@@ -154,9 +153,13 @@ impl Binned {
 /// cover, so the expected values are unchanged.
 const EMPTY_COVER: f64 = f32::MIN_POSITIVE as f64;
 
-/// One tree: its level splits (column, bin) and its leaves' values and hessian sums.
+/// One tree: its level splits (column, bin; for a category column, rank), the codes each
+/// category split sends left, and its leaves' values and hessian sums.
 struct Tree {
     splits: Vec<(usize, u8)>,
+    /// Per split of a category column: the codes it sends left, and whether missing
+    /// values (and non-codes) go left.
+    sets: Vec<Option<(CodeSet, bool)>>,
     values: Vec<f64>,
     hessians: Vec<f64>,
 }
@@ -170,7 +173,10 @@ impl Tree {
     /// through it and its splits carry no SHAP value, so predictions and explanations are
     /// unchanged, while a deep tree on few rows stores a fraction of its 2^(d+1) − 1 nodes
     /// (on penguins, 72% of a depth-6 booster's nodes were under such subtrees).
-    fn to_booster_tree(&self, bins: &Binned) -> BoosterTree {
+    /// A category split is stored with the split value NaN and its missing branch where
+    /// the tree ranked missing values, and returned with its node and the codes it sends
+    /// left (`category_splits.rs`).
+    fn to_booster_tree(&self, bins: &Binned) -> (BoosterTree, Vec<(u32, CodeSet)>) {
         let inner = (1usize << self.splits.len()) - 1;
         // Each node's hessian sum (its cover, for TreeSHAP): the leaves', then their sums.
         let mut cover = vec![0.0; inner];
@@ -183,6 +189,7 @@ impl Tree {
             uniform[j] = uniform[2 * j + 1].filter(|&a| uniform[2 * j + 2] == Some(a));
         }
         let mut t = BoosterTree::with_capacity(cover.len());
+        let mut sets = Vec::new();
         let mut queue = std::collections::VecDeque::from([0usize]);
         // Nodes are stored in the order they leave the queue, so the k-th queued is node k.
         let mut queued = 1u32;
@@ -192,18 +199,21 @@ impl Tree {
                 continue;
             }
             // Node j is on level ⌊log2(j + 1)⌋, whose split every node of the level makes.
-            let (col, b) = self.splits[(j + 1).ilog2() as usize];
+            let level = (j + 1).ilog2() as usize;
+            let (col, b) = self.splits[level];
             let (left, right) = (queued, queued + 1);
             queued += 2;
-            t.push_split(
-                col as i64,
-                bins.threshold(col, b),
-                [left, right, left],
-                cover[j],
-            );
+            let (value, missing) = match self.sets[level] {
+                Some((set, missing_left)) => {
+                    sets.push((t.len() as u32, set));
+                    (f64::NAN, if missing_left { left } else { right })
+                }
+                None => (bins.threshold(col, b), left),
+            };
+            t.push_split(col as i64, value, [left, right, missing], cover[j]);
             queue.extend([2 * j + 1, 2 * j + 2]);
         }
-        t
+        (t, sets)
     }
 }
 
@@ -388,7 +398,7 @@ impl Boosting<'_> {
         w: &[f64],
         ey: Option<&[f64]>,
         importance: &mut [f64],
-    ) -> Result<GradientBooster, FitError> {
+    ) -> Result<(GradientBooster, CategorySplits), FitError> {
         let p = self.params;
         let (n, cols) = (self.bins.rows, self.bins.borders.len());
         let (mut wy, mut ws) = (0.0, 0.0);
@@ -423,8 +433,25 @@ impl Boosting<'_> {
                 })?;
             }
             loss.gradients(&f, y, w, &mut gh);
+            // This tree's order of each category column's bins, and its codes as ranks.
+            let ranked: Vec<Option<(Vec<u8>, Vec<u8>)>> = (0..cols)
+                .into_par_iter()
+                .map(|c| {
+                    self.bins.category[c].then(|| {
+                        let rank = self.bins.category_ranks(c, &gh);
+                        let codes = self.bins.codes[c * n..(c + 1) * n].iter();
+                        let ranked = codes.map(|&b| rank[b as usize]).collect();
+                        (rank, ranked)
+                    })
+                })
+                .collect();
+            let codes_of = |c: usize| match &ranked[c] {
+                Some((_, ranked)) => &ranked[..],
+                None => &self.bins.codes[c * n..(c + 1) * n],
+            };
             leaf.iter_mut().for_each(|l| *l = 0);
             let mut splits = Vec::with_capacity(p.depth);
+            let mut sets = Vec::with_capacity(p.depth);
             for level in 0..p.depth {
                 let leaves = 1usize << level;
                 // Histogram subtraction from the second level on, where it pays
@@ -448,7 +475,7 @@ impl Boosting<'_> {
                     .zip(&parents)
                     .enumerate()
                     .map_init(Vec::new, |scratch, (c, (kept, parent))| {
-                        let codes = &self.bins.codes[c * n..(c + 1) * n];
+                        let codes = codes_of(c);
                         let bins = self.bins.bins(c);
                         let rows = match &side_rows {
                             Some((side, rows)) => Rows::Side {
@@ -484,11 +511,15 @@ impl Boosting<'_> {
                     break;
                 };
                 importance[c] += (score - parent).max(0.0);
-                let codes = &self.bins.codes[c * n..(c + 1) * n];
-                for (l, &code) in leaf.iter_mut().zip(codes) {
+                for (l, &code) in leaf.iter_mut().zip(codes_of(c)) {
                     *l = *l * 2 + u32::from(code > b);
                 }
                 splits.push((c, b));
+                sets.push(
+                    ranked[c]
+                        .as_ref()
+                        .map(|(rank, _)| self.bins.codes_left(c, rank, b)),
+                );
             }
             let leaves = 1usize << splits.len();
             let sums = per_leaf(&leaf, leaves, &gh);
@@ -501,6 +532,7 @@ impl Boosting<'_> {
             }
             let tree = Tree {
                 splits,
+                sets,
                 values,
                 hessians: sums.iter().map(|s| s[1]).collect(),
             };
@@ -509,7 +541,12 @@ impl Boosting<'_> {
                 for (i, fi) in fe.iter_mut().enumerate() {
                     let mut l = 0usize;
                     for &(c, b) in &tree.splits {
-                        l = l * 2 + usize::from(codes[c * rows + i] > b);
+                        let code = codes[c * rows + i];
+                        let code = match &ranked[c] {
+                            Some((rank, _)) => rank[code as usize],
+                            None => code,
+                        };
+                        l = l * 2 + usize::from(code > b);
                     }
                     *fi += tree.values[l];
                 }
@@ -527,8 +564,17 @@ impl Boosting<'_> {
         if self.eval.is_some() && ey.is_some() {
             trees.truncate(best_round);
         }
-        let trees = trees.iter().map(|t| t.to_booster_tree(self.bins)).collect();
-        booster_from_trees(base, trees).map_err(FitError::Failed)
+        let mut stored = Vec::with_capacity(trees.len());
+        let mut categories = CategorySplits::default();
+        for (k, t) in trees.iter().enumerate() {
+            let (tree, sets) = t.to_booster_tree(self.bins);
+            stored.push(tree);
+            categories
+                .0
+                .extend(sets.into_iter().map(|(node, set)| (k as u32, node, set)));
+        }
+        let booster = booster_from_trees(base, stored).map_err(FitError::Failed)?;
+        Ok((booster, categories))
     }
 }
 
@@ -538,6 +584,7 @@ impl SymmetricModel {
             task,
             params,
             boosters: vec![],
+            category_splits: vec![],
             n_features: 0,
             importance: vec![],
             flat: OnceLock::new(),
@@ -555,8 +602,10 @@ impl Learner for SymmetricModel {
         }
         self.n_features = d.x.cols;
         self.flat = OnceLock::new();
-        let bins = Binned::of(d.x);
-        let eval_codes = d.eval.map(|(m, _)| encode(&bins.borders, m));
+        let bins = Binned::of(d.x, d.categories);
+        let eval_codes = d
+            .eval
+            .map(|(m, _)| encode(&bins.borders, &bins.category, m));
         let boosting = Boosting {
             bins: &bins,
             eval: eval_codes.as_deref().zip(d.eval.map(|(m, _)| m.rows)),
@@ -565,7 +614,7 @@ impl Learner for SymmetricModel {
         };
         let ey = d.eval.map(|e| e.1);
         let mut importance = vec![0.0; d.x.cols];
-        self.boosters = match self.task {
+        let fitted: Vec<Option<(GradientBooster, CategorySplits)>> = match self.task {
             Task::Regression => vec![Some(boosting.fit(
                 Loss::Squared,
                 d.y,
@@ -596,12 +645,28 @@ impl Learner for SymmetricModel {
                 })
                 .collect::<Result<_, _>>()?,
         };
+        (self.boosters, self.category_splits) = fitted
+            .into_iter()
+            .map(|b| match b {
+                Some((b, c)) => (Some(b), c),
+                None => (None, CategorySplits::default()),
+            })
+            .unzip();
+        if no_category_splits(&self.category_splits) {
+            self.category_splits.clear();
+        }
         self.importance = importance;
         Ok(())
     }
 
     fn predict(&self, m: &Matrix) -> Predictions {
-        predict_boosters(self.task, &self.boosters, &self.flat, m)
+        predict_boosters(
+            self.task,
+            &self.boosters,
+            &self.category_splits,
+            &self.flat,
+            m,
+        )
     }
 
     fn feature_importance(&self) -> Vec<f64> {
@@ -612,170 +677,5 @@ impl Learner for SymmetricModel {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::common::Rng;
-
-    #[test]
-    fn a_bin_split_and_its_stored_threshold_send_every_value_the_same_way() {
-        let mut rng = Rng::new(3);
-        let mut col: Vec<f64> = (0..2000)
-            .map(|_| (rng.next_f64() * 40.0).round() - 20.0)
-            .collect();
-        col.extend([f64::NAN, -0.0, 0.0, f64::MAX, f64::MIN]);
-        let many: Vec<f64> = (0..5000).map(|_| rng.next_f64()).collect();
-        for values in [col, many] {
-            let x = Matrix::from_columns(values.len(), vec![values.clone()]);
-            let bins = Binned::of(&x);
-            assert!(bins.bins(0) <= MAX_BINS + 1, "{} bins", bins.bins(0));
-            for b in 0..(bins.bins(0) - 1) as u8 {
-                let t = bins.threshold(0, b);
-                for &v in &values {
-                    let left = code(&bins.borders[0], v) <= b;
-                    assert_eq!(
-                        left,
-                        v.is_nan() || v < t,
-                        "value {v}, bin {b}, threshold {t}"
-                    );
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn every_tree_is_symmetric_and_the_model_reloads_bit_for_bit() {
-        let mut rng = Rng::new(9);
-        let n = 600;
-        let cols: Vec<Vec<f64>> = (0..3)
-            .map(|_| (0..n).map(|_| rng.next_f64() * 4.0).collect())
-            .collect();
-        let mut y: Vec<f64> = (0..n)
-            .map(|i| cols[0][i].sin() * 3.0 + cols[1][i] + 0.1 * rng.next_f64())
-            .collect();
-        // Missing values that matter: a split sending only them left ("bin 0") is made.
-        let mut cols = cols;
-        for i in (0..n).step_by(4) {
-            cols[1][i] = f64::NAN;
-            y[i] += 6.0;
-        }
-        let x = Matrix::from_columns(n, cols);
-        let params = SymmetricParams {
-            iterations: 40,
-            depth: 3,
-            ..SymmetricParams::default()
-        };
-        let mut m = SymmetricModel::new(Task::Regression, params);
-        m.fit(&TrainData {
-            x: &x,
-            y: &y,
-            weights: &vec![1.0; n],
-            eval: None,
-            deadline: Default::default(),
-            seed: 0,
-        })
-        .unwrap();
-        let booster = m.boosters[0].as_ref().unwrap();
-        assert_eq!(booster.trees.len(), 40);
-        // Leaves without rows are made here, and stored with a cover TreeSHAP can divide by.
-        let nodes: Vec<_> = super::super::booster_format::prediction_trees(booster)
-            .iter()
-            .flat_map(|t| &t.nodes)
-            .collect();
-        assert!(nodes.iter().all(|n| n.hessian_sum > 0.0));
-        assert!(nodes
-            .iter()
-            .any(|n| n.is_leaf && f64::from(n.hessian_sum) == EMPTY_COVER));
-        let text = serde_json::to_string(&m).unwrap();
-        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let back: SymmetricModel = serde_json::from_value(v).unwrap();
-        assert_eq!(
-            format!("{:?}", back.predict(&x)),
-            format!("{:?}", m.predict(&x))
-        );
-        // At most seven inner nodes per tree, the nodes of a level splitting alike; the
-        // subtrees without rows are single leaves.
-        let stored = super::super::booster_format::prediction_trees(booster);
-        for tree in stored {
-            assert!(tree.nodes.len() <= 15);
-            let mut level_split: Vec<Option<(usize, u64)>> = vec![None; 3];
-            let mut stack = vec![(0usize, 0usize)];
-            while let Some((i, depth)) = stack.pop() {
-                let n = &tree.nodes[i];
-                if n.is_leaf {
-                    continue;
-                }
-                let split = (n.split_feature, n.split_value.to_bits());
-                assert_eq!(*level_split[depth].get_or_insert(split), split);
-                stack.extend([(n.left_child, depth + 1), (n.right_child, depth + 1)]);
-            }
-        }
-        assert!(
-            stored.iter().any(|t| t.nodes.len() < 15),
-            "no subtree without rows was stored as one leaf"
-        );
-        let only_missing = stored
-            .iter()
-            .flat_map(|t| &t.nodes)
-            .any(|n| !n.is_leaf && n.split_value == f64::MIN);
-        assert!(only_missing, "no split sends only the missing values left");
-        let imp = m.feature_importance();
-        assert!(imp[0] > imp[2] && imp[1] > imp[2], "{imp:?}");
-    }
-
-    #[test]
-    fn a_stored_tree_predicts_as_its_level_splits_do() {
-        // Two columns, a depth-3 tree whose right half has no rows (its four leaves 0:
-        // stored as one leaf) and whose third and fourth leaves are equal (one leaf too).
-        let mut rng = Rng::new(11);
-        let n = 400;
-        let cols: Vec<Vec<f64>> = (0..2)
-            .map(|_| {
-                (0..n)
-                    .map(|i| {
-                        if i % 37 == 0 {
-                            f64::NAN
-                        } else {
-                            (rng.next_f64() * 9.0).round()
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        let x = Matrix::from_columns(n, cols);
-        let bins = Binned::of(&x);
-        let tree = Tree {
-            splits: vec![(0, 4), (1, 0), (1, 6)],
-            values: vec![0.5, -1.25, 2.0, 2.0, 0.0, 0.0, 0.0, 0.0],
-            hessians: vec![4.0, 3.0, 2.0, 5.0, 0.0, 0.0, 0.0, 0.0],
-        };
-        let stored = tree.to_booster_tree(&bins);
-        let booster = booster_from_trees(0.25, vec![stored]).unwrap();
-        let nodes = &super::super::booster_format::prediction_trees(&booster)[0].nodes;
-        assert_eq!(
-            nodes.len(),
-            7,
-            "15 nodes less the empty half's 6 and the equal pair's 2"
-        );
-        assert_eq!(
-            nodes[2].hessian_sum,
-            4.0 * f32::MIN_POSITIVE,
-            "the empty half's cover"
-        );
-        // forust's own walk, and the flat layout predictions use.
-        let forust = booster.predict(&forust_ml::data::Matrix::new(&x.data, n, 2), false);
-        let boosters = [Some(booster)];
-        let Predictions::Values(flat) =
-            predict_boosters(Task::Regression, &boosters, &OnceLock::new(), &x)
-        else {
-            panic!("regression predicts values")
-        };
-        for i in 0..n {
-            let leaf = tree.splits.iter().fold(0usize, |leaf, &(c, b)| {
-                2 * leaf + usize::from(code(&bins.borders[c], x.get(i, c)) > b)
-            });
-            let want = (0.25 + tree.values[leaf]).to_bits();
-            assert_eq!(forust[i].to_bits(), want, "row {i}");
-            assert_eq!(flat[i].to_bits(), want, "row {i}");
-        }
-    }
-}
+#[path = "symmetric_tests.rs"]
+pub(crate) mod tests;
