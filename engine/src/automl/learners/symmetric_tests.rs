@@ -249,7 +249,8 @@ fn category_columns_split_as_categories_fit_better_and_read_back_alike() {
     assert_eq!(bits(back.predict(&valid)), bits(cat.predict(&valid)));
     // A file whose category splits are not the trees' NaN-valued splits is refused.
     let plain_text = serde_json::to_string(&plain).unwrap();
-    let refused = |text: &str, change: &dyn Fn(&mut Vec<(u32, u32, CodeSet)>), why: &str| {
+    type Splits = Vec<(u32, u32, CodeSet)>;
+    let refused = |text: &str, change: &dyn Fn(&mut Splits), why: &str| {
         let mut bad: SymmetricModel = serde_json::from_str(text).unwrap();
         bad.category_splits.resize(1, CategorySplits::default());
         change(&mut bad.category_splits[0].0);
