@@ -19,7 +19,7 @@ use forust_ml::GradientBooster;
 use rayon::prelude::*;
 
 use super::booster_format::prediction_trees;
-use super::category_splits::{check, CategorySplits, CodeSet};
+use super::category_splits::{CategorySplits, CodeSet};
 use crate::automl::matrix::Matrix;
 
 /// Rows handed to a thread at a time when a prediction is spread over threads.
@@ -70,7 +70,7 @@ impl FlatBooster {
         }
         let trees = prediction_trees(b);
         let total: usize = trees.iter().map(|t| t.nodes.len()).sum();
-        if total >= u32::MAX as usize || check(b, categories).is_err() {
+        if total >= u32::MAX as usize {
             return None;
         }
         let mut nodes = Vec::with_capacity(total);
@@ -106,12 +106,14 @@ impl FlatBooster {
                 for c in [l, r, m] {
                     depth[c] = depth[i] + 1;
                 }
+                // A category split is listed exactly where the split value is NaN.
                 let (value, feature) = match category.next_if(|&(at, _)| at == i) {
-                    Some((_, set)) => {
+                    Some((_, set)) if node.split_value.is_nan() => {
                         sets.push(*set);
                         (f64::from_bits((sets.len() - 1) as u64), CATEGORY)
                     }
-                    None => (node.split_value, 0),
+                    None if !node.split_value.is_nan() => (node.split_value, 0),
+                    _ => return None,
                 };
                 nodes.push(FlatNode {
                     value,
@@ -120,6 +122,11 @@ impl FlatBooster {
                 });
             }
             walks.push((start as u32, depth.into_iter().max().unwrap_or(0)));
+        }
+        // Every listed split was met (none names a leaf, a node out of order or a tree the
+        // booster does not predict with).
+        if sets.len() != categories.0.len() {
+            return None;
         }
         Some(FlatBooster {
             base_score: b.base_score,

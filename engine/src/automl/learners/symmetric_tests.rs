@@ -19,22 +19,7 @@ fn every_tree_is_symmetric_and_the_model_reloads_bit_for_bit() {
         y[i] += 6.0;
     }
     let x = Matrix::from_columns(n, cols);
-    let params = SymmetricParams {
-        iterations: 40,
-        depth: 3,
-        ..SymmetricParams::default()
-    };
-    let mut m = SymmetricModel::new(Task::Regression, params);
-    m.fit(&TrainData {
-        x: &x,
-        y: &y,
-        weights: &vec![1.0; n],
-        eval: None,
-        categories: &[],
-        deadline: Default::default(),
-        seed: 0,
-    })
-    .unwrap();
+    let m = regression(&x, &y, None, &[], 40);
     let booster = m.boosters[0].as_ref().unwrap();
     assert_eq!(booster.trees.len(), 40);
     // Leaves without rows are made here, and stored with a cover TreeSHAP can divide by.
@@ -169,17 +154,28 @@ pub(crate) fn category_data(n: usize) -> (Matrix, Vec<f64>, Matrix, Vec<f64>) {
 
 pub(crate) fn fit_categories(categories: &[usize], n: usize) -> SymmetricModel {
     let (x, y, valid, valid_y) = category_data(n);
+    regression(&x, &y, Some((&valid, &valid_y)), categories, 60)
+}
+
+/// A depth-3 regression booster of `iterations` rounds.
+fn regression(
+    x: &Matrix,
+    y: &[f64],
+    eval: Option<(&Matrix, &[f64])>,
+    categories: &[usize],
+    iterations: usize,
+) -> SymmetricModel {
     let params = SymmetricParams {
-        iterations: 60,
+        iterations,
         depth: 3,
         ..SymmetricParams::default()
     };
     let mut m = SymmetricModel::new(Task::Regression, params);
     m.fit(&TrainData {
-        x: &x,
-        y: &y,
-        weights: &vec![1.0; n],
-        eval: Some((&valid, &valid_y)),
+        x,
+        y,
+        weights: &vec![1.0; x.rows],
+        eval,
         categories,
         deadline: Default::default(),
         seed: 0,
@@ -242,6 +238,12 @@ fn category_columns_split_as_categories_fit_better_and_read_back_alike() {
         assert!(n.split_value.is_nan());
         assert!([n.left_child, n.right_child].contains(&n.missing_node));
     }
+    // The flat layout takes the splits only when they are exactly the NaN-valued ones.
+    let mut fewer = cat.category_splits[0].clone();
+    fewer.0.pop();
+    assert!(FlatBooster::of(b, &cat.category_splits[0]).is_some());
+    assert!(FlatBooster::of(b, &fewer).is_none());
+    assert!(FlatBooster::of(b, &CategorySplits::default()).is_none());
     // Read back from its file: the same predictions, bit for bit.
     let text = serde_json::to_string(&cat).unwrap();
     let back: SymmetricModel = serde_json::from_str(&text).unwrap();
