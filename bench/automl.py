@@ -132,8 +132,8 @@ def main():
     print(head)
     print("-" * len(head))
     for n, m, g, peer, rel_, walls, rss, first, data_mb in rows:
-        print(f"{n:<22} {m:<9} {g:>9.4f} " + " ".join(f"{s:>9.4f}" for s in peer) + " "
-              + " ".join(f"{r:>+11.2f}" for r in rel_)
+        print(f"{n:<22} {m:<9} {g:>9.5f} " + " ".join(f"{s:>9.5f}" for s in peer) + " "
+              + " ".join(f"{r:>+11.3f}" for r in rel_)
               + f" {'/'.join(f'{w:.0f}' for w in walls):>16} {'/'.join(f'{r:.0f}' for r in rss):>22} "
               + (f"{first:>11.1f}" if first is not None else f"{'-':>11}")
               + f" {data_mb:>8.1f} {rss[0] / data_mb:>10.1f}")
