@@ -8,7 +8,7 @@ use forust_ml::GradientBooster;
 use super::tree_shap::{Rule, ShapTree, MAX_DEPTH};
 use crate::automl::learners::booster_format::prediction_trees;
 use crate::automl::learners::category_splits::CategorySplits;
-use crate::automl::learners::{ForestModel, Node, Task};
+use crate::automl::learners::{ForestModel, NodeRef, Task};
 
 /// A forest's trees, each leaf's values divided by the number of trees (the forest
 /// predicts their mean). `None` when the model file has no covers.
@@ -20,30 +20,30 @@ pub fn forest(m: &ForestModel) -> Option<Vec<ShapTree>> {
     let scale = 1.0 / m.trees.len().max(1) as f64;
     m.trees
         .iter()
-        .map(|nodes| {
-            let n = nodes.len();
+        .map(|tree| {
+            let n = tree.len();
             let (mut feature, mut threshold) = (vec![-1i64; n], vec![0.0; n]);
             let (mut left, mut right) = (vec![0usize; n], vec![0usize; n]);
             let (mut cover, mut value) = (vec![0.0; n], vec![0.0; n * dim]);
-            for (i, node) in nodes.iter().enumerate() {
-                cover[i] = node.cover();
+            for (i, node) in tree.nodes().enumerate() {
                 match node {
-                    Node::Split {
+                    NodeRef::Split {
                         feature: f,
                         threshold: t,
                         left: l,
                         right: r,
-                        ..
                     } => {
-                        feature[i] = *f as i64;
-                        threshold[i] = *t;
-                        left[i] = *l as usize;
-                        right[i] = *r as usize;
+                        feature[i] = f as i64;
+                        threshold[i] = t;
+                        left[i] = l as usize;
+                        right[i] = r as usize;
                     }
-                    Node::Leaf { value: v, .. } => {
+                    NodeRef::Leaf { value: v, cover: c } => {
                         if v.len() != dim {
                             return None;
                         }
+                        // A split's is the sum of its leaves' (`ShapTree::new`).
+                        cover[i] = c;
                         for (d, x) in v.iter().enumerate() {
                             value[i * dim + d] = x * scale;
                         }
@@ -77,14 +77,14 @@ pub fn forest_explainable(m: &ForestModel) -> bool {
         Task::Regression => 1,
     };
     let mut depth: Vec<usize> = Vec::new();
-    m.trees.iter().all(|nodes| {
+    m.trees.iter().all(|tree| {
         depth.clear();
-        depth.resize(nodes.len(), 0);
-        nodes.iter().enumerate().all(|(i, node)| match node {
-            Node::Leaf { value, cover } => value.len() == dim && *cover > 0.0,
-            Node::Split { left, right, .. } => {
+        depth.resize(tree.len(), 0);
+        tree.nodes().enumerate().all(|(i, node)| match node {
+            NodeRef::Leaf { value, cover } => value.len() == dim && cover > 0.0,
+            NodeRef::Split { left, right, .. } => {
                 let d = depth[i] + 1;
-                for c in [*left as usize, *right as usize] {
+                for c in [left as usize, right as usize] {
                     if let Some(slot) = depth.get_mut(c) {
                         *slot = d;
                     }
@@ -138,10 +138,11 @@ pub fn booster(b: &GradientBooster, categories: &CategorySplits) -> Option<(f64,
 mod tests {
     use super::*;
     use crate::automl::learners::params::ForestParams;
+    use crate::automl::learners::{Node, Tree};
 
     fn forest(task: Task, trees: Vec<Vec<Node>>) -> ForestModel {
         let mut m = ForestModel::new(task, ForestParams::default(), false, 1);
-        m.trees = trees;
+        m.trees = trees.iter().map(|t| Tree::from_nodes(t).unwrap()).collect();
         m
     }
 
@@ -196,11 +197,7 @@ mod tests {
                 stump(leaf(&[0.2, 0.8], 3.0), leaf(&[1.0, 0.0], 0.0)),
                 false,
             ),
-            (
-                binary,
-                stump(leaf(&[0.2, 0.8], 3.0), leaf(&[1.0], 1.0)),
-                false,
-            ),
+            (binary, stump(leaf(&[0.2], 3.0), leaf(&[1.0], 1.0)), false),
             (
                 binary,
                 stump(leaf(&[0.2, 0.8], f64::NAN), leaf(&[1.0, 0.0], 1.0)),

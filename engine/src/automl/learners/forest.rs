@@ -12,6 +12,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::compact_tree::Tree;
 use super::params::ForestParams;
 use super::{rows_to_predictions, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
@@ -20,46 +21,13 @@ use crate::common::Rng;
 
 const MAX_BINS: usize = 255;
 
-/// A tree node. `cover` is the training weight that reached it (bootstrap counts times
-/// sample weights, scikit-learn's `weighted_n_node_samples`), which TreeSHAP needs; files
-/// written before it was kept read as 0.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Node {
-    Split {
-        feature: u32,
-        threshold: f64,
-        left: u32,
-        right: u32,
-        #[serde(default)]
-        cover: f64,
-    },
-    Leaf {
-        value: LeafValue,
-        #[serde(default)]
-        cover: f64,
-    },
-}
-
-/// A leaf's mean or class frequencies, in the node itself for up to two numbers (a
-/// regression or a binary forest): a forest has millions of leaves, and a heap block for
-/// each took a third of its memory.
-pub type LeafValue = smallvec::SmallVec<[f64; 2]>;
-
-impl Node {
-    pub fn cover(&self) -> f64 {
-        match self {
-            Node::Split { cover, .. } | Node::Leaf { cover, .. } => *cover,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ForestModel {
     pub task: Task,
     pub params: ForestParams,
     pub extra: bool,
     #[serde(with = "super::tree_format::forest_trees")]
-    pub trees: Vec<Vec<Node>>,
+    pub trees: Vec<Tree>,
     pub importance: Vec<f64>,
     pub n_features: usize,
 }
@@ -147,7 +115,7 @@ struct Grower<'a> {
     min_leaf: f64,
     max_depth: usize,
     extra: bool,
-    nodes: Vec<Node>,
+    tree: Tree,
     importance: Vec<f64>,
     rng: Rng,
 }
@@ -183,13 +151,9 @@ impl Grower<'_> {
     }
 
     fn leaf(&mut self, s: &[f64], w: f64) -> u32 {
-        let value = if self.k == 0 {
-            smallvec::smallvec![s[0] / w]
-        } else {
-            s.iter().map(|c| c / w).collect()
-        };
-        self.nodes.push(Node::Leaf { value, cover: w });
-        (self.nodes.len() - 1) as u32
+        // Regression: the mean (s holds Σy and Σy²); classes: their frequencies.
+        let values = if self.k == 0 { &s[..1] } else { s };
+        self.tree.push_leaf(values.iter().map(|c| c / w), w)
     }
 
     fn grow(&mut self, rows: &mut [u32], depth: usize) -> u32 {
@@ -290,22 +254,12 @@ impl Grower<'_> {
                 i += 1;
             }
         }
-        let idx = self.nodes.len();
-        self.nodes.push(Node::Leaf {
-            value: LeafValue::new(),
-            cover: w,
-        });
+        let idx = self.tree.push_split(f as u32, threshold);
         let (l, r) = rows.split_at_mut(i);
-        let left = self.grow(l, depth + 1);
+        self.grow(l, depth + 1);
         let right = self.grow(r, depth + 1);
-        self.nodes[idx] = Node::Split {
-            feature: f as u32,
-            threshold,
-            left,
-            right,
-            cover: w,
-        };
-        idx as u32
+        self.tree.set_right(idx, right);
+        idx
     }
 
     /// The best split of feature `f` on exact values (random forest), or the split at a
@@ -415,30 +369,6 @@ impl ForestModel {
             n_features,
         }
     }
-
-    fn tree_value<'a>(tree: &'a [Node], x: &Matrix, i: usize) -> &'a [f64] {
-        let mut n = 0usize;
-        loop {
-            match &tree[n] {
-                Node::Leaf { value, .. } => return value,
-                Node::Split {
-                    feature,
-                    threshold,
-                    left,
-                    right,
-                    ..
-                } => {
-                    let v = x.get(i, *feature as usize);
-                    // Missing values were binned with the smallest values: go left.
-                    n = if v.is_nan() || v <= *threshold {
-                        *left
-                    } else {
-                        *right
-                    } as usize;
-                }
-            }
-        }
-    }
 }
 
 impl Learner for ForestModel {
@@ -460,7 +390,7 @@ impl Learner for ForestModel {
             Task::Regression => 0,
         };
         let trees_done = std::sync::atomic::AtomicUsize::new(0);
-        let results: Vec<Option<(Vec<Node>, Vec<f64>)>> = (0..n_trees)
+        let results: Vec<Option<(Tree, Vec<f64>)>> = (0..n_trees)
             .into_par_iter()
             .map(|t| {
                 if t > 0 && d.deadline.passed() {
@@ -486,14 +416,14 @@ impl Learner for ForestModel {
                     min_leaf,
                     max_depth,
                     extra: self.extra,
-                    nodes: Vec::new(),
+                    tree: Tree::new(if k == 0 { 1 } else { k }),
                     importance: vec![0.0; p],
                     rng,
                 };
                 g.grow(&mut rows, 0);
                 let done = trees_done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 d.deadline.report(done, n_trees);
-                Some((g.nodes, g.importance))
+                Some((g.tree, g.importance))
             })
             .collect();
         let grown = results.iter().filter(|r| r.is_some()).count();
@@ -525,7 +455,7 @@ impl Learner for ForestModel {
             .map(|i| {
                 let mut acc = vec![0.0; dim];
                 for tree in &self.trees {
-                    for (a, v) in acc.iter_mut().zip(Self::tree_value(tree, x, i)) {
+                    for (a, v) in acc.iter_mut().zip(tree.leaf_value(|j| x.get(i, j))) {
                         *a += v;
                     }
                 }

@@ -12,6 +12,7 @@
 
 pub mod booster_format;
 pub mod category_splits;
+mod compact_tree;
 mod flat_booster;
 mod forest;
 mod forust_tree;
@@ -39,7 +40,8 @@ use super::matrix::Matrix;
 use super::metrics::Predictions;
 use category_splits::CategorySplits;
 
-pub use forest::{ForestModel, Node};
+pub use compact_tree::{Node, NodeRef, Tree};
+pub use forest::ForestModel;
 pub use gbdt::GbdtModel;
 pub use knn::KnnModel;
 pub use linear::LinearModel;

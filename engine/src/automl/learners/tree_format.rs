@@ -4,9 +4,9 @@
 //! `{"tree_sizes", "per_node": {"feature"}, "per_split": {"threshold"}, "per_leaf": {"value",
 //! "cover"}}`. `feature` is -1 at a leaf and `x <= threshold` goes left. Trees are laid out
 //! depth first, so the children are not stored: a split's left child is the next node, its
-//! right child the node after its left subtree (`depth_first_rights`). A forest laid out
-//! otherwise also has `per_split.right` (and `left`), counting from the tree's first node. A
-//! leaf has `dim` values, and `cover` is its training weight (TreeSHAP's; a split's is the
+//! right child the node after its left subtree (`depth_first_rights`). Files with a forest
+//! laid out otherwise (`per_split.right`, and `left`, counting from the tree's first node)
+//! still load, laid out depth first in memory (`compact_tree.rs`). A leaf has `dim` values, and `cover` is its training weight (TreeSHAP's; a split's is the
 //! sum of its leaves', so it is not stored).
 //!
 //! Every number comes back bit for bit, so Python's reader (`glassbox_models.py`) predicts
@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use super::forest::Node;
+use super::compact_tree::{Node, NodeRef, Tree};
 use super::packed::{part, to_u32, Packed};
 
 #[derive(Serialize, Deserialize)]
@@ -60,46 +60,38 @@ impl<'de> Deserialize<'de> for Number {
 
 /// A tree as arrays, as files were written before packing (the tests write one).
 #[cfg(test)]
-fn forest_tree(nodes: &[Node]) -> ForestTree {
+fn forest_tree(tree: &Tree) -> ForestTree {
     let mut t = ForestTree {
-        feature: Vec::with_capacity(nodes.len()),
+        feature: Vec::with_capacity(tree.len()),
         threshold: Vec::new(),
         right: Vec::new(),
         left: None,
         value: Vec::new(),
         cover: Vec::new(),
     };
-    let mut left = Vec::new();
-    let mut next_is_left = true;
-    for (i, n) in nodes.iter().enumerate() {
+    for n in tree.nodes() {
         match n {
-            Node::Split {
+            NodeRef::Split {
                 feature,
                 threshold,
-                left: l,
                 right,
                 ..
             } => {
-                t.feature.push(*feature as i32);
-                t.threshold.push(*threshold);
-                t.right.push(*right);
-                left.push(*l);
-                next_is_left &= *l as usize == i + 1;
+                t.feature.push(feature as i32);
+                t.threshold.push(threshold);
+                t.right.push(right);
             }
-            Node::Leaf { value, cover } => {
-                t.cover.push(Number(*cover));
+            NodeRef::Leaf { value, cover } => {
+                t.cover.push(Number(cover));
                 t.feature.push(-1);
                 t.value.extend(value);
             }
         }
     }
-    if !next_is_left {
-        t.left = Some(left);
-    }
     t
 }
 
-fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
+fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Tree, E> {
     let n = t.feature.len();
     let splits = t.feature.iter().filter(|f| **f >= 0).count();
     let leaves = n - splits;
@@ -124,7 +116,7 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
     let nodes = (0..n)
         .map(|i| {
             if t.feature[i] < 0 {
-                let value = values.next().unwrap_or_default().into();
+                let value = values.next().unwrap_or_default().to_vec();
                 let cover = covers.next().map_or(0.0, |c| c.0);
                 return Node::Leaf { value, cover };
             }
@@ -139,39 +131,8 @@ fn forest_nodes<E: serde::de::Error>(t: ForestTree) -> Result<Vec<Node>, E> {
             s += 1;
             node
         })
-        .collect();
-    check_tree(nodes).map_err(E::custom)
-}
-
-/// A tree as read is a tree: it has nodes, and every node but the first is the child of
-/// exactly one split that comes before it (as trees are grown and written). A walk from
-/// the root then always ends at a leaf, within the tree, and TreeSHAP sees each node once.
-fn check_tree(nodes: Vec<Node>) -> Result<Vec<Node>, String> {
-    let n = nodes.len();
-    if n == 0 {
-        return Err("a tree has no nodes".into());
-    }
-    let mut parents = vec![0u8; n];
-    for (i, node) in nodes.iter().enumerate() {
-        if let Node::Split { left, right, .. } = node {
-            for c in [*left as usize, *right as usize] {
-                if c <= i || c >= n {
-                    return Err(format!(
-                        "a tree's child index is out of range: split {i} of {n} nodes names \
-                         node {c} (a child comes after its split)"
-                    ));
-                }
-                parents[c] = parents[c].saturating_add(1);
-            }
-        }
-    }
-    match (1..n).find(|&k| parents[k] != 1) {
-        Some(k) => Err(format!(
-            "a tree's node {k} is the child of {} splits, not of one",
-            parents[k]
-        )),
-        None => Ok(nodes),
-    }
+        .collect::<Vec<Node>>();
+    Tree::from_nodes(&nodes).map_err(E::custom)
 }
 
 /// A forest as written now: every tree's arrays end to end, packed (`packed.rs`), with the
@@ -248,41 +209,22 @@ struct ForestPerLeaf {
 
 /// Each array is made from the nodes and packed before the next is made: a forest's nodes
 /// are hundreds of MB, and a spelled-out copy of every array at once added about 170 MB
-/// to the peak of writing california's extra trees.
-fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
-    let nodes = || trees.iter().flatten();
-    let splits = || {
+/// to the peak of writing california's extra trees. Trees are depth first in memory, so
+/// no children are written.
+fn pack_forest(trees: &[Tree]) -> PackedForest {
+    let nodes = || trees.iter().flat_map(Tree::nodes);
+    let thresholds = || {
         nodes().filter_map(|n| match n {
-            Node::Split {
-                feature,
-                threshold,
-                left,
-                right,
-                ..
-            } => Some((*feature, *threshold, *left, *right)),
-            Node::Leaf { .. } => None,
+            NodeRef::Split { threshold, .. } => Some(threshold),
+            NodeRef::Leaf { .. } => None,
         })
     };
     let leaves = || {
         nodes().filter_map(|n| match n {
-            Node::Leaf { value, cover } => Some((value, *cover)),
-            Node::Split { .. } => None,
+            NodeRef::Leaf { value, cover } => Some((value, cover)),
+            NodeRef::Split { .. } => None,
         })
     };
-    let explicit_left = trees.iter().any(|t| {
-        t.iter()
-            .enumerate()
-            .any(|(i, n)| matches!(n, Node::Split { left, .. } if *left as usize != i + 1))
-    });
-    let depth_first = !explicit_left
-        && trees.iter().all(|t| {
-            let rights = t.iter().filter_map(|n| match n {
-                Node::Split { right, .. } => Some(*right),
-                Node::Leaf { .. } => None,
-            });
-            depth_first_rights(t.iter().map(|n| matches!(n, Node::Split { .. })))
-                .is_ok_and(|r| r.into_iter().eq(rights))
-        });
     let integers = |xs: Vec<i64>| Packed::integers(&xs);
     let floats = |xs: Vec<f64>| Packed::floats(&xs);
     let sizes: Vec<i64> = trees.iter().map(|t| t.len() as i64).collect();
@@ -293,18 +235,16 @@ fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
             feature: integers(
                 nodes()
                     .map(|n| match n {
-                        Node::Split { feature, .. } => i64::from(*feature as i32),
-                        Node::Leaf { .. } => -1,
+                        NodeRef::Split { feature, .. } => i64::from(feature as i32),
+                        NodeRef::Leaf { .. } => -1,
                     })
                     .collect(),
             ),
         },
         per_split: ForestPerSplit {
-            threshold: floats(splits().map(|(_, threshold, _, _)| threshold).collect()),
-            right: (!depth_first)
-                .then(|| integers(splits().map(|(_, _, _, right)| i64::from(right)).collect())),
-            left: explicit_left
-                .then(|| integers(splits().map(|(_, _, left, _)| i64::from(left)).collect())),
+            threshold: floats(thresholds().collect()),
+            right: None,
+            left: None,
         },
         per_leaf: ForestPerLeaf {
             value: floats(
@@ -318,7 +258,38 @@ fn pack_forest(trees: &[Vec<Node>]) -> PackedForest {
     }
 }
 
-fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
+/// A tree laid out depth first, from its slices of the packed arrays: its nodes'
+/// features (-1 at a leaf), its splits' thresholds and right children, its leaves' values
+/// (`dim` each) and covers (empty: none stored).
+fn depth_first_tree(
+    feature: &[i64],
+    threshold: &[f64],
+    right: &[u32],
+    value: &[f64],
+    cover: &[f64],
+    dim: usize,
+) -> Result<Tree, String> {
+    let mut t = Tree::new(dim);
+    let (mut s, mut l) = (0, 0);
+    for &f in feature {
+        if f < 0 {
+            let c = cover.get(l).copied().unwrap_or(0.0);
+            t.push_leaf(value[l * dim..(l + 1) * dim].iter().copied(), c);
+            l += 1;
+        } else {
+            let f = u32::try_from(f)
+                .ok()
+                .filter(|&f| f <= i32::MAX as u32)
+                .ok_or_else(|| format!("a split's feature {f} is out of range"))?;
+            let at = t.push_split(f, threshold[s]);
+            t.set_right(at, right[s]);
+            s += 1;
+        }
+    }
+    Ok(t)
+}
+
+fn unpack_forest(p: PackedForest) -> Result<Vec<Tree>, String> {
     let sizes = p.tree_sizes.to_integers()?;
     let feature = p.per_node.feature.to_integers()?;
     let threshold = p.per_split.threshold.to_floats()?;
@@ -342,6 +313,9 @@ fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
     if leaves == 0 || !value.len().is_multiple_of(leaves) {
         return Err("a forest's leaf values do not divide among its leaves".into());
     }
+    if !cover.is_empty() && cover.len() != leaves {
+        return Err("a forest's covers do not match its leaves".into());
+    }
     let dim = value.len() / leaves;
     let (mut node_at, mut split_at, mut leaf_at) = (0, 0, 0);
     let mut trees = Vec::with_capacity(sizes.len());
@@ -349,35 +323,47 @@ fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
         let n = usize::try_from(n).map_err(|_| format!("a tree's size {n} is negative"))?;
         let nodes = part(&feature, node_at, n, "feature")?;
         let splits = nodes.iter().filter(|&&f| f >= 0).count();
-        let tree = ForestTree {
-            feature: nodes
-                .iter()
-                .map(|&f| {
-                    i32::try_from(f).map_err(|_| format!("a split's feature {f} is out of range"))
-                })
-                .collect::<Result<_, _>>()?,
-            threshold: part(&threshold, split_at, splits, "threshold")?.to_vec(),
-            right: match &right {
-                Some(r) => part(r, split_at, splits, "right child")?.to_vec(),
-                None => depth_first_rights(nodes.iter().map(|&f| f >= 0))?,
-            },
-            left: match &left {
-                Some(l) => Some(part(l, split_at, splits, "left child")?.to_vec()),
-                None => None,
-            },
-            value: part(&value, leaf_at * dim, (n - splits) * dim, "value")?.to_vec(),
-            cover: match cover.is_empty() {
-                true => Vec::new(),
-                false => part(&cover, leaf_at, n - splits, "cover")?
-                    .iter()
-                    .map(|&c| Number(c))
-                    .collect(),
-            },
+        let thresholds = part(&threshold, split_at, splits, "threshold")?;
+        let values = part(&value, leaf_at * dim, (n - splits) * dim, "value")?;
+        let covers = match cover.is_empty() {
+            true => &[][..],
+            false => part(&cover, leaf_at, n - splits, "cover")?,
+        };
+        let tree = match (&right, &left) {
+            // As the grower lays trees out (depth first): the children follow.
+            (None, None) => {
+                let rights = depth_first_rights(nodes.iter().map(|&f| f >= 0))?;
+                depth_first_tree(nodes, thresholds, &rights, values, covers, dim)?
+            }
+            // Laid out otherwise: checked as spelled-out nodes and laid out depth first.
+            _ => {
+                let tree = ForestTree {
+                    feature: nodes
+                        .iter()
+                        .map(|&f| {
+                            i32::try_from(f)
+                                .map_err(|_| format!("a split's feature {f} is out of range"))
+                        })
+                        .collect::<Result<_, _>>()?,
+                    threshold: thresholds.to_vec(),
+                    right: match &right {
+                        Some(r) => part(r, split_at, splits, "right child")?.to_vec(),
+                        None => depth_first_rights(nodes.iter().map(|&f| f >= 0))?,
+                    },
+                    left: match &left {
+                        Some(l) => Some(part(l, split_at, splits, "left child")?.to_vec()),
+                        None => None,
+                    },
+                    value: values.to_vec(),
+                    cover: covers.iter().map(|&c| Number(c)).collect(),
+                };
+                forest_nodes::<serde_json::Error>(tree).map_err(|e| e.to_string())?
+            }
         };
         node_at += n;
         split_at += splits;
         leaf_at += n - splits;
-        trees.push(forest_nodes::<serde_json::Error>(tree).map_err(|e| e.to_string())?);
+        trees.push(tree);
     }
     if node_at != feature.len()
         || split_at != threshold.len()
@@ -392,14 +378,14 @@ fn unpack_forest(p: PackedForest) -> Result<Vec<Vec<Node>>, String> {
 pub mod forest_trees {
     use super::*;
 
-    pub fn serialize<S: Serializer>(trees: &[Vec<Node>], s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(trees: &[Tree], s: S) -> Result<S::Ok, S::Error> {
         pack_forest(trees).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Vec<Node>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Tree>, D::Error> {
         #[derive(Deserialize)]
         #[serde(untagged)]
-        enum Tree {
+        enum OldTree {
             Arrays(ForestTree),
             Nodes(Vec<Node>),
         }
@@ -409,15 +395,15 @@ pub mod forest_trees {
             Packed(Box<PackedForest>),
             /// Files written before packing: a list of trees, each as arrays or (older
             /// still) as one object per node.
-            List(Vec<Tree>),
+            List(Vec<OldTree>),
         }
         match Stored::deserialize(d)? {
             Stored::Packed(p) => unpack_forest(*p).map_err(serde::de::Error::custom),
             Stored::List(trees) => trees
                 .into_iter()
                 .map(|t| match t {
-                    Tree::Arrays(t) => forest_nodes(t),
-                    Tree::Nodes(n) => check_tree(n).map_err(serde::de::Error::custom),
+                    OldTree::Arrays(t) => forest_nodes(t),
+                    OldTree::Nodes(n) => Tree::from_nodes(&n).map_err(serde::de::Error::custom),
                 })
                 .collect(),
         }
@@ -428,13 +414,12 @@ pub mod forest_trees {
 mod tests {
     use super::*;
 
-    #[derive(Serialize, Deserialize)]
+    #[derive(Debug, Serialize, Deserialize)]
     struct Forest {
         #[serde(with = "forest_trees")]
-        trees: Vec<Vec<Node>>,
+        trees: Vec<Tree>,
     }
 
-    /// A split's cover is not stored (it is the sum of its leaves'): 0 once read.
     fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
         Node::Split {
             feature,
@@ -452,20 +437,8 @@ mod tests {
         }
     }
 
-    fn same(a: &[Vec<Node>], b: &[Vec<Node>]) -> bool {
-        format!("{a:?}") == format!("{b:?}")
-    }
-
-    #[test]
-    fn a_node_holds_a_regression_or_binary_leaf_without_a_heap_block() {
-        // A forest's memory is its node count times this (california: millions of nodes).
-        assert_eq!(std::mem::size_of::<Node>(), 40);
-        for dim in [1, 2] {
-            let Node::Leaf { value, .. } = leaf(&vec![0.5; dim]) else {
-                unreachable!()
-            };
-            assert!(!value.spilled(), "{dim} value(s) in the node itself");
-        }
+    fn tree(nodes: &[Node]) -> Tree {
+        Tree::from_nodes(nodes).unwrap()
     }
 
     #[test]
@@ -480,7 +453,7 @@ mod tests {
         assert!(e.contains("a tree ends at node 0 of 2"), "{e}");
         // A packed forest whose sizes cut a tree short is an error, not a panic.
         let text = serde_json::to_string(&Forest {
-            trees: vec![vec![split(0, 1.0, 1, 2), leaf(&[1.0]), leaf(&[2.0])]],
+            trees: vec![tree(&[split(0, 1.0, 1, 2), leaf(&[1.0]), leaf(&[2.0])])],
         })
         .unwrap();
         let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -494,15 +467,20 @@ mod tests {
 
     #[test]
     fn forest_trees_round_trip_packed_and_old_files_still_load() {
-        let depth_first = vec![
+        let depth_first = tree(&[
             split(2, 0.1 + 0.2, 1, 4),
             split(0, -1.5, 2, 3),
             leaf(&[0.25, 0.75]),
             leaf(&[1.0 / 3.0, 2.0 / 3.0]),
             leaf(&[1.0, 0.0]),
-        ];
-        // Children laid out otherwise keep an explicit `left`.
-        let other = vec![split(1, 7.0, 2, 1), leaf(&[0.5, 0.5]), leaf(&[0.0, 1.0])];
+        ]);
+        // Children named in another order are laid out depth first in memory: the left
+        // child (node 2 here) comes first.
+        let other = tree(&[split(1, 7.0, 2, 1), leaf(&[0.5, 0.5]), leaf(&[0.0, 1.0])]);
+        assert_eq!(
+            other,
+            tree(&[split(1, 7.0, 1, 2), leaf(&[0.0, 1.0]), leaf(&[0.5, 0.5])])
+        );
         let forest = Forest {
             trees: vec![depth_first, other],
         };
@@ -521,38 +499,60 @@ mod tests {
             [0.1 + 0.2, -1.5, 7.0]
         );
         assert_eq!(
-            packed(&t["per_split"]["right"]).to_integers().unwrap(),
-            [4, 3, 1]
-        );
-        assert_eq!(
-            packed(&t["per_split"]["left"]).to_integers().unwrap(),
-            [1, 2, 2]
+            packed(&t["per_leaf"]["value"]).to_floats().unwrap(),
+            [
+                0.25,
+                0.75,
+                1.0 / 3.0,
+                2.0 / 3.0,
+                1.0,
+                0.0,
+                0.0,
+                1.0,
+                0.5,
+                0.5
+            ]
         );
         assert_eq!(
             packed(&t["per_leaf"]["cover"]).to_integers().unwrap(),
             [5; 5]
         );
-        let back: Forest = serde_json::from_str(&text).unwrap();
-        assert!(same(&back.trees, &forest.trees));
-        // Trees laid out depth first (as the grower lays them out) store no children.
-        let usual = Forest {
-            trees: vec![forest.trees[0].clone(), vec![leaf(&[1.0, 0.0])]],
-        };
-        let text = serde_json::to_string(&usual).unwrap();
-        let w: serde_json::Value = serde_json::from_str(&text).unwrap();
-        let splits = w["trees"]["per_split"].as_object().unwrap();
+        // Depth first, so no children are stored.
+        let splits = t["per_split"].as_object().unwrap();
         assert_eq!(splits.keys().collect::<Vec<_>>(), ["threshold"]);
         let back: Forest = serde_json::from_str(&text).unwrap();
-        assert!(same(&back.trees, &usual.trees));
+        assert_eq!(back.trees, forest.trees);
+        // A packed file with the children named (a forest laid out otherwise): the second
+        // tree as first written.
+        let mut named = v.clone();
+        named["trees"]["per_split"]["right"] =
+            serde_json::to_value(Packed::integers(&[4, 3, 1])).unwrap();
+        named["trees"]["per_split"]["left"] =
+            serde_json::to_value(Packed::integers(&[1, 2, 2])).unwrap();
+        named["trees"]["per_leaf"]["value"] = serde_json::to_value(Packed::floats(&[
+            0.25,
+            0.75,
+            1.0 / 3.0,
+            2.0 / 3.0,
+            1.0,
+            0.0,
+            0.5,
+            0.5,
+            0.0,
+            1.0,
+        ]))
+        .unwrap();
+        let back: Forest = serde_json::from_value(named).unwrap();
+        assert_eq!(back.trees, forest.trees);
         // A list of trees as arrays, as files were written before packing.
-        let arrays: Vec<ForestTree> = forest.trees.iter().map(|t| forest_tree(t)).collect();
+        let arrays: Vec<ForestTree> = forest.trees.iter().map(forest_tree).collect();
         let old = serde_json::json!({ "trees": arrays });
         let back: Forest = serde_json::from_value(old).unwrap();
-        assert!(same(&back.trees, &forest.trees));
+        assert_eq!(back.trees, forest.trees);
         // One object per node, as files were written before that.
-        let old = serde_json::json!({"trees": [forest.trees[0].iter().map(|n| serde_json::to_value(n).unwrap()).collect::<Vec<_>>()]});
+        let old = serde_json::json!({ "trees": [forest.trees[0].to_nodes()] });
         let back: Forest = serde_json::from_value(old).unwrap();
-        assert!(same(&back.trees, &forest.trees[..1]));
+        assert_eq!(back.trees, forest.trees[..1]);
         // A damaged file is an error, not a panic.
         let bad = r#"{"trees":[{"feature":[0,-1],"threshold":[1.0],"right":[9],"value":[1.0]}]}"#;
         assert!(serde_json::from_str::<Forest>(bad).is_err());
