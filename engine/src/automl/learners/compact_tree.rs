@@ -271,10 +271,11 @@ fn check_tree(nodes: &[Node]) -> Result<(), String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
+    /// A split written by hand (tests here and in `tree_format`).
+    pub(crate) fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
         Node::Split {
             feature,
             threshold,

@@ -413,21 +413,12 @@ pub mod forest_trees {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::automl::learners::compact_tree::tests::split;
 
     #[derive(Debug, Serialize, Deserialize)]
     struct Forest {
         #[serde(with = "forest_trees")]
         trees: Vec<Tree>,
-    }
-
-    fn split(feature: u32, threshold: f64, left: u32, right: u32) -> Node {
-        Node::Split {
-            feature,
-            threshold,
-            left,
-            right,
-            cover: 0.0,
-        }
     }
 
     fn leaf(value: &[f64]) -> Node {
