@@ -8,6 +8,9 @@ train_path, test_path, target, kind, budget, out = sys.argv[1:7]
 train = pd.read_csv(train_path, na_values=["?"])
 test = pd.read_csv(test_path, na_values=["?"])
 y = train.pop(target)
+# LightGBM refuses feature names with JSON's special characters (the clothing reviews'
+# unnamed first column reads as "Unnamed: 0"): FLAML gets the columns by position.
+train.columns = test.columns = [f"c{i}" for i in range(train.shape[1])]
 for frame in (train, test):
     for c in frame.columns:
         if frame[c].dtype == object:

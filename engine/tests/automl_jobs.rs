@@ -11,7 +11,7 @@ use glassbox_engine::automl::learners::Algorithm;
 use glassbox_engine::automl::metrics::Predictions;
 use glassbox_engine::automl::model::{CandidateModel, Member};
 use glassbox_engine::data::{read_file, Column, RawTable, ReadOptions, Table, TypeOverrides};
-use glassbox_engine::explain;
+use glassbox_engine::{explain, EngineError};
 
 /// A shared data set; the test fails, saying where it looked, when it is missing.
 fn table(name: &str, target: &str) -> Table {
@@ -77,6 +77,24 @@ impl JobObserver for RoundTrip<'_> {
                 "{}: an ensemble names its members, it does not hold them",
                 result.name
             );
+            // Members load side by side, keep their order and weights, and a member that
+            // cannot be read fails the load with its own error.
+            let names = |m: &CandidateModel| -> Vec<(f64, String)> {
+                m.members
+                    .iter()
+                    .map(|(w, m)| (*w, m.name().to_string()))
+                    .collect()
+            };
+            assert_eq!(names(&loaded), names(model));
+            let last = names(model).pop().unwrap().1;
+            let mut broken: CandidateModel = serde_json::from_str(&json).unwrap();
+            let err = broken
+                .resolve_members(|n| match n == last {
+                    true => Err(EngineError::invalid("model", format!("{n} is gone"))),
+                    false => Ok(serde_json::from_str(&saved[n]).unwrap()),
+                })
+                .unwrap_err();
+            assert!(err.to_string().contains(&last), "{err}");
             &loaded
         };
         let cols: Vec<&Column> = self.table.columns.iter().collect();

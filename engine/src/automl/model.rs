@@ -104,14 +104,31 @@ impl CandidateModel {
         Ok(model)
     }
 
-    /// Load the members an ensemble names, with `load(name)`.
-    pub fn resolve_members(&mut self, load: impl Fn(&str) -> Result<CandidateModel>) -> Result<()> {
-        for (_, m) in self.members.iter_mut() {
-            if let Member::Named(n) = m {
-                *m = Member::Loaded(Box::new(load(n)?));
+    /// Load the members an ensemble names, with `load(name)`, side by side: a forest
+    /// member's file is most of an ensemble's load time, and the others read beside it.
+    pub fn resolve_members(
+        &mut self,
+        load: impl Fn(&str) -> Result<CandidateModel> + Sync,
+    ) -> Result<()> {
+        let load = &load;
+        std::thread::scope(|s| {
+            let pending: Vec<_> = self
+                .members
+                .iter_mut()
+                .filter_map(|(_, m)| {
+                    let Member::Named(n) = &*m else { return None };
+                    let name = n.clone();
+                    Some((m, s.spawn(move || load(&name))))
+                })
+                .collect();
+            for (m, loading) in pending {
+                let loaded = loading
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+                *m = Member::Loaded(Box::new(loaded));
             }
-        }
-        Ok(())
+            Ok(())
+        })
     }
 
     /// Predict rows `rows` of typed feature columns.
