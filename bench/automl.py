@@ -7,7 +7,8 @@ Every tool gets the 80% training part and predicts the same 20%; one independent
 each tool optimises that metric. Prints one table: data set, metric, the three scores,
 Glassbox's difference to each peer, wall seconds, peak RSS, the seconds to the first
 leaderboard row, the seconds `glassbox predict` takes with the best candidate (load, read,
-predict, write; an ensemble loads all its members), and Glassbox's peak RSS as a multiple of the training data's in-memory size (pandas' `read_csv` frame, `memory_usage(deep=True)`:
+predict, write; an ensemble loads all its members), and Glassbox's peak RSS as a multiple
+of the training data's in-memory size (pandas' `read_csv` frame, `memory_usage(deep=True)`:
 the size a data scientist sees). With no data set named, the six in SETS; the ones in MORE
 run when named. AutoGluon is skipped when AUTOGLUON_PYTHON is not set.
 """
