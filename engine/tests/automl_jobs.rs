@@ -247,13 +247,9 @@ fn hpo_mode_uses_successive_halving() {
 
 /// Where `algorithm` first appears among the definitions a job on `name` offers.
 fn first_place(name: &str, target: &str, algorithm: Algorithm) -> Option<usize> {
-    use glassbox_engine::automl::job::{prepare, run_prepared, Quiet};
-    let t = table(name, target);
-    let mut spec = JobSpec::new(target);
-    spec.candidates_only = true;
-    let prep = prepare(&t, &spec, None).unwrap();
-    let defs = run_prepared(&t, &spec, &prep, None, None, &mut Quiet).definitions;
-    defs.iter().position(|d| d.algorithm == algorithm)
+    offered(name, target)
+        .iter()
+        .position(|d| d.algorithm == algorithm)
 }
 
 #[test]
@@ -272,6 +268,70 @@ fn on_large_data_the_mlp_trains_after_the_boosters_second_round() {
         first_place("penguins.csv", "species", Algorithm::Mlp),
         Some(7)
     );
+}
+
+/// The definitions a job on `name` offers.
+fn offered(name: &str, target: &str) -> Vec<glassbox_engine::automl::job::CandidateDefinition> {
+    use glassbox_engine::automl::job::{prepare, run_prepared, Quiet};
+    let t = table(name, target);
+    let mut spec = JobSpec::new(target);
+    spec.candidates_only = true;
+    let prep = prepare(&t, &spec, None).unwrap();
+    run_prepared(&t, &spec, &prep, None, None, &mut Quiet).definitions
+}
+
+/// The column share and its search range of every forust booster a job on `name` offers,
+/// and the share of columns per split of its random forest.
+fn column_shares(name: &str, target: &str) -> (Vec<(f64, f64, f64)>, f64) {
+    use glassbox_engine::automl::learners::Range;
+    let defs = offered(name, target);
+    let boosters = defs
+        .iter()
+        .filter(|d| d.algorithm == Algorithm::Gbdt)
+        .map(|d| {
+            let share = d.hyperparameters["colsample_bytree"].as_f64().unwrap();
+            match d.ranges["colsample_bytree"] {
+                Range::Float { low, high, .. } => (share, low, high),
+                ref r => panic!("{}: colsample_bytree's range is {r:?}", d.name),
+            }
+        })
+        .collect();
+    let forest = defs
+        .iter()
+        .find(|d| d.algorithm == Algorithm::RandomForest)
+        .map(|d| d.hyperparameters["max_features"].as_f64().unwrap())
+        .unwrap();
+    (boosters, forest)
+}
+
+#[test]
+fn trees_scan_a_share_of_a_wide_text_matrix() {
+    // Adult's 14 columns: the portfolio's shares and the standard range, untouched; the
+    // forest's split scans √14 of them.
+    let (adult, forest) = column_shares("adult.csv", "income");
+    assert_eq!(
+        adult.iter().map(|s| s.0).collect::<Vec<_>>(),
+        [1.0, 0.8, 1.0, 0.6]
+    );
+    assert!(adult
+        .iter()
+        .all(|&(_, low, high)| (low, high) == (0.4, 1.0)));
+    assert!((forest - 14f64.sqrt() / 14.0).abs() < 1e-9, "{forest}");
+    // The clothing reviews: 7 columns and 300 terms for each of two text columns, so a
+    // booster's tree that samples every column scans about 100 of the 607, and a forest's
+    // split √607 (at least the smallest share, 0.05).
+    let (text, forest) = column_shares("womens_clothing_ecommerce_reviews.csv", "Recommended IND");
+    assert_eq!(text.len(), 4);
+    let share = 0.165;
+    for (got, want) in text.iter().zip([1.0, 0.8, 1.0, 0.6]) {
+        assert!((got.0 - want * share).abs() < 1e-9, "{text:?}");
+        assert!((got.1 - 0.4 * share).abs() < 1e-9 && (got.2 - share).abs() < 1e-9);
+        assert!(
+            (got.1..=got.2).contains(&got.0),
+            "the entry lies in its range"
+        );
+    }
+    assert_eq!(forest, 0.05);
 }
 
 #[test]

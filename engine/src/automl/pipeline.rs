@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::features::MISSING_CATEGORY;
+use super::features::{FeatureColumn, MISSING_CATEGORY};
+use crate::data::ColumnKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,6 +108,19 @@ impl PipelineSpec {
             text_max_features,
             text_ngram_max,
         }
+    }
+
+    /// About how many columns this pipeline's matrix has for `features`: one per feature
+    /// and each text column's terms (one-hot and date parts are left out: it is TF-IDF that
+    /// makes a matrix wide).
+    pub fn expected_width(&self, features: &[FeatureColumn]) -> usize {
+        features
+            .iter()
+            .map(|f| match f.kind {
+                ColumnKind::Text => self.text_max_features,
+                _ => 1,
+            })
+            .sum()
     }
 
     pub fn describe(&self) -> Vec<String> {

@@ -7,14 +7,14 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use super::cost::{CostModel, Plan};
-use super::search::{propose, Space, Trial};
+use super::search::{propose, ranges_for, Space, Trial};
 use super::spec::Mode;
 use super::trainer::Trainer;
 use super::types::{
     number_of, CandidateDefinition, CandidateStatus, JobObserver, JobOutcome, SecondaryStatus,
 };
 use crate::automl::features::Pipeline;
-use crate::automl::learners::{search_space, Algorithm, Params};
+use crate::automl::learners::{Algorithm, Params};
 use crate::automl::metrics::Predictions;
 use crate::common::Rng;
 
@@ -93,7 +93,7 @@ pub(super) fn train_definitions(
             .flat_map(|a| {
                 a.pipelines()
                     .iter()
-                    .map(move |&p| ((a, p), search_space(a, prep.task)))
+                    .map(move |&p| ((a, p), ranges_for(prep, a, p)))
             })
             .collect()
     };

@@ -13,7 +13,10 @@ use super::cost::rounds_to_converge;
 use super::prepare::Prepared;
 use super::types::CandidateDefinition;
 use crate::automl::features::Pipeline;
-use crate::automl::learners::{portfolio, resolve, search_space, Algorithm, Params, Range, Task};
+use crate::automl::learners::{
+    column_share, portfolio, resolve, scale_column_range, scale_column_sample, search_space,
+    Algorithm, Params, Range, Task,
+};
 use crate::common::Rng;
 
 fn gaussian(rng: &mut Rng) -> f64 {
@@ -85,14 +88,17 @@ pub(super) fn initial_definitions(
     prep: &Prepared,
     algorithms: &[Algorithm],
 ) -> Vec<CandidateDefinition> {
-    let n_features = prep.resolved.features.len();
     let (n_train, n_valid) = (prep.split.folds[0].0.len(), prep.split.folds[0].1.len());
+    // A forest's share of columns per split, and kNN's distances, are of its pipeline's
+    // matrix: with 300 TF-IDF terms per text column, a share of the input columns scans
+    // hundreds.
+    let width = |a: Algorithm| pipeline_width(prep, a.pipelines()[0]);
     // Each entry with its place in its algorithm's portfolio (which picks its pipeline).
     let mut per_algo: Vec<VecDeque<(Algorithm, usize, Params)>> = algorithms
         .iter()
-        .filter(|&&a| a != Algorithm::Knn || !knn_too_large(n_train, n_valid, n_features * 4))
+        .filter(|&&a| a != Algorithm::Knn || !knn_too_large(n_train, n_valid, width(a) * 4))
         .map(|&a| {
-            portfolio(a, prep.task, n_features, n_train)
+            portfolio(a, prep.task, width(a), n_train)
                 .into_iter()
                 .enumerate()
                 .map(|(i, p)| (a, i, p))
@@ -122,16 +128,47 @@ pub(super) fn initial_definitions(
             let pipeline = pipes[i % pipes.len()];
             // A value that does not resolve is kept as given: training fails the
             // candidate with the reason.
-            let hyperparameters = resolve(a, prep.task, &p).unwrap_or(p);
+            let mut hyperparameters = resolve(a, prep.task, &p).unwrap_or(p);
+            scale_column_sample(
+                a,
+                &mut hyperparameters,
+                pipeline_column_share(prep, pipeline),
+            );
             CandidateDefinition {
                 name: format!("cand-{:03}-{}-{}", n + 1, a.as_str(), pipeline),
                 algorithm: a,
                 pipeline,
                 hyperparameters,
-                ranges: search_space(a, prep.task),
+                ranges: ranges_for(prep, a, pipeline),
             }
         })
         .collect()
+}
+
+/// About how many columns `pipeline`'s matrix has on the job's features.
+fn pipeline_width(prep: &Prepared, pipeline: Pipeline) -> usize {
+    let features = &prep.resolved.features;
+    prep.resolved
+        .pipelines
+        .iter()
+        .find(|s| s.name == pipeline)
+        .map_or(features.len(), |s| s.expected_width(features))
+}
+
+/// `column_share` of `pipeline`'s matrix on the job's features.
+fn pipeline_column_share(prep: &Prepared, pipeline: Pipeline) -> f64 {
+    column_share(pipeline_width(prep, pipeline))
+}
+
+/// The search ranges of `algo` on `pipeline` for the job's data (`scale_column_range`).
+pub(super) fn ranges_for(
+    prep: &Prepared,
+    algo: Algorithm,
+    pipeline: Pipeline,
+) -> BTreeMap<String, Range> {
+    let mut ranges = search_space(algo, prep.task);
+    scale_column_range(algo, &mut ranges, pipeline_column_share(prep, pipeline));
+    ranges
 }
 
 /// One finished trial of the search.

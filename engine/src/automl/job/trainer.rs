@@ -15,7 +15,8 @@ use super::spec::JobSpec;
 use super::types::{CandidateDefinition, CandidateResult, CandidateStatus, MetricValue};
 use crate::automl::features::{FittedPipeline, Interrupted, Pipeline, TargetOrder};
 use crate::automl::learners::{
-    check_time, sample_weights, AnyModel, Deadline, FitError, HyperParams, Learner, Task, TrainData,
+    check_time, sample_weights, Algorithm, AnyModel, Deadline, FitError, HyperParams, Learner,
+    Task, TrainData,
 };
 use crate::automl::matrix::Encoded;
 use crate::automl::metrics::{compute, Metric, Predictions, Truth};
@@ -56,6 +57,21 @@ const PROJECTION_SLACK: f64 = 1.2;
 
 /// The share of a candidate's work that must be done before its time is projected from it.
 const PROJECT_FROM: f64 = 0.1;
+
+/// The most bytes the spelled-out matrices (training and validation rows, dense `f64`) of
+/// the folds training side by side may take together; past it, a learner's folds train one
+/// after another. On the clothing reviews a linear model's fold is 2,030 columns, 1,000
+/// TF-IDF terms per text column: 381 MB, two side by side took the job's peak to 807 MB.
+const SIDE_BY_SIDE_BYTES: usize = 384 << 20;
+
+/// Whether `algo`'s folds train side by side on `data` (`Algorithm::folds_side_by_side`,
+/// within `SIDE_BY_SIDE_BYTES`).
+fn side_by_side(algo: Algorithm, data: &[FoldData]) -> bool {
+    let at_once = rayon::current_num_threads().min(data.len());
+    let bytes = |f: &FoldData| (f.train.rows + f.valid.rows) * f.train.cols() * 8;
+    algo.folds_side_by_side()
+        && at_once * data.iter().map(bytes).max().unwrap_or(0) <= SIDE_BY_SIDE_BYTES
+}
 
 /// Seconds to train every fold, `spent` seconds in, from each fold's thousandths done
 /// (a finished fold's are 1000); `None` until `PROJECT_FROM` of the work is done.
@@ -203,6 +219,7 @@ impl<'a> Trainer<'a> {
         let (tx, rx) = mpsc::channel();
         let (task, seed, algo) = (self.prep.task, self.spec.seed, def.algorithm);
         let worker_data = data.clone();
+        let side_by_side = side_by_side(def.algorithm, &data);
         // Thousandths done per fold: learners that know their work report as they go, and
         // a fold that ends is done.
         let progress: Arc<Vec<AtomicU32>> =
@@ -268,7 +285,7 @@ impl<'a> Trainer<'a> {
                     Ok((m, p))
                 };
             let fit_all = || -> std::result::Result<Vec<(AnyModel, Predictions)>, FitError> {
-                if algo.folds_side_by_side() {
+                if side_by_side {
                     worker_data.par_iter().enumerate().map(fit_fold).collect()
                 } else {
                     worker_data.iter().enumerate().map(fit_fold).collect()

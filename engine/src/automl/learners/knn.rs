@@ -6,6 +6,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::{KnnParams, Weights};
+use super::sparse::SparseRows;
 use super::{rows_to_predictions, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
@@ -50,13 +51,13 @@ impl Learner for KnnModel {
             Task::Classification { n_classes } => n_classes,
             Task::Regression => 1,
         };
-        let sparse = Sparse::of(&self.x, self.cols);
+        let sparse = SparseRows::of_row_major(&self.x, self.cols);
         let rows: Vec<Vec<f64>> = (0..q.rows)
             .into_par_iter()
             .map(|i| {
                 let qi = q.row(i);
                 let mut dist: Vec<(f64, usize)> = match &sparse {
-                    Some(s) => s.distances(&qi),
+                    Some(s) => sparse_distances(s, &qi),
                     None => self
                         .x
                         .chunks(self.cols)
@@ -108,64 +109,33 @@ fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>()
 }
 
-/// The training rows' non-zero cells, when most cells are zero (one-hot and TF-IDF
-/// columns). A distance then sums only the columns where either row is non-zero, in
-/// column order: the terms left out are exactly 0, so the sum is bit for bit the dense one.
-struct Sparse {
-    start: Vec<usize>,
-    index: Vec<usize>,
-    value: Vec<f64>,
-}
-
-impl Sparse {
-    fn of(x: &[f64], cols: usize) -> Option<Sparse> {
-        let nonzero = x.iter().filter(|v| **v != 0.0).count();
-        if cols == 0 || nonzero * 4 > x.len() {
-            return None;
-        }
-        let mut s = Sparse {
-            start: vec![0],
-            index: Vec::with_capacity(nonzero),
-            value: Vec::with_capacity(nonzero),
-        };
-        for row in x.chunks(cols) {
-            for (j, v) in row.iter().enumerate() {
-                if *v != 0.0 {
-                    s.index.push(j);
-                    s.value.push(*v);
-                }
-            }
-            s.start.push(s.index.len());
-        }
-        Some(s)
-    }
-
-    fn distances(&self, q: &[f64]) -> Vec<(f64, usize)> {
-        let qn: Vec<usize> = (0..q.len()).filter(|&j| q[j] != 0.0).collect();
-        (0..self.start.len() - 1)
-            .map(|r| {
-                let (idx, val) = (
-                    &self.index[self.start[r]..self.start[r + 1]],
-                    &self.value[self.start[r]..self.start[r + 1]],
+/// The distances from `q` to `x`'s rows, summed only over the columns where either row is
+/// non-zero, in column order: the terms left out are exactly 0, so each sum is bit for bit
+/// the dense one.
+fn sparse_distances(x: &SparseRows, q: &[f64]) -> Vec<(f64, usize)> {
+    let qn: Vec<u32> = (0..q.len() as u32)
+        .filter(|&j| q[j as usize] != 0.0)
+        .collect();
+    (0..x.rows())
+        .map(|r| {
+            let (idx, val) = x.row(r);
+            // Merge the two sorted lists of non-zero columns.
+            let (mut a, mut b, mut sum) = (0, 0, 0.0);
+            while a < idx.len() || b < qn.len() {
+                let (ja, jb) = (
+                    idx.get(a).copied().unwrap_or(u32::MAX),
+                    qn.get(b).copied().unwrap_or(u32::MAX),
                 );
-                // Merge the two sorted lists of non-zero columns.
-                let (mut a, mut b, mut sum) = (0, 0, 0.0);
-                while a < idx.len() || b < qn.len() {
-                    let (ja, jb) = (
-                        idx.get(a).copied().unwrap_or(usize::MAX),
-                        qn.get(b).copied().unwrap_or(usize::MAX),
-                    );
-                    let j = ja.min(jb);
-                    let t = if ja == j { val[a] } else { 0.0 };
-                    let d = t - q[j];
-                    sum += d * d;
-                    a += usize::from(ja == j);
-                    b += usize::from(jb == j);
-                }
-                (sum, r)
-            })
-            .collect()
-    }
+                let j = ja.min(jb);
+                let t = if ja == j { val[a] } else { 0.0 };
+                let d = t - q[j as usize];
+                sum += d * d;
+                a += usize::from(ja == j);
+                b += usize::from(jb == j);
+            }
+            (sum, r)
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -185,7 +155,7 @@ mod tests {
                 }
             })
             .collect();
-        let s = Sparse::of(&x, cols).expect("mostly zeros");
+        let s = SparseRows::of_row_major(&x, cols).expect("mostly zeros");
         for t in 0..10 {
             let q: Vec<f64> = if t < 5 {
                 x[t * cols..(t + 1) * cols].to_vec()
@@ -200,11 +170,14 @@ mod tests {
                     })
                     .collect()
             };
-            let got = s.distances(&q);
+            let got = sparse_distances(&s, &q);
             for (r, row) in x.chunks(cols).enumerate() {
                 assert_eq!(got[r].0.to_bits(), squared_distance(row, &q).to_bits());
             }
         }
-        assert!(Sparse::of(&[1.0; 20], 4).is_none(), "dense stays dense");
+        assert!(
+            SparseRows::of_row_major(&[1.0; 20], 4).is_none(),
+            "dense stays dense"
+        );
     }
 }

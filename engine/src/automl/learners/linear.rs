@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::params::{LinearParams, Penalty};
+use super::sparse::SparseColumns;
 use super::{binary_proba, check_time, sigmoid, Deadline, FitError, Learner, Task, TrainData};
 use crate::automl::matrix::Matrix;
 use crate::automl::metrics::Predictions;
@@ -265,9 +266,11 @@ fn cholesky_solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Option<Vec<f64>
     Some(b)
 }
 
-impl Learner for LinearModel {
+impl LinearModel {
+    /// `fit`, on the dense matrix alone when `dense_only` (else sparse where it is mostly
+    /// zeros: the same fit, bit for bit).
     #[allow(clippy::needless_range_loop)] // classes index several parallel arrays
-    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
+    fn fit_on(&mut self, d: &TrainData, dense_only: bool) -> Result<(), FitError> {
         let (n, p) = (d.x.rows, d.x.cols);
         let w = d.weights;
         match self.task {
@@ -283,6 +286,16 @@ impl Learner for LinearModel {
                         return Err("the elasticnet penalty is for regression; use l1 or l2".into())
                     }
                 };
+                // TF-IDF terms are mostly zeros: the same sums over the non-zeros alone.
+                let sparse = if dense_only {
+                    None
+                } else {
+                    SparseColumns::of(d.x)
+                };
+                let col_dot = |r: &[f64], j: usize| match &sparse {
+                    Some(s) => s.dot_col(j, r),
+                    None => dot(r, d.x.col(j)),
+                };
                 // The smooth part of the objective; `l2` weighs the ridge term (0 for L1).
                 let smooth = |theta: &[f64], grad: &mut [f64], l2: f64| -> f64 {
                     grad.iter_mut().for_each(|g| *g = 0.0);
@@ -291,6 +304,10 @@ impl Learner for LinearModel {
                     let z: Vec<Vec<f64>> = (0..k)
                         .map(|cl| {
                             let mut zc = vec![theta[cl * (p + 1) + p]; n];
+                            if let Some(s) = &sparse {
+                                s.add_scores(coef(cl), &mut zc);
+                                return zc;
+                            }
                             zc.par_chunks_mut(4096).enumerate().for_each(|(ci, chunk)| {
                                 let start = ci * 4096;
                                 for (j, wj) in coef(cl).iter().enumerate() {
@@ -328,7 +345,7 @@ impl Learner for LinearModel {
                         grad[base..base + p]
                             .par_iter_mut()
                             .enumerate()
-                            .for_each(|(j, g)| *g = dot(r, d.x.col(j)) / sw + theta[base + j] * l2);
+                            .for_each(|(j, g)| *g = col_dot(r, j) / sw + theta[base + j] * l2);
                         reg += theta[base..base + p].iter().map(|wj| wj * wj).sum::<f64>();
                         grad[base + p] = r.iter().sum::<f64>() / sw;
                     }
@@ -447,6 +464,12 @@ impl Learner for LinearModel {
         }
         Ok(())
     }
+}
+
+impl Learner for LinearModel {
+    fn fit(&mut self, d: &TrainData) -> Result<(), FitError> {
+        self.fit_on(d, false)
+    }
 
     fn predict(&self, x: &Matrix) -> Predictions {
         let z = self.scores(x);
@@ -479,6 +502,67 @@ mod tests {
     use super::*;
     use crate::automl::metrics::{compute, Metric, Truth};
     use crate::common::Rng;
+
+    #[test]
+    fn a_mostly_zero_matrix_fits_as_it_would_dense() {
+        // Sixty term-like columns, each in about one row in sixteen, and a dense one.
+        let n = 3000;
+        let mut rng = Rng::new(11);
+        let mut cols: Vec<Vec<f64>> = (0..60)
+            .map(|_| {
+                (0..n)
+                    .map(|_| {
+                        if rng.below(16) == 0 {
+                            rng.next_f64()
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        cols.push((0..n).map(|_| rng.next_f64()).collect());
+        let score = |i: usize| cols[0][i] - cols[1][i] + 0.5 * cols[2][i] + 0.3 * cols[60][i];
+        let y3: Vec<f64> = (0..n)
+            .map(|i| (score(i) * 3.0).floor().clamp(0.0, 2.0))
+            .collect();
+        let x = Matrix::from_columns(n, cols);
+        assert!(
+            SparseColumns::of(&x).is_some(),
+            "the matrix is worked on sparse"
+        );
+        let w = vec![1.0; n];
+        for (n_classes, penalty) in [(2, Penalty::L2), (2, Penalty::L1), (3, Penalty::L2)] {
+            let y: Vec<f64> = y3.iter().map(|&c| c.min((n_classes - 1) as f64)).collect();
+            let fit = |dense_only: bool| {
+                let params = LinearParams {
+                    c: 0.5,
+                    penalty,
+                    ..LinearParams::default()
+                };
+                let mut m = LinearModel::new(Task::Classification { n_classes }, params);
+                let data = TrainData {
+                    x: &x,
+                    y: &y,
+                    weights: &w,
+                    eval: None,
+                    categories: &[],
+                    deadline: Default::default(),
+                    seed: 0,
+                };
+                m.fit_on(&data, dense_only).unwrap();
+                m
+            };
+            let (sparse, dense) = (fit(false), fit(true));
+            assert!(sparse.iterations > 5, "{n_classes} {penalty:?}");
+            assert_eq!(
+                sparse.iterations, dense.iterations,
+                "{n_classes} {penalty:?}"
+            );
+            assert_eq!(sparse.coef, dense.coef, "{n_classes} {penalty:?}");
+            assert_eq!(sparse.intercept, dense.intercept, "{n_classes} {penalty:?}");
+        }
+    }
 
     #[test]
     fn l1_logistic_is_sparse_and_still_learns() {

@@ -22,6 +22,7 @@ mod linear;
 mod mlp;
 pub mod packed;
 pub mod params;
+mod sparse;
 mod symmetric;
 #[cfg(test)]
 pub(crate) use symmetric::tests as symmetric_tests;
@@ -281,6 +282,48 @@ pub fn search_space(algo: Algorithm, task: Task) -> BTreeMap<String, Range> {
     s
 }
 
+/// Columns, about, that a tree of a booster scans on a wide matrix. TF-IDF terms make a
+/// matrix wide and mostly zeros, and a booster's time grows with the columns each tree
+/// scans: on the clothing reviews (607 columns, 300 terms for each of two text columns),
+/// forust's first portfolio entry took 10.5 s to fit with every column per tree and 1.9 s
+/// with a sixth, and its held-out AUC rose from 0.9783 to 0.9793 (three splits).
+const COLUMNS_PER_TREE: f64 = 100.0;
+
+/// The factor a booster's column sample is scaled by on a matrix about `width` columns
+/// wide: 1 up to `COLUMNS_PER_TREE` columns, so that narrower data is left as it is; past
+/// that, a tree that would sample every column scans about that many (three digits).
+pub fn column_share(width: usize) -> f64 {
+    let share = COLUMNS_PER_TREE / width.max(1) as f64;
+    if share >= 1.0 {
+        return 1.0;
+    }
+    let f = 10f64.powi(2 - share.log10().floor() as i32);
+    (share * f).round() / f
+}
+
+/// A booster's portfolio entry with its column sample scaled by `share`
+/// (`column_share`); other algorithms' entries as they are.
+pub fn scale_column_sample(algo: Algorithm, params: &mut Params, share: f64) {
+    if algo == Algorithm::Gbdt && share < 1.0 {
+        if let Some(v) = params.get_mut("colsample_bytree") {
+            if let Some(x) = v.as_f64() {
+                *v = (x * share).into();
+            }
+        }
+    }
+}
+
+/// `algo`'s search ranges with a booster's column-sample range scaled by `share`
+/// (`column_share`), so the search stays around the portfolio's scaled entries.
+pub fn scale_column_range(algo: Algorithm, ranges: &mut BTreeMap<String, Range>, share: f64) {
+    if algo == Algorithm::Gbdt && share < 1.0 {
+        if let Some(Range::Float { low, high, .. }) = ranges.get_mut("colsample_bytree") {
+            *low *= share;
+            *high *= share;
+        }
+    }
+}
+
 /// Sample passes (rows × epochs) the portfolio's MLP may make: scikit-learn's 200 epochs
 /// up to 5,000 training rows, fewer beyond (at least 20). Stochastic gradient steps
 /// learn per row seen, not per epoch: on adult (26k training rows per fold, 3 folds) the
@@ -292,7 +335,7 @@ const MLP_SAMPLE_PASSES: usize = 1_000_000;
 const MIN_ROWS_PER_LEAF: usize = 20;
 
 /// Known-good starting points, tried first (a small portfolio, as FLAML and AutoGluon do),
-/// for `n_features` features and `n_train` training rows per fold.
+/// for a matrix about `n_features` columns wide and `n_train` training rows per fold.
 pub fn portfolio(algo: Algorithm, task: Task, n_features: usize, n_train: usize) -> Vec<Params> {
     let p = |pairs: &[(&str, Value)]| -> Params {
         pairs
