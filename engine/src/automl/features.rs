@@ -131,6 +131,16 @@ fn date_part(secs: f64, part: usize) -> f64 {
 /// Lowercase, then the tokens of `(?u)\b\w\w+\b` (runs of two or more word characters),
 /// then n-grams joined by a space: what `TfidfVectorizer`'s default analyzer does.
 pub fn analyze(doc: &str, ngram_max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    for_each_term(doc, ngram_max, &mut String::new(), |t| {
+        out.push(t.to_string())
+    });
+    out
+}
+
+/// `analyze`'s terms in its order, each handed to `f` without a string of its own: an
+/// n-gram is joined in `buf`.
+fn for_each_term(doc: &str, ngram_max: usize, buf: &mut String, mut f: impl FnMut(&str)) {
     let lower = doc.to_lowercase();
     let mut tokens: Vec<&str> = Vec::new();
     let mut start: Option<usize> = None;
@@ -139,7 +149,7 @@ pub fn analyze(doc: &str, ngram_max: usize) -> Vec<String> {
         match (is_word(c), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                if lower[s..i].chars().count() >= 2 {
+                if lower[s..i].chars().nth(1).is_some() {
                     tokens.push(&lower[s..i]);
                 }
                 start = None;
@@ -148,17 +158,23 @@ pub fn analyze(doc: &str, ngram_max: usize) -> Vec<String> {
         }
     }
     if let Some(s) = start {
-        if lower[s..].chars().count() >= 2 {
+        if lower[s..].chars().nth(1).is_some() {
             tokens.push(&lower[s..]);
         }
     }
-    let mut out: Vec<String> = tokens.iter().map(|t| t.to_string()).collect();
+    tokens.iter().for_each(|t| f(t));
     for n in 2..=ngram_max {
         for w in tokens.windows(n) {
-            out.push(w.join(" "));
+            buf.clear();
+            for (k, t) in w.iter().enumerate() {
+                if k > 0 {
+                    buf.push(' ');
+                }
+                buf.push_str(t);
+            }
+            f(buf);
         }
     }
-    out
 }
 
 fn numeric_input(col: &Column, part: Option<usize>) -> Vec<f64> {
@@ -601,31 +617,39 @@ impl FittedPipeline {
         // Text block.
         for t in &self.text {
             let col = find(columns, &t.column);
-            let index: HashMap<&str, usize> = t
+            // One lookup per term: foldhash, several times faster than the default hasher.
+            let index: HashMap<&str, usize, foldhash::fast::RandomState> = t
                 .vocabulary
                 .iter()
                 .enumerate()
                 .map(|(i, s)| (s.as_str(), i))
                 .collect();
             let mut block: Vec<Vec<(u32, f64)>> = vec![vec![]; t.vocabulary.len()];
+            let (mut buf, mut hits, mut counts) = (String::new(), Vec::new(), Vec::new());
             for (i, &r) in rows.iter().enumerate() {
                 if interrupted() {
                     return Err(Interrupted);
                 }
+                hits.clear();
+                for_each_term(label(col, r).unwrap_or(""), t.ngram_max, &mut buf, |tok| {
+                    hits.extend(index.get(tok).copied())
+                });
                 // Ordered by column, so the norm sums in scikit-learn's order.
-                let mut counts: std::collections::BTreeMap<usize, f64> = Default::default();
-                for tok in analyze(label(col, r).unwrap_or(""), t.ngram_max) {
-                    if let Some(&j) = index.get(tok.as_str()) {
-                        *counts.entry(j).or_default() += 1.0;
+                hits.sort_unstable();
+                counts.clear();
+                for &j in &hits {
+                    match counts.last_mut() {
+                        Some((last, c)) if *last == j => *c += 1.0,
+                        _ => counts.push((j, 1.0)),
                     }
                 }
                 let norm = counts
                     .iter()
-                    .map(|(j, c)| (c * t.idf[*j]).powi(2))
+                    .map(|&(j, c): &(usize, f64)| (c * t.idf[j]).powi(2))
                     .sum::<f64>()
                     .sqrt();
                 if norm > 0.0 {
-                    for (j, c) in counts {
+                    for &(j, c) in &counts {
                         block[j].push((i as u32, c * t.idf[j] / norm));
                     }
                 }
