@@ -60,8 +60,9 @@ const PROJECT_FROM: f64 = 0.1;
 
 /// The most bytes the spelled-out matrices (training and validation rows, dense `f64`) of
 /// the folds training side by side may take together; past it, a learner's folds train one
-/// after another. On the clothing reviews a linear model's fold is 2,030 columns, 1,000
-/// TF-IDF terms per text column: 381 MB, two side by side took the job's peak to 807 MB.
+/// after another. On the clothing reviews a linear model's fold is 18,788 rows × 2,030
+/// columns (1,000 TF-IDF terms per text column), 305 MB: two side by side took the job's
+/// peak to 807 MB, one at a time to 650 MB.
 const SIDE_BY_SIDE_BYTES: usize = 384 << 20;
 
 /// Whether `algo`'s folds train side by side on `data` (`Algorithm::folds_side_by_side`,
