@@ -27,6 +27,12 @@ impl Rng {
     }
 }
 
+/// `v` to `digits` significant digits, as the search writes its values.
+pub fn round_to(v: f64, digits: i32) -> f64 {
+    let f = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
+    (v * f).round() / f
+}
+
 /// Median as numpy computes it: the mean of the two middle values for an even count.
 pub fn median_sorted(sorted: &[f64]) -> f64 {
     let n = sorted.len();

@@ -8,11 +8,11 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::search::round_to;
 use super::types::CandidateDefinition;
 use crate::automl::features::Pipeline;
 use crate::automl::learners::params::{GbdtParams, SymmetricParams};
 use crate::automl::learners::{Algorithm, HyperParams};
+use crate::common::round_to;
 
 /// A definition the user chose whose estimate exceeds the time it has by this factor is
 /// not started.

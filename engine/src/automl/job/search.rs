@@ -17,18 +17,12 @@ use crate::automl::learners::{
     column_share, portfolio, resolve, scale_column_range, scale_column_sample, search_space,
     Algorithm, Params, Range, Task,
 };
-use crate::common::Rng;
+use crate::common::{round_to, Rng};
 
 fn gaussian(rng: &mut Rng) -> f64 {
     let u1 = rng.next_f64().max(1e-12);
     let u2 = rng.next_f64();
     (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-}
-
-/// `v` to `digits` significant digits, as the search writes its values.
-pub(super) fn round_to(v: f64, digits: i32) -> f64 {
-    let f = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
-    (v * f).round() / f
 }
 
 fn sample_param(range: &Range, around: Option<&Value>, rng: &mut Rng) -> Value {

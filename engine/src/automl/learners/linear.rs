@@ -503,6 +503,34 @@ mod tests {
     use crate::automl::metrics::{compute, Metric, Truth};
     use crate::common::Rng;
 
+    /// A logistic regression fitted on `x` with unit weights (`dense_only`: see `fit_on`).
+    fn logistic(
+        x: &Matrix,
+        y: &[f64],
+        n_classes: usize,
+        c: f64,
+        penalty: Penalty,
+        dense_only: bool,
+    ) -> LinearModel {
+        let params = LinearParams {
+            c,
+            penalty,
+            ..LinearParams::default()
+        };
+        let mut m = LinearModel::new(Task::Classification { n_classes }, params);
+        let data = TrainData {
+            x,
+            y,
+            weights: &vec![1.0; y.len()],
+            eval: None,
+            categories: &[],
+            deadline: Default::default(),
+            seed: 0,
+        };
+        m.fit_on(&data, dense_only).unwrap();
+        m
+    }
+
     #[test]
     fn a_mostly_zero_matrix_fits_as_it_would_dense() {
         // Sixty term-like columns, each in about one row in sixteen, and a dense one.
@@ -531,28 +559,9 @@ mod tests {
             SparseColumns::of(&x).is_some(),
             "the matrix is worked on sparse"
         );
-        let w = vec![1.0; n];
         for (n_classes, penalty) in [(2, Penalty::L2), (2, Penalty::L1), (3, Penalty::L2)] {
             let y: Vec<f64> = y3.iter().map(|&c| c.min((n_classes - 1) as f64)).collect();
-            let fit = |dense_only: bool| {
-                let params = LinearParams {
-                    c: 0.5,
-                    penalty,
-                    ..LinearParams::default()
-                };
-                let mut m = LinearModel::new(Task::Classification { n_classes }, params);
-                let data = TrainData {
-                    x: &x,
-                    y: &y,
-                    weights: &w,
-                    eval: None,
-                    categories: &[],
-                    deadline: Default::default(),
-                    seed: 0,
-                };
-                m.fit_on(&data, dense_only).unwrap();
-                m
-            };
+            let fit = |dense_only| logistic(&x, &y, n_classes, 0.5, penalty, dense_only);
             let (sparse, dense) = (fit(false), fit(true));
             assert!(sparse.iterations > 5, "{n_classes} {penalty:?}");
             assert_eq!(
@@ -579,26 +588,7 @@ mod tests {
             }
         }
         let x = Matrix::from_columns(n, cols);
-        let w = vec![1.0; n];
-        let fit = |penalty: Penalty| {
-            let params = LinearParams {
-                c: 0.05,
-                penalty,
-                ..LinearParams::default()
-            };
-            let mut m = LinearModel::new(Task::Classification { n_classes: 2 }, params);
-            m.fit(&TrainData {
-                x: &x,
-                y: &y,
-                weights: &w,
-                eval: None,
-                categories: &[],
-                deadline: Default::default(),
-                seed: 0,
-            })
-            .unwrap();
-            m
-        };
+        let fit = |penalty| logistic(&x, &y, 2, 0.05, penalty, false);
         let l1 = fit(Penalty::L1);
         let l2 = fit(Penalty::L2);
         let zeros = |m: &LinearModel| m.coef[0].iter().filter(|c| **c == 0.0).count();

@@ -297,8 +297,7 @@ pub fn column_share(width: usize) -> f64 {
     if share >= 1.0 {
         return 1.0;
     }
-    let f = 10f64.powi(2 - share.log10().floor() as i32);
-    (share * f).round() / f
+    crate::common::round_to(share, 3)
 }
 
 /// A booster's portfolio entry with its column sample scaled by `share`
